@@ -1,0 +1,37 @@
+# Tandem: the two set-up commands and a few helpers. See README.md.
+#   make run    install dependencies, build, start tandem-server on http://127.0.0.1:8111
+#   make test   install dependencies, build with ASan+UBSan, run every test (ctest)
+#   make bench  build optimized and run the benchmarks
+
+BUILD      ?= build
+TEST_BUILD ?= build-test
+DATA_DIR   ?= data
+JOBS       ?= $(shell nproc)
+
+.PHONY: deps build run test bench clean
+
+deps:
+	./scripts/install-deps.sh
+
+$(BUILD)/build.ninja:
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
+
+build: deps $(BUILD)/build.ninja
+	cmake --build $(BUILD) -j $(JOBS)
+
+run: build
+	$(BUILD)/tools/tandem-server/tandem-server --data-dir $(DATA_DIR)
+
+$(TEST_BUILD)/build.ninja:
+	cmake -S . -B $(TEST_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DTANDEM_SANITIZE=ON \
+	  -DTANDEM_BUILD_BENCH=OFF -DTANDEM_WERROR=ON
+
+test: deps $(TEST_BUILD)/build.ninja
+	cmake --build $(TEST_BUILD) -j $(JOBS)
+	cd $(TEST_BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 600
+
+bench: build
+	$(BUILD)/bench/tandem-bench
+
+clean:
+	rm -rf $(BUILD) $(TEST_BUILD)

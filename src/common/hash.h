@@ -1,0 +1,40 @@
+// SHA-256 digests and hex encoding. Stateless functions; thread-safe.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace tandem {
+
+using Hash = std::array<uint8_t, 32>;
+
+// SHA-256 of `data` (OpenSSL).
+Hash Sha256(std::string_view data);
+
+// Incremental SHA-256 for data that arrives in pieces. Not thread-safe.
+class Sha256Hasher {
+ public:
+  Sha256Hasher();
+  ~Sha256Hasher();
+  Sha256Hasher(const Sha256Hasher&) = delete;
+  Sha256Hasher& operator=(const Sha256Hasher&) = delete;
+  void Update(std::string_view data);
+  Hash Finish();
+
+ private:
+  void* ctx_;  // EVP_MD_CTX*, kept opaque so OpenSSL headers stay out of this header
+};
+
+std::string ToHex(const Hash& hash);
+std::string ToHex(std::string_view bytes);
+// Parses 64 lowercase or uppercase hex digits; nullopt on anything else.
+std::optional<Hash> HashFromHex(std::string_view hex);
+inline std::string_view HashBytes(const Hash& h) {
+  return {reinterpret_cast<const char*>(h.data()), h.size()};
+}
+Hash HashFromBytes(std::string_view bytes32);
+
+}  // namespace tandem

@@ -1,0 +1,59 @@
+// SqliteStore: the embedded storage engine, one SQLite database file in WAL
+// mode. Thread-safe: read transactions run in parallel on pooled connections
+// (each a consistent snapshot); write transactions are serialized on one
+// writer connection (BEGIN IMMEDIATE), and other processes (datamanager)
+// writing the same file wait on SQLite's busy timeout. Element versions above
+// a size threshold are stored zstd-compressed. docs/storage.md gives the schema.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "store/store.h"
+
+struct sqlite3;
+
+namespace tandem {
+
+struct SqliteOptions {
+  // Element versions at least this large (bytes of canonical JSON) are compressed.
+  size_t compress_threshold = 512;
+  int zstd_level = 3;
+  int busy_timeout_ms = 10'000;
+};
+
+class SqliteConnection;
+
+class SqliteStore final : public Store {
+ public:
+  // Opens (creating if needed) the database at `path` and brings its schema up
+  // to date. IOError if the file cannot be opened, Corruption if it is not a
+  // Tandem store, InvalidArgument if it was written by a newer Tandem.
+  static Result<std::unique_ptr<SqliteStore>> Open(const std::string& path,
+                                                   const SqliteOptions& options = {});
+  ~SqliteStore() override;
+
+  Result<std::unique_ptr<ReadTransaction>> BeginRead() override;
+  Result<std::unique_ptr<WriteTransaction>> BeginWrite() override;
+
+  // Current schema version written by this build.
+  static constexpr int kSchemaVersion = 1;
+
+ private:
+  friend class SqliteTransaction;
+  SqliteStore(std::string path, SqliteOptions options);
+  Result<std::unique_ptr<SqliteConnection>> Connect();
+  std::unique_ptr<SqliteConnection> TakeReader();
+  void ReturnReader(std::unique_ptr<SqliteConnection> conn);
+
+  std::string path_;
+  SqliteOptions options_;
+  std::mutex readers_mu_;
+  std::vector<std::unique_ptr<SqliteConnection>> idle_readers_;
+  std::mutex writer_mu_;  // held for the whole life of a write transaction
+  std::unique_ptr<SqliteConnection> writer_;
+};
+
+}  // namespace tandem

@@ -1,0 +1,131 @@
+// Store: the storage interface. Everything above it (repo, api, sync) talks to
+// storage only through these transactions and never writes SQL.
+//
+// A ReadTransaction is a consistent snapshot; a WriteTransaction is atomic: its
+// effects become visible all together at CommitTransaction(), or not at all if it is
+// destroyed without CommitTransaction() (or the process dies). Transactions are not
+// thread-safe; a Store is, and hands out any number of read transactions and
+// one write transaction at a time (BeginWrite blocks while another is open).
+//
+// Content-addressed data (Merkle trie nodes, element versions) is immutable:
+// writing an existing hash is a no-op.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/status.h"
+#include "store/records.h"
+
+namespace tandem {
+
+struct ResourceFilter {
+  std::optional<std::string> category_id;
+};
+
+class ReadTransaction {
+ public:
+  virtual ~ReadTransaction() = default;
+
+  virtual Result<std::optional<std::string>> GetMeta(const std::string& key) = 0;
+
+  virtual Result<std::optional<Category>> GetCategory(const std::string& id) = 0;
+  virtual Result<std::vector<Category>> ListCategories() = 0;
+  virtual Result<std::optional<Category>> FindCategoryByName(
+      const std::optional<std::string>& parent_id, const std::string& name) = 0;
+
+  virtual Result<std::optional<Resource>> GetResource(const std::string& id) = 0;
+  virtual Result<std::optional<Resource>> FindResourceByProjectId(const std::string& project_id) = 0;
+  virtual Result<std::optional<Resource>> FindResourceByName(const std::string& category_id,
+                                                             const std::string& name) = 0;
+  // Ordered by id.
+  virtual Result<Page<Resource>> ListResources(const ResourceFilter& filter,
+                                               const PageRequest& page) = 0;
+  virtual Result<uint64_t> CountResourcesInCategory(const std::string& category_id) = 0;
+
+  virtual Result<std::optional<Branch>> GetBranch(const std::string& id) = 0;
+  // Ordered by id.
+  virtual Result<Page<Branch>> ListBranches(const std::string& resource_id,
+                                            const PageRequest& page) = 0;
+  virtual Result<std::optional<Tag>> GetTag(const std::string& id) = 0;
+  // Ordered by id.
+  virtual Result<Page<Tag>> ListTags(const std::string& resource_id, const PageRequest& page) = 0;
+  virtual Result<std::vector<Tag>> ListTagsOfCommit(const std::string& commit_id) = 0;
+  virtual Result<std::vector<Branch>> ListBranchesWithHead(const std::string& commit_id) = 0;
+
+  virtual Result<std::optional<Commit>> GetCommit(const std::string& id) = 0;
+  // Ordered by local insertion order (parents before children); newest first if asked.
+  virtual Result<Page<Commit>> ListCommits(const std::string& resource_id, const PageRequest& page,
+                                           bool newest_first) = 0;
+  // Ordered as the commit's request listed them.
+  virtual Result<Page<Change>> ListChanges(int64_t commit_seq, const PageRequest& page) = 0;
+  virtual Result<std::optional<Change>> GetChange(int64_t commit_seq,
+                                                  const std::string& change_id) = 0;
+  virtual Result<std::vector<ProjectUsage>> ListProjectUsages(int64_t commit_seq) = 0;
+
+  // Content-addressed data. NotFound if absent; Corruption if stored bytes do not match.
+  virtual Result<std::string> GetNode(const Hash& hash) = 0;
+  virtual Result<std::string> GetElementVersion(const Hash& hash) = 0;
+
+  virtual Result<std::optional<User>> GetUser(const std::string& name) = 0;
+  virtual Result<std::vector<User>> ListUsers() = 0;
+  virtual Result<std::optional<Token>> GetToken(const Hash& token_hash) = 0;
+
+  // Events with seq > since, oldest first, at most `limit`.
+  virtual Result<std::vector<Event>> ListEvents(int64_t since, size_t limit) = 0;
+  virtual Result<int64_t> LastEventSeq() = 0;
+};
+
+class WriteTransaction : public ReadTransaction {
+ public:
+  virtual Status SetMeta(const std::string& key, const std::string& value) = 0;
+
+  virtual Status InsertCategory(const Category& c) = 0;
+  virtual Status UpdateCategory(const Category& c) = 0;
+  virtual Status DeleteCategory(const std::string& id) = 0;
+
+  virtual Status InsertResource(const Resource& r) = 0;
+  virtual Status UpdateResource(const Resource& r) = 0;
+  // Removes the resource with its branches, tags, commits and changes.
+  // Content-addressed data stays until garbage-collected.
+  virtual Status DeleteResource(const std::string& id) = 0;
+
+  virtual Status InsertBranch(const Branch& b) = 0;
+  // Moves the branch head from `expected` to `head`; Conflict if it is not at `expected`.
+  virtual Status MoveBranchHead(const std::string& branch_id,
+                                const std::optional<std::string>& expected,
+                                const std::string& head) = 0;
+  virtual Status DeleteBranch(const std::string& id) = 0;
+  virtual Status InsertTag(const Tag& t) = 0;
+  virtual Status DeleteTag(const std::string& id) = 0;
+
+  virtual Status PutNode(const Hash& hash, const std::string& bytes) = 0;
+  virtual Status PutElementVersion(const Hash& hash, const std::string& canonical_json) = 0;
+  // Inserts the commit with its change set and project usages; returns its seq.
+  virtual Result<int64_t> InsertCommit(const Commit& c, const std::vector<Change>& changes,
+                                       const std::vector<ProjectUsage>& usages) = 0;
+
+  virtual Status InsertUser(const User& u) = 0;
+  virtual Status UpdateUser(const User& u) = 0;
+  virtual Status DeleteUser(const std::string& name) = 0;
+  virtual Status InsertToken(const Token& t) = 0;
+  virtual Status DeleteExpiredTokens(int64_t now) = 0;
+
+  // Appends an event; returns its seq.
+  virtual Result<int64_t> AppendEvent(const Event& e) = 0;
+
+  // Makes every write of this transaction durable and visible at once.
+  virtual Status CommitTransaction() = 0;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+  virtual Result<std::unique_ptr<ReadTransaction>> BeginRead() = 0;
+  virtual Result<std::unique_ptr<WriteTransaction>> BeginWrite() = 0;
+};
+
+}  // namespace tandem
