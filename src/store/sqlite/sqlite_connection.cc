@@ -55,8 +55,12 @@ Result<bool> Statement::Step() {
 
 Status Statement::Run() {
   while (true) {
-    ASSIGN_OR_RETURN(bool row, Step());
-    if (!row) return Status::Ok();
+    auto row = Step();
+    if (!row.ok() || !*row) {
+      // Leave the statement ready for the next set of bindings.
+      sqlite3_reset(stmt_);
+      return row.status();
+    }
   }
 }
 

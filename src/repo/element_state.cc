@@ -1,0 +1,211 @@
+#include "repo/element_state.h"
+
+#include <algorithm>
+#include <functional>
+
+namespace tandem {
+namespace {
+
+constexpr char kIn = 'i';
+constexpr char kOut = 'o';
+
+std::string KeyBytes(const std::string& id) { return std::string(HashBytes(Sha256(id))); }
+
+std::string EdgeKey(const std::string& related, const std::string& relationship, char dir) {
+  return KeyBytes(related) + KeyBytes(relationship) + dir;
+}
+
+bool IsNullOrAbsent(const Json& obj, const char* field) {
+  auto it = obj.find(field);
+  return it == obj.end() || it->is_null();
+}
+
+// Reads a reference list ([{"@id": ...}] or a single {"@id": ...}) from `field`.
+Result<std::vector<std::string>> References(const Json& obj, const char* field) {
+  std::vector<std::string> out;
+  auto it = obj.find(field);
+  if (it == obj.end() || it->is_null()) return out;
+  auto one = [&](const Json& ref) -> Status {
+    if (!ref.is_object() || !ref.contains("@id") || !ref["@id"].is_string()) {
+      return Status::InvalidArgument(std::string("'") + field +
+                                     "' must hold references of the form {\"@id\": \"...\"}");
+    }
+    out.push_back(ref["@id"].get<std::string>());
+    return Status::Ok();
+  };
+  if (it->is_array()) {
+    for (const auto& ref : *it) RETURN_IF_ERROR(one(ref));
+  } else {
+    RETURN_IF_ERROR(one(*it));
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string ElementKey(const std::string& element_id) { return KeyBytes(element_id); }
+
+Result<ElementFacts> AnalyzeElement(const Json& e) {
+  ElementFacts f;
+  f.is_root = IsNullOrAbsent(e, "owner") && IsNullOrAbsent(e, "owningRelatedElement") &&
+              IsNullOrAbsent(e, "owningRelationship");
+  ASSIGN_OR_RETURN(f.sources, References(e, "source"));
+  ASSIGN_OR_RETURN(f.targets, References(e, "target"));
+  if (e.value("@type", "") == "ProjectUsage") {
+    ASSIGN_OR_RETURN(auto project, References(e, "usedProject"));
+    ASSIGN_OR_RETURN(auto commit, References(e, "usedCommit"));
+    if (project.size() != 1 || commit.size() != 1) {
+      return Status::InvalidArgument(
+          "a ProjectUsage needs 'usedProject' and 'usedCommit', each {\"@id\": \"...\"}");
+    }
+    f.usage = ProjectUsage{e.value("@id", ""), project[0], commit[0]};
+  }
+  return f;
+}
+
+Result<std::optional<Hash>> ElementState::VersionOf(const StateRoots& roots,
+                                                    const std::string& element_id) {
+  MerkleTrie trie(source_);
+  ASSIGN_OR_RETURN(auto value, trie.Get(roots.elements, ElementKey(element_id)));
+  if (!value) return std::optional<Hash>();
+  if (value->size() < 32) return Status::Corruption("element entry too short for " + element_id);
+  return std::optional<Hash>(HashFromBytes(std::string_view(*value).substr(0, 32)));
+}
+
+Result<Json> ElementState::ElementVersion(const Hash& version) {
+  ASSIGN_OR_RETURN(std::string text, txn_.GetElementVersion(version));
+  auto parsed = ParseJson(text, "stored element version");
+  if (!parsed.ok()) return Status::Corruption(parsed.status().message());
+  return parsed;
+}
+
+Result<Json> ElementState::Element(const StateRoots& roots, const std::string& element_id) {
+  ASSIGN_OR_RETURN(auto version, VersionOf(roots, element_id));
+  if (!version) return Status::NotFound("element " + element_id + " does not exist at this commit");
+  return ElementVersion(*version);
+}
+
+Result<StateRoots> ElementState::Apply(const StateRoots& base,
+                                       const std::vector<ElementWrite>& writes,
+                                       TrieNodeSink& sink) {
+  std::vector<TrieMutation> elements, roots, edges;
+  for (const auto& w : writes) {
+    std::string key = ElementKey(w.element_id);
+    ASSIGN_OR_RETURN(auto old_version, VersionOf(base, w.element_id));
+    if (!w.version && !old_version) {
+      return Status::InvalidArgument("element " + w.element_id +
+                                     " cannot be deleted: it does not exist in the parent commit");
+    }
+    if (old_version) {
+      // Undo what the old version contributed to the derived indexes.
+      ASSIGN_OR_RETURN(Json old, ElementVersion(*old_version));
+      ASSIGN_OR_RETURN(ElementFacts facts, AnalyzeElement(old));
+      if (facts.is_root) roots.push_back({key, std::nullopt});
+      for (const auto& s : facts.sources) edges.push_back({EdgeKey(s, w.element_id, kOut), {}});
+      for (const auto& t : facts.targets) edges.push_back({EdgeKey(t, w.element_id, kIn), {}});
+    }
+    if (w.version) {
+      elements.push_back({key, std::string(HashBytes(*w.version)) + w.element_id});
+      if (w.facts->is_root) roots.push_back({key, w.element_id});
+      for (const auto& s : w.facts->sources) edges.push_back({EdgeKey(s, w.element_id, kOut), w.element_id});
+      for (const auto& t : w.facts->targets) edges.push_back({EdgeKey(t, w.element_id, kIn), w.element_id});
+    } else {
+      elements.push_back({key, std::nullopt});
+    }
+  }
+  // Within one trie, Apply keeps the last mutation per key, and every removal
+  // of an old fact precedes the additions of the new one for the same element.
+  MerkleTrie trie(source_);
+  StateRoots out;
+  ASSIGN_OR_RETURN(out.elements, trie.Apply(base.elements, std::move(elements), sink));
+  ASSIGN_OR_RETURN(out.roots, trie.Apply(base.roots, std::move(roots), sink));
+  ASSIGN_OR_RETURN(out.edges, trie.Apply(base.edges, std::move(edges), sink));
+  return out;
+}
+
+Result<Page<std::string>> ElementState::ScanIds(const Hash& root, const PageRequest& page,
+                                                const ScanSpec& spec) {
+  bool backward = page.before.has_value();
+  const auto& cursor = backward ? page.before : page.after;
+  std::optional<std::string> from;
+  if (cursor) {
+    from = spec.prefix + KeyBytes(*cursor);
+    // Edge keys end in a direction byte: step over every edge of the cursor.
+    if (!spec.prefix.empty()) *from += backward ? '\0' : '\xff';
+  } else if (!spec.prefix.empty()) {
+    from = spec.prefix + std::string(33, '\0');
+  }
+  Page<std::string> out;
+  std::string last;
+  Status st = MerkleTrie(source_).Scan(root, from, backward, [&](const TrieEntry& e) {
+    if (e.key.compare(0, spec.prefix.size(), spec.prefix) != 0) return false;
+    if (spec.direction && e.key.back() != *spec.direction) return true;
+    std::string id = spec.id_offset ? e.value.substr(spec.id_offset) : e.value;
+    if (id == last) return true;  // an element related to itself both ways shows once
+    last = id;
+    if (out.items.size() == page.limit) {
+      (backward ? out.more_before : out.more_after) = true;
+      return false;
+    }
+    out.items.push_back(std::move(id));
+    return true;
+  });
+  RETURN_IF_ERROR(st);
+  if (backward) std::reverse(out.items.begin(), out.items.end());
+  if (cursor) (backward ? out.more_after : out.more_before) = true;
+  return out;
+}
+
+Result<Page<std::string>> ElementState::ListElements(const StateRoots& roots,
+                                                     const PageRequest& page) {
+  return ScanIds(roots.elements, page, ScanSpec{"", std::nullopt, 32});
+}
+
+Result<Page<std::string>> ElementState::ListRoots(const StateRoots& roots,
+                                                  const PageRequest& page) {
+  return ScanIds(roots.roots, page, ScanSpec{"", std::nullopt, 0});
+}
+
+Result<Page<std::string>> ElementState::ListRelationships(const StateRoots& roots,
+                                                          const std::string& element_id,
+                                                          RelationshipDirection direction,
+                                                          const PageRequest& page) {
+  std::optional<char> dir;
+  if (direction == RelationshipDirection::kIn) dir = kIn;
+  if (direction == RelationshipDirection::kOut) dir = kOut;
+  return ScanIds(roots.edges, page, ScanSpec{KeyBytes(element_id), dir, 0});
+}
+
+Result<Page<DiffEntry>> ElementState::Diff(const StateRoots& base, const StateRoots& compare,
+                                           const PageRequest& page) {
+  if (page.before) {
+    return Status::InvalidArgument("page[before] is not supported for diffs; use page[after]");
+  }
+  std::optional<std::string> from;
+  if (page.after) from = ElementKey(*page.after);
+  Page<DiffEntry> out;
+  Status st = MerkleTrie(source_).Diff(
+      base.elements, compare.elements, from,
+      [&](std::string_view, const std::string* b, const std::string* c) {
+        if (out.items.size() == page.limit) {
+          out.more_after = true;
+          return false;
+        }
+        DiffEntry d;
+        const std::string* any = b ? b : c;
+        d.element_id = any->substr(32);
+        if (b) d.base = HashFromBytes(std::string_view(*b).substr(0, 32));
+        if (c) d.compare = HashFromBytes(std::string_view(*c).substr(0, 32));
+        out.items.push_back(std::move(d));
+        return true;
+      });
+  RETURN_IF_ERROR(st);
+  out.more_before = page.after.has_value();
+  return out;
+}
+
+Result<uint64_t> ElementState::Count(const StateRoots& roots) {
+  return MerkleTrie(source_).Count(roots.elements);
+}
+
+}  // namespace tandem

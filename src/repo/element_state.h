@@ -1,0 +1,99 @@
+// ElementState: a commit's model state, read and written through three Merkle
+// tries that share one node store:
+//   elements: SHA-256(element id) -> element version hash + element id
+//   roots:    SHA-256(element id) -> element id, for elements with no owner
+//   edges:    SHA-256(related id) + SHA-256(relationship id) + 'i'|'o' -> relationship id
+// Only `elements` is covered by the commit hash; `roots` and `edges` are
+// indexes derived from it, so roots and relationships are listed without
+// scanning the model. Not thread-safe (one per transaction).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/canonical_json.h"
+#include "store/merkle_trie.h"
+#include "store/records.h"
+#include "store/store.h"
+#include "store/trie_node_cache.h"
+
+namespace tandem {
+
+struct StateRoots {
+  Hash elements = MerkleTrie::EmptyRoot();
+  Hash roots = MerkleTrie::EmptyRoot();
+  Hash edges = MerkleTrie::EmptyRoot();
+};
+
+enum class RelationshipDirection { kIn, kOut, kBoth };
+
+// What the state keeps about one element version.
+struct ElementFacts {
+  bool is_root = false;
+  std::vector<std::string> sources;  // relationship ends (ids), empty if not a relationship
+  std::vector<std::string> targets;
+  std::optional<ProjectUsage> usage;  // set for @type ProjectUsage
+};
+
+// Reads the facts from a stored element's JSON. InvalidArgument names the bad field.
+Result<ElementFacts> AnalyzeElement(const Json& element);
+
+// One element written (payload) or deleted (nullopt) by a commit.
+struct ElementWrite {
+  std::string element_id;
+  std::optional<std::string> canonical;  // canonical JSON including "@id"
+  std::optional<Hash> version;           // SHA-256 of canonical
+  std::optional<ElementFacts> facts;
+};
+
+struct DiffEntry {
+  std::string element_id;
+  std::optional<Hash> base;
+  std::optional<Hash> compare;
+};
+
+class ElementState {
+ public:
+  ElementState(ReadTransaction& txn, TrieNodeCache* cache) : source_(txn, cache), txn_(txn) {}
+
+  // Version hash of `element_id` at `roots`, if present.
+  Result<std::optional<Hash>> VersionOf(const StateRoots& roots, const std::string& element_id);
+  // The element's JSON (as stored) at `roots`; NotFound if absent.
+  Result<Json> Element(const StateRoots& roots, const std::string& element_id);
+  Result<Json> ElementVersion(const Hash& version);
+
+  // Applies `writes` to `base`; new trie nodes go to `sink`. Deleting an
+  // element that is absent is InvalidArgument.
+  Result<StateRoots> Apply(const StateRoots& base, const std::vector<ElementWrite>& writes,
+                           TrieNodeSink& sink);
+
+  // Pages of element ids (cursor = element id), in trie order.
+  Result<Page<std::string>> ListElements(const StateRoots& roots, const PageRequest& page);
+  Result<Page<std::string>> ListRoots(const StateRoots& roots, const PageRequest& page);
+  Result<Page<std::string>> ListRelationships(const StateRoots& roots,
+                                              const std::string& element_id,
+                                              RelationshipDirection direction,
+                                              const PageRequest& page);
+  // Elements that differ between two states, after `after` (element id), at most `limit`+1.
+  Result<Page<DiffEntry>> Diff(const StateRoots& base, const StateRoots& compare,
+                               const PageRequest& page);
+
+  Result<uint64_t> Count(const StateRoots& roots);
+
+ private:
+  struct ScanSpec {
+    std::string prefix;             // only keys starting with it (edges of one element)
+    std::optional<char> direction;  // only edge keys ending in it
+    size_t id_offset = 0;           // where the id starts in the entry's value
+  };
+  Result<Page<std::string>> ScanIds(const Hash& root, const PageRequest& page,
+                                    const ScanSpec& spec);
+  StoreNodeSource source_;
+  ReadTransaction& txn_;
+};
+
+// Trie keys, exposed for tests and tools.
+std::string ElementKey(const std::string& element_id);
+
+}  // namespace tandem

@@ -1,0 +1,812 @@
+#include "repo/repository.h"
+
+#include <algorithm>
+#include <map>
+#include <queue>
+#include <set>
+
+#include "common/ids.h"
+#include "repo/commit_hash.h"
+
+namespace tandem {
+namespace {
+
+constexpr size_t kMaxNameLength = 256;
+constexpr char kRootCategoryKey[] = "root_category_id";
+constexpr char kServerIdKey[] = "server_id";
+
+Status ValidateName(const std::string& name, std::string_view what) {
+  if (name.empty()) return Status::InvalidArgument(std::string(what) + " name must not be empty");
+  if (name.size() > kMaxNameLength) {
+    return Status::InvalidArgument(std::string(what) + " name is longer than " +
+                                   std::to_string(kMaxNameLength) + " bytes");
+  }
+  if (name.front() == ' ' || name.back() == ' ') {
+    return Status::InvalidArgument(std::string(what) + " name must not start or end with a space");
+  }
+  for (unsigned char c : name) {
+    if (c < 0x20 || c == 0x7f) {
+      return Status::InvalidArgument(std::string(what) + " name must not contain control characters");
+    }
+  }
+  return Status::Ok();
+}
+
+Status ValidateId(const std::string& id, std::string_view what) {
+  if (!IsUuid(id)) return Status::InvalidArgument(std::string(what) + " '" + id + "' is not a UUID");
+  return Status::Ok();
+}
+
+}  // namespace
+
+StateRoots RootsOf(const Commit& c) { return StateRoots{c.state_root, c.roots_root, c.edges_root}; }
+
+Repository::Repository(Store& store, Clock& clock, RepositoryOptions options)
+    : store_(store), clock_(clock), options_(options), node_cache_(options.node_cache_entries) {}
+
+Status Repository::ValidateCategoryName(const std::string& name) {
+  return ValidateName(name, "category");
+}
+Status Repository::ValidateResourceName(const std::string& name) {
+  return ValidateName(name, "resource");
+}
+
+Status Repository::Bootstrap() {
+  ASSIGN_OR_RETURN(auto txn, store_.BeginWrite());
+  ASSIGN_OR_RETURN(auto server_id, txn->GetMeta(kServerIdKey));
+  if (!server_id) RETURN_IF_ERROR(txn->SetMeta(kServerIdKey, NewUuid()));
+  ASSIGN_OR_RETURN(auto root, txn->GetMeta(kRootCategoryKey));
+  if (!root) {
+    Category c{NewUuid(), "Root", std::nullopt, "All resources of this server", false,
+               clock_.NowMicros()};
+    RETURN_IF_ERROR(txn->InsertCategory(c));
+    RETURN_IF_ERROR(txn->SetMeta(kRootCategoryKey, c.id));
+  }
+  return txn->CommitTransaction();
+}
+
+Result<std::string> Repository::ServerId() {
+  ASSIGN_OR_RETURN(auto txn, store_.BeginRead());
+  ASSIGN_OR_RETURN(auto id, txn->GetMeta(kServerIdKey));
+  if (!id) return Status::Corruption("the store has no server id; was it bootstrapped?");
+  return *id;
+}
+
+Result<std::string> Repository::RootCategoryId() {
+  ASSIGN_OR_RETURN(auto txn, store_.BeginRead());
+  ASSIGN_OR_RETURN(auto id, txn->GetMeta(kRootCategoryKey));
+  if (!id) return Status::Corruption("the store has no root category; was it bootstrapped?");
+  return *id;
+}
+
+Result<int64_t> Repository::Emit(WriteTransaction& txn, const std::string& type,
+                                 const std::optional<std::string>& resource_id, Json data) {
+  return txn.AppendEvent(Event{0, type, resource_id, data.dump(), clock_.NowMicros()});
+}
+
+Status Repository::Finish(WriteTransaction& txn) {
+  RETURN_IF_ERROR(txn.CommitTransaction());
+  feed_.Notify();
+  return Status::Ok();
+}
+
+// ---------------------------------------------------------------- categories
+
+Result<Category> Repository::CreateCategory(const CategorySpec& spec) {
+  RETURN_IF_ERROR(ValidateCategoryName(spec.name));
+  ASSIGN_OR_RETURN(auto txn, store_.BeginWrite());
+  ASSIGN_OR_RETURN(auto root, txn->GetMeta(kRootCategoryKey));
+  std::string parent = spec.parent_id.value_or(root.value_or(""));
+  ASSIGN_OR_RETURN(auto parent_cat, txn->GetCategory(parent));
+  if (!parent_cat) return Status::NotFound("parent category " + parent + " does not exist");
+  ASSIGN_OR_RETURN(auto clash, txn->FindCategoryByName(parent, spec.name));
+  if (clash) {
+    return Status::Conflict("category '" + parent_cat->name + "' already has a sub-category named '" +
+                            spec.name + "' (" + clash->id + ")");
+  }
+  Category c{NewUuid(), spec.name, parent, spec.description, false, clock_.NowMicros()};
+  RETURN_IF_ERROR(txn->InsertCategory(c));
+  ASSIGN_OR_RETURN(int64_t seq, Emit(*txn, "category.created", std::nullopt,
+                                     {{"categoryId", c.id}, {"name", c.name}, {"parentId", parent}}));
+  (void)seq;
+  RETURN_IF_ERROR(Finish(*txn));
+  return c;
+}
+
+Result<Category> Repository::GetCategory(const std::string& id) {
+  ASSIGN_OR_RETURN(auto txn, store_.BeginRead());
+  ASSIGN_OR_RETURN(auto c, txn->GetCategory(id));
+  if (!c) return Status::NotFound("category " + id + " does not exist");
+  return *c;
+}
+
+Result<std::vector<Category>> Repository::ListCategories() {
+  ASSIGN_OR_RETURN(auto txn, store_.BeginRead());
+  return txn->ListCategories();
+}
+
+Result<Category> Repository::UpdateCategory(const std::string& id, const CategoryPatch& patch) {
+  ASSIGN_OR_RETURN(auto txn, store_.BeginWrite());
+  ASSIGN_OR_RETURN(auto found, txn->GetCategory(id));
+  if (!found) return Status::NotFound("category " + id + " does not exist");
+  Category c = *found;
+  if (patch.name) {
+    RETURN_IF_ERROR(ValidateCategoryName(*patch.name));
+    c.name = *patch.name;
+  }
+  if (patch.description) c.description = *patch.description;
+  if (patch.parent_id && patch.parent_id != c.parent_id) {
+    if (!c.parent_id) return Status::InvalidArgument("the root category cannot be moved");
+    // The new parent must exist and must not lie inside the category itself.
+    std::optional<std::string> walk = *patch.parent_id;
+    while (walk) {
+      if (*walk == c.id) {
+        return Status::InvalidArgument("category " + c.id + " cannot move into itself or one of "
+                                       "its own sub-categories");
+      }
+      ASSIGN_OR_RETURN(auto p, txn->GetCategory(*walk));
+      if (!p) return Status::NotFound("parent category " + *walk + " does not exist");
+      walk = p->parent_id;
+    }
+    c.parent_id = patch.parent_id;
+  }
+  if (c.name != found->name || c.parent_id != found->parent_id) {
+    ASSIGN_OR_RETURN(auto clash, txn->FindCategoryByName(c.parent_id, c.name));
+    if (clash && clash->id != c.id) {
+      return Status::Conflict("a category named '" + c.name + "' already exists there (" +
+                              clash->id + ")");
+    }
+  }
+  RETURN_IF_ERROR(txn->UpdateCategory(c));
+  ASSIGN_OR_RETURN(int64_t seq, Emit(*txn, "category.updated", std::nullopt,
+                                     {{"categoryId", c.id}, {"name", c.name},
+                                      {"parentId", c.parent_id ? Json(*c.parent_id) : Json()}}));
+  (void)seq;
+  RETURN_IF_ERROR(Finish(*txn));
+  return c;
+}
+
+Status Repository::DeleteCategory(const std::string& id) {
+  ASSIGN_OR_RETURN(auto txn, store_.BeginWrite());
+  ASSIGN_OR_RETURN(auto c, txn->GetCategory(id));
+  if (!c) return Status::NotFound("category " + id + " does not exist");
+  if (!c->parent_id) return Status::InvalidArgument("the root category cannot be deleted");
+  ASSIGN_OR_RETURN(auto all, txn->ListCategories());
+  for (const auto& other : all) {
+    if (other.parent_id == id) {
+      return Status::Conflict("category '" + c->name + "' still has sub-categories; delete or "
+                              "move them first");
+    }
+  }
+  ASSIGN_OR_RETURN(uint64_t n, txn->CountResourcesInCategory(id));
+  if (n > 0) {
+    return Status::Conflict("category '" + c->name + "' still holds " + std::to_string(n) +
+                            " resource(s); delete or move them first");
+  }
+  RETURN_IF_ERROR(txn->DeleteCategory(id));
+  ASSIGN_OR_RETURN(int64_t seq, Emit(*txn, "category.deleted", std::nullopt, {{"categoryId", id}}));
+  (void)seq;
+  return Finish(*txn);
+}
+
+// ---------------------------------------------------------------- resources
+
+Result<Resource> Repository::LoadResource(ReadTransaction& txn, const std::string& id) {
+  ASSIGN_OR_RETURN(auto r, txn.GetResource(id));
+  if (!r) return Status::NotFound("project " + id + " does not exist");
+  return *r;
+}
+
+Status Repository::CheckWritable(const Resource& r, std::string_view what) {
+  if (!r.read_only) return Status::Ok();
+  std::string reason = "it was locked by an administrator";
+  if (!r.origin.empty()) {
+    auto origin = Json::parse(r.origin, nullptr, false);
+    reason = "it is a synchronized copy";
+    if (origin.is_object()) {
+      if (origin.contains("server")) reason += " from server " + origin["server"].dump();
+      if (origin.contains("configuration")) {
+        reason += " by remote configuration " + origin["configuration"].dump();
+      }
+    }
+    reason += "; only synchronization writes to it";
+  }
+  return Status::ReadOnly(std::string(what) + " refused: project '" + r.name + "' (" + r.id +
+                          ") is read-only because " + reason);
+}
+
+Result<Resource> Repository::CreateResource(const ResourceSpec& spec) {
+  RETURN_IF_ERROR(ValidateResourceName(spec.name));
+  if (spec.project_id) RETURN_IF_ERROR(ValidateName(*spec.project_id, "Project ID"));
+  ASSIGN_OR_RETURN(auto txn, store_.BeginWrite());
+  ASSIGN_OR_RETURN(auto root, txn->GetMeta(kRootCategoryKey));
+  std::string category = spec.category_id.value_or(root.value_or(""));
+  ASSIGN_OR_RETURN(auto cat, txn->GetCategory(category));
+  if (!cat) return Status::NotFound("category " + category + " does not exist");
+  ASSIGN_OR_RETURN(auto same_name, txn->FindResourceByName(category, spec.name));
+  if (same_name) {
+    return Status::Conflict("category '" + cat->name + "' already holds a project named '" +
+                            spec.name + "' (" + same_name->id + ")");
+  }
+  Resource r;
+  r.id = NewUuid();
+  r.project_id = spec.project_id.value_or("PROJECT-" + NewUuid());
+  ASSIGN_OR_RETURN(auto same_pid, txn->FindResourceByProjectId(r.project_id));
+  if (same_pid) {
+    return Status::Conflict("Project ID '" + r.project_id + "' is already used by project '" +
+                            same_pid->name + "' (" + same_pid->id + ")");
+  }
+  r.name = spec.name;
+  r.description = spec.description;
+  r.category_id = category;
+  r.created = clock_.NowMicros();
+  r.default_branch_id = NewUuid();
+  RETURN_IF_ERROR(txn->InsertResource(r));
+  RETURN_IF_ERROR(txn->InsertBranch(
+      Branch{r.default_branch_id, r.id, "main", std::nullopt, std::nullopt, r.created}));
+  ASSIGN_OR_RETURN(int64_t seq, Emit(*txn, "resource.created", r.id,
+                                     {{"resourceId", r.id}, {"name", r.name},
+                                      {"categoryId", r.category_id}, {"projectId", r.project_id}}));
+  (void)seq;
+  RETURN_IF_ERROR(Finish(*txn));
+  return r;
+}
+
+Result<Resource> Repository::GetResource(const std::string& id) {
+  ASSIGN_OR_RETURN(auto txn, store_.BeginRead());
+  return LoadResource(*txn, id);
+}
+
+Result<Page<Resource>> Repository::ListResources(const ResourceFilter& filter,
+                                                 const PageRequest& page) {
+  ASSIGN_OR_RETURN(auto txn, store_.BeginRead());
+  if (filter.category_id) {
+    ASSIGN_OR_RETURN(auto cat, txn->GetCategory(*filter.category_id));
+    if (!cat) return Status::NotFound("category " + *filter.category_id + " does not exist");
+  }
+  return txn->ListResources(filter, page);
+}
+
+Result<Resource> Repository::UpdateResource(const std::string& id, const ResourcePatch& patch) {
+  ASSIGN_OR_RETURN(auto txn, store_.BeginWrite());
+  ASSIGN_OR_RETURN(Resource before, LoadResource(*txn, id));
+  Resource r = before;
+  if (patch.name) {
+    RETURN_IF_ERROR(ValidateResourceName(*patch.name));
+    r.name = *patch.name;
+  }
+  if (patch.description) r.description = *patch.description;
+  if (patch.category_id) {
+    ASSIGN_OR_RETURN(auto cat, txn->GetCategory(*patch.category_id));
+    if (!cat) return Status::NotFound("category " + *patch.category_id + " does not exist");
+    r.category_id = *patch.category_id;
+  }
+  if (patch.read_only) {
+    if (!*patch.read_only && before.read_only && !before.origin.empty()) {
+      return Status::InvalidArgument(
+          "project '" + r.name + "' is a synchronized copy; its read-only flag can only be removed "
+          "with 'datamanager -rrof', and only once it is no longer synchronized");
+    }
+    r.read_only = *patch.read_only;
+  }
+  if (r.name != before.name || r.category_id != before.category_id) {
+    ASSIGN_OR_RETURN(auto clash, txn->FindResourceByName(r.category_id, r.name));
+    if (clash && clash->id != r.id) {
+      return Status::Conflict("the target category already holds a project named '" + r.name +
+                              "' (" + clash->id + ")");
+    }
+  }
+  RETURN_IF_ERROR(txn->UpdateResource(r));
+  if (r.name != before.name) {
+    ASSIGN_OR_RETURN(int64_t s, Emit(*txn, "resource.renamed", r.id,
+                                     {{"resourceId", r.id}, {"name", r.name},
+                                      {"previousName", before.name}}));
+    (void)s;
+  }
+  if (r.category_id != before.category_id) {
+    ASSIGN_OR_RETURN(int64_t s, Emit(*txn, "resource.moved", r.id,
+                                     {{"resourceId", r.id}, {"categoryId", r.category_id},
+                                      {"previousCategoryId", before.category_id}}));
+    (void)s;
+  }
+  if (r.description != before.description || r.read_only != before.read_only) {
+    ASSIGN_OR_RETURN(int64_t s, Emit(*txn, "resource.updated", r.id,
+                                     {{"resourceId", r.id}, {"readOnly", r.read_only}}));
+    (void)s;
+  }
+  RETURN_IF_ERROR(Finish(*txn));
+  return r;
+}
+
+Status Repository::DeleteResource(const std::string& id) {
+  ASSIGN_OR_RETURN(auto txn, store_.BeginWrite());
+  ASSIGN_OR_RETURN(Resource r, LoadResource(*txn, id));
+  RETURN_IF_ERROR(txn->DeleteResource(id));
+  ASSIGN_OR_RETURN(int64_t seq, Emit(*txn, "resource.deleted", id,
+                                     {{"resourceId", id}, {"name", r.name}}));
+  (void)seq;
+  return Finish(*txn);
+}
+
+// ---------------------------------------------------------------- branches and tags
+
+Result<Page<Branch>> Repository::ListBranches(const std::string& resource_id,
+                                              const PageRequest& page) {
+  ASSIGN_OR_RETURN(auto txn, store_.BeginRead());
+  ASSIGN_OR_RETURN(Resource r, LoadResource(*txn, resource_id));
+  return txn->ListBranches(r.id, page);
+}
+
+Result<Branch> Repository::GetBranch(const std::string& resource_id, const std::string& branch_id) {
+  ASSIGN_OR_RETURN(auto txn, store_.BeginRead());
+  ASSIGN_OR_RETURN(Resource r, LoadResource(*txn, resource_id));
+  ASSIGN_OR_RETURN(auto b, txn->GetBranch(branch_id));
+  if (!b || b->resource_id != r.id) {
+    return Status::NotFound("branch " + branch_id + " does not exist in project " + r.id);
+  }
+  return *b;
+}
+
+Result<Branch> Repository::CreateBranch(const std::string& resource_id, const std::string& name,
+                                        const std::string& head_commit_id) {
+  RETURN_IF_ERROR(ValidateName(name, "branch"));
+  ASSIGN_OR_RETURN(auto txn, store_.BeginWrite());
+  ASSIGN_OR_RETURN(Resource r, LoadResource(*txn, resource_id));
+  RETURN_IF_ERROR(CheckWritable(r, "creating a branch"));
+  ASSIGN_OR_RETURN(Commit head, LoadCommit(*txn, r.id, head_commit_id));
+  Branch b{NewUuid(), r.id, name, head.id, std::nullopt, clock_.NowMicros()};
+  Status st = txn->InsertBranch(b);
+  if (st.code() == StatusCode::kConflict) {
+    return Status::Conflict("project '" + r.name + "' already has a branch named '" + name + "'");
+  }
+  RETURN_IF_ERROR(st);
+  ASSIGN_OR_RETURN(int64_t seq, Emit(*txn, "branch.created", r.id,
+                                     {{"resourceId", r.id}, {"branchId", b.id}, {"name", name},
+                                      {"head", head.id}}));
+  (void)seq;
+  RETURN_IF_ERROR(Finish(*txn));
+  return b;
+}
+
+Status Repository::DeleteBranch(const std::string& resource_id, const std::string& branch_id) {
+  ASSIGN_OR_RETURN(auto txn, store_.BeginWrite());
+  ASSIGN_OR_RETURN(Resource r, LoadResource(*txn, resource_id));
+  RETURN_IF_ERROR(CheckWritable(r, "deleting a branch"));
+  ASSIGN_OR_RETURN(auto b, txn->GetBranch(branch_id));
+  if (!b || b->resource_id != r.id) {
+    return Status::NotFound("branch " + branch_id + " does not exist in project " + r.id);
+  }
+  if (b->id == r.default_branch_id) {
+    return Status::Conflict("branch '" + b->name + "' is the default branch of project '" + r.name +
+                            "' and cannot be deleted");
+  }
+  RETURN_IF_ERROR(txn->DeleteBranch(b->id));
+  ASSIGN_OR_RETURN(int64_t seq, Emit(*txn, "branch.deleted", r.id,
+                                     {{"resourceId", r.id}, {"branchId", b->id}, {"name", b->name}}));
+  (void)seq;
+  return Finish(*txn);
+}
+
+Result<Page<Tag>> Repository::ListTags(const std::string& resource_id, const PageRequest& page) {
+  ASSIGN_OR_RETURN(auto txn, store_.BeginRead());
+  ASSIGN_OR_RETURN(Resource r, LoadResource(*txn, resource_id));
+  return txn->ListTags(r.id, page);
+}
+
+Result<Tag> Repository::GetTag(const std::string& resource_id, const std::string& tag_id) {
+  ASSIGN_OR_RETURN(auto txn, store_.BeginRead());
+  ASSIGN_OR_RETURN(Resource r, LoadResource(*txn, resource_id));
+  ASSIGN_OR_RETURN(auto t, txn->GetTag(tag_id));
+  if (!t || t->resource_id != r.id) {
+    return Status::NotFound("tag " + tag_id + " does not exist in project " + r.id);
+  }
+  return *t;
+}
+
+Result<Tag> Repository::CreateTag(const std::string& resource_id, const std::string& name,
+                                  const std::string& commit_id,
+                                  const std::optional<std::string>& description) {
+  RETURN_IF_ERROR(ValidateName(name, "tag"));
+  ASSIGN_OR_RETURN(auto txn, store_.BeginWrite());
+  ASSIGN_OR_RETURN(Resource r, LoadResource(*txn, resource_id));
+  RETURN_IF_ERROR(CheckWritable(r, "tagging"));
+  ASSIGN_OR_RETURN(Commit c, LoadCommit(*txn, r.id, commit_id));
+  Tag t{NewUuid(), r.id, name, c.id, description, clock_.NowMicros()};
+  RETURN_IF_ERROR(txn->InsertTag(t));
+  ASSIGN_OR_RETURN(int64_t seq, Emit(*txn, "tag.created", r.id,
+                                     {{"resourceId", r.id}, {"tagId", t.id}, {"name", name},
+                                      {"commitId", c.id}}));
+  (void)seq;
+  RETURN_IF_ERROR(Finish(*txn));
+  return t;
+}
+
+Status Repository::DeleteTag(const std::string& resource_id, const std::string& tag_id) {
+  ASSIGN_OR_RETURN(auto txn, store_.BeginWrite());
+  ASSIGN_OR_RETURN(Resource r, LoadResource(*txn, resource_id));
+  RETURN_IF_ERROR(CheckWritable(r, "deleting a tag"));
+  ASSIGN_OR_RETURN(auto t, txn->GetTag(tag_id));
+  if (!t || t->resource_id != r.id) {
+    return Status::NotFound("tag " + tag_id + " does not exist in project " + r.id);
+  }
+  RETURN_IF_ERROR(txn->DeleteTag(t->id));
+  ASSIGN_OR_RETURN(int64_t seq, Emit(*txn, "tag.deleted", r.id,
+                                     {{"resourceId", r.id}, {"tagId", t->id}, {"name", t->name}}));
+  (void)seq;
+  return Finish(*txn);
+}
+
+// ---------------------------------------------------------------- commits
+
+Result<Commit> Repository::LoadCommit(ReadTransaction& txn, const std::string& resource_id,
+                                      const std::string& commit_id) {
+  ASSIGN_OR_RETURN(auto c, txn.GetCommit(commit_id));
+  if (!c || c->resource_id != resource_id) {
+    return Status::NotFound("commit " + commit_id + " does not exist in project " + resource_id);
+  }
+  return *c;
+}
+
+Result<Commit> Repository::CreateCommit(const std::string& resource_id,
+                                        const CommitRequest& request, const std::string& author) {
+  if (request.changes.size() > options_.max_changes_per_commit) {
+    return Status::TooLarge("a commit may hold at most " +
+                            std::to_string(options_.max_changes_per_commit) + " changes, this one has " +
+                            std::to_string(request.changes.size()));
+  }
+  // Prepare every element version before taking the write lock.
+  std::vector<ElementWrite> writes;
+  writes.reserve(request.changes.size());
+  std::set<std::string> seen;
+  for (size_t i = 0; i < request.changes.size(); ++i) {
+    const ElementChange& ch = request.changes[i];
+    std::string where = "change[" + std::to_string(i) + "]";
+    ElementWrite w;
+    if (ch.element_id) {
+      RETURN_IF_ERROR(ValidateId(*ch.element_id, where + " identity @id"));
+      w.element_id = NormalizeUuid(*ch.element_id);
+    } else if (ch.payload.is_object() && ch.payload.contains("@id")) {
+      if (!ch.payload["@id"].is_string()) return Status::InvalidArgument(where + " payload @id must be a string");
+      RETURN_IF_ERROR(ValidateId(ch.payload["@id"].get<std::string>(), where + " payload @id"));
+      w.element_id = NormalizeUuid(ch.payload["@id"].get<std::string>());
+    } else if (ch.payload.is_null()) {
+      return Status::InvalidArgument(where + " deletes an element but names none in identity.@id");
+    } else {
+      w.element_id = NewUuid();
+    }
+    if (!seen.insert(w.element_id).second) {
+      return Status::InvalidArgument(where + " changes element " + w.element_id +
+                                     " a second time in the same commit");
+    }
+    if (!ch.payload.is_null()) {
+      if (!ch.payload.is_object()) return Status::InvalidArgument(where + " payload must be an object or null");
+      auto type = ch.payload.find("@type");
+      if (type == ch.payload.end() || !type->is_string() || type->get<std::string>().empty()) {
+        return Status::InvalidArgument(where + " payload needs a non-empty string '@type'");
+      }
+      Json element = ch.payload;
+      if (element.contains("@id") && NormalizeUuid(element["@id"].get<std::string>()) != w.element_id) {
+        return Status::InvalidArgument(where + " payload @id differs from identity @id " + w.element_id);
+      }
+      element["@id"] = w.element_id;
+      auto facts = AnalyzeElement(element);
+      if (!facts.ok()) return facts.status().WithContext(where);
+      ASSIGN_OR_RETURN(std::string canonical, CanonicalJson(element));
+      w.version = Sha256(canonical);
+      w.canonical = std::move(canonical);
+      w.facts = std::move(facts).value();
+    }
+    writes.push_back(std::move(w));
+  }
+
+  ASSIGN_OR_RETURN(auto txn, store_.BeginWrite());
+  ASSIGN_OR_RETURN(Resource r, LoadResource(*txn, resource_id));
+  RETURN_IF_ERROR(CheckWritable(r, "commit"));
+  std::string branch_id = request.branch_id.value_or(r.default_branch_id);
+  ASSIGN_OR_RETURN(auto branch, txn->GetBranch(branch_id));
+  if (!branch || branch->resource_id != r.id) {
+    return Status::NotFound("branch " + branch_id + " does not exist in project " + r.id);
+  }
+  if (request.previous_commit && request.previous_commit != branch->head) {
+    return Status::Conflict("previousCommit " + *request.previous_commit + " is not the head of branch '" +
+                            branch->name + "' (the head is " + branch->head.value_or("empty") +
+                            "); fetch the new head, merge your change onto it and commit again");
+  }
+  for (const auto& w : writes) {
+    if (!w.facts || !w.facts->usage) continue;
+    const ProjectUsage& u = *w.facts->usage;
+    ASSIGN_OR_RETURN(auto used, txn->GetResource(u.used_project));
+    ASSIGN_OR_RETURN(auto used_commit, txn->GetCommit(u.used_commit));
+    if (!used || !used_commit || used_commit->resource_id != u.used_project) {
+      return Status::InvalidArgument("ProjectUsage " + w.element_id + " uses project " +
+                                     u.used_project + " at commit " + u.used_commit +
+                                     ", which does not exist on this server");
+    }
+  }
+
+  std::optional<Commit> parent;
+  if (branch->head) {
+    ASSIGN_OR_RETURN(Commit p, LoadCommit(*txn, r.id, *branch->head));
+    parent = std::move(p);
+  }
+  ElementState state(*txn, &node_cache_);
+  TrieNodeSink sink;
+  ASSIGN_OR_RETURN(StateRoots roots, state.Apply(parent ? RootsOf(*parent) : StateRoots{}, writes, sink));
+  for (const auto& [hash, bytes] : sink) RETURN_IF_ERROR(txn->PutNode(hash, bytes));
+
+  Commit c;
+  c.id = NewUuid();
+  c.resource_id = r.id;
+  if (parent) c.parents.push_back(parent->id);
+  c.author = author;
+  c.created = clock_.NowMicros();
+  c.name = request.name;
+  c.description = request.description;
+  c.state_root = roots.elements;
+  c.roots_root = roots.roots;
+  c.edges_root = roots.edges;
+  ASSIGN_OR_RETURN(c.element_count, state.Count(roots));
+  c.change_count = writes.size();
+  ASSIGN_OR_RETURN(c.hash, ComputeCommitHash(c, parent ? std::vector<Hash>{parent->hash}
+                                                       : std::vector<Hash>{}));
+
+  std::map<std::string, ProjectUsage> usages;
+  if (parent) {
+    ASSIGN_OR_RETURN(auto old, txn->ListProjectUsages(parent->seq));
+    for (auto& u : old) usages[u.element_id] = std::move(u);
+  }
+  std::vector<Change> changes;
+  changes.reserve(writes.size());
+  for (const auto& w : writes) {
+    usages.erase(w.element_id);
+    if (w.facts && w.facts->usage) usages[w.element_id] = *w.facts->usage;
+    changes.push_back(Change{DerivedUuid(c.id + "/" + w.element_id), w.element_id, w.version});
+    if (w.version) RETURN_IF_ERROR(txn->PutElementVersion(*w.version, *w.canonical));
+  }
+  std::vector<ProjectUsage> usage_list;
+  for (auto& [id, u] : usages) usage_list.push_back(u);
+  ASSIGN_OR_RETURN(c.seq, txn->InsertCommit(c, changes, usage_list));
+  RETURN_IF_ERROR(txn->MoveBranchHead(branch->id, branch->head, c.id));
+  ASSIGN_OR_RETURN(int64_t seq, Emit(*txn, "commit.created", r.id,
+                                     {{"resourceId", r.id}, {"commitId", c.id},
+                                      {"branchId", branch->id}, {"hash", ToHex(c.hash)}}));
+  (void)seq;
+  RETURN_IF_ERROR(Finish(*txn));
+  return c;
+}
+
+Result<Commit> Repository::GetCommit(const std::string& resource_id, const std::string& commit_id) {
+  ASSIGN_OR_RETURN(auto txn, store_.BeginRead());
+  ASSIGN_OR_RETURN(Resource r, LoadResource(*txn, resource_id));
+  return LoadCommit(*txn, r.id, commit_id);
+}
+
+Result<CommitView> Repository::GetCommitView(const std::string& resource_id,
+                                             const std::string& commit_id) {
+  ASSIGN_OR_RETURN(auto txn, store_.BeginRead());
+  ASSIGN_OR_RETURN(Resource r, LoadResource(*txn, resource_id));
+  CommitView v;
+  ASSIGN_OR_RETURN(v.commit, LoadCommit(*txn, r.id, commit_id));
+  ASSIGN_OR_RETURN(auto branches, txn->ListBranchesWithHead(commit_id));
+  for (const auto& b : branches) v.branch_ids.push_back(b.id);
+  ASSIGN_OR_RETURN(v.tags, txn->ListTagsOfCommit(commit_id));
+  return v;
+}
+
+Result<Page<Commit>> Repository::ListCommits(const std::string& resource_id,
+                                             const PageRequest& page, bool newest_first) {
+  ASSIGN_OR_RETURN(auto txn, store_.BeginRead());
+  ASSIGN_OR_RETURN(Resource r, LoadResource(*txn, resource_id));
+  return txn->ListCommits(r.id, page, newest_first);
+}
+
+Result<Page<Commit>> Repository::ListBranchCommits(const std::string& resource_id,
+                                                   const std::string& branch_id,
+                                                   const PageRequest& page) {
+  if (page.before) {
+    return Status::InvalidArgument("page[before] is not supported with branchId; use page[after]");
+  }
+  ASSIGN_OR_RETURN(auto txn, store_.BeginRead());
+  ASSIGN_OR_RETURN(Resource r, LoadResource(*txn, resource_id));
+  ASSIGN_OR_RETURN(auto b, txn->GetBranch(branch_id));
+  if (!b || b->resource_id != r.id) {
+    return Status::NotFound("branch " + branch_id + " does not exist in project " + r.id);
+  }
+  // Walk the ancestry newest first (by local order; parents always precede
+  // children), skipping to the cursor. Costs the history above the page.
+  Page<Commit> out;
+  if (!b->head) return out;
+  auto newer = [](const Commit& a, const Commit& c) { return a.seq < c.seq; };
+  std::priority_queue<Commit, std::vector<Commit>, decltype(newer)> frontier(newer);
+  std::set<std::string> queued;
+  ASSIGN_OR_RETURN(Commit head, LoadCommit(*txn, r.id, *b->head));
+  frontier.push(head);
+  queued.insert(head.id);
+  bool emitting = !page.after;
+  while (!frontier.empty()) {
+    Commit c = frontier.top();
+    frontier.pop();
+    if (emitting) {
+      if (out.items.size() == page.limit) {
+        out.more_after = true;
+        break;
+      }
+      out.items.push_back(c);
+    } else if (c.id == *page.after) {
+      emitting = true;
+      out.more_before = true;
+    }
+    for (const auto& p : c.parents) {
+      if (!queued.insert(p).second) continue;
+      ASSIGN_OR_RETURN(Commit pc, LoadCommit(*txn, r.id, p));
+      frontier.push(std::move(pc));
+    }
+  }
+  if (!emitting) return Status::InvalidArgument("page cursor '" + *page.after + "' is not on this branch");
+  return out;
+}
+
+Result<std::vector<ProjectUsage>> Repository::ListProjectUsages(const std::string& resource_id,
+                                                                const std::string& commit_id) {
+  ASSIGN_OR_RETURN(auto txn, store_.BeginRead());
+  ASSIGN_OR_RETURN(Resource r, LoadResource(*txn, resource_id));
+  ASSIGN_OR_RETURN(Commit c, LoadCommit(*txn, r.id, commit_id));
+  return txn->ListProjectUsages(c.seq);
+}
+
+Result<Page<Repository::ChangeView>> Repository::ListChanges(const std::string& resource_id,
+                                                             const std::string& commit_id,
+                                                             const PageRequest& page) {
+  ASSIGN_OR_RETURN(auto txn, store_.BeginRead());
+  ASSIGN_OR_RETURN(Resource r, LoadResource(*txn, resource_id));
+  ASSIGN_OR_RETURN(Commit c, LoadCommit(*txn, r.id, commit_id));
+  ASSIGN_OR_RETURN(auto changes, txn->ListChanges(c.seq, page));
+  ElementState state(*txn, &node_cache_);
+  Page<ChangeView> out;
+  out.more_after = changes.more_after;
+  out.more_before = changes.more_before;
+  for (auto& ch : changes.items) {
+    ChangeView v{std::move(ch), std::nullopt};
+    if (v.change.version) {
+      ASSIGN_OR_RETURN(Json payload, state.ElementVersion(*v.change.version));
+      v.payload = std::move(payload);
+    }
+    out.items.push_back(std::move(v));
+  }
+  return out;
+}
+
+Result<Repository::ChangeView> Repository::GetChange(const std::string& resource_id,
+                                                     const std::string& commit_id,
+                                                     const std::string& change_id) {
+  ASSIGN_OR_RETURN(auto txn, store_.BeginRead());
+  ASSIGN_OR_RETURN(Resource r, LoadResource(*txn, resource_id));
+  ASSIGN_OR_RETURN(Commit c, LoadCommit(*txn, r.id, commit_id));
+  ASSIGN_OR_RETURN(auto ch, txn->GetChange(c.seq, change_id));
+  if (!ch) return Status::NotFound("change " + change_id + " does not exist in commit " + c.id);
+  ChangeView v{std::move(*ch), std::nullopt};
+  if (v.change.version) {
+    ElementState state(*txn, &node_cache_);
+    ASSIGN_OR_RETURN(Json payload, state.ElementVersion(*v.change.version));
+    v.payload = std::move(payload);
+  }
+  return v;
+}
+
+// ---------------------------------------------------------------- elements
+
+Result<Page<Json>> Repository::LoadElements(ReadTransaction& txn, const StateRoots& roots,
+                                            Page<std::string> ids) {
+  ElementState state(txn, &node_cache_);
+  Page<Json> out;
+  out.more_after = ids.more_after;
+  out.more_before = ids.more_before;
+  out.items.reserve(ids.items.size());
+  for (const auto& id : ids.items) {
+    auto e = state.Element(roots, id);
+    if (e.status().code() == StatusCode::kNotFound) {
+      // An index names an element the state lacks: the store is inconsistent.
+      return Status::Corruption("index entry for element " + id + " has no element version");
+    }
+    if (!e.ok()) return e.status();
+    out.items.push_back(std::move(e).value());
+  }
+  return out;
+}
+
+Result<Page<Json>> Repository::ListElements(const std::string& resource_id,
+                                            const std::string& commit_id, const PageRequest& page) {
+  ASSIGN_OR_RETURN(auto txn, store_.BeginRead());
+  ASSIGN_OR_RETURN(Resource r, LoadResource(*txn, resource_id));
+  ASSIGN_OR_RETURN(Commit c, LoadCommit(*txn, r.id, commit_id));
+  ElementState state(*txn, &node_cache_);
+  ASSIGN_OR_RETURN(auto ids, state.ListElements(RootsOf(c), page));
+  return LoadElements(*txn, RootsOf(c), std::move(ids));
+}
+
+Result<Json> Repository::GetElement(const std::string& resource_id, const std::string& commit_id,
+                                    const std::string& element_id) {
+  ASSIGN_OR_RETURN(auto txn, store_.BeginRead());
+  ASSIGN_OR_RETURN(Resource r, LoadResource(*txn, resource_id));
+  ASSIGN_OR_RETURN(Commit c, LoadCommit(*txn, r.id, commit_id));
+  ElementState state(*txn, &node_cache_);
+  return state.Element(RootsOf(c), NormalizeUuid(element_id));
+}
+
+Result<Page<Json>> Repository::ListRoots(const std::string& resource_id,
+                                         const std::string& commit_id, const PageRequest& page) {
+  ASSIGN_OR_RETURN(auto txn, store_.BeginRead());
+  ASSIGN_OR_RETURN(Resource r, LoadResource(*txn, resource_id));
+  ASSIGN_OR_RETURN(Commit c, LoadCommit(*txn, r.id, commit_id));
+  ElementState state(*txn, &node_cache_);
+  ASSIGN_OR_RETURN(auto ids, state.ListRoots(RootsOf(c), page));
+  return LoadElements(*txn, RootsOf(c), std::move(ids));
+}
+
+Result<Page<Json>> Repository::ListRelationships(const std::string& resource_id,
+                                                 const std::string& commit_id,
+                                                 const std::string& element_id,
+                                                 RelationshipDirection direction,
+                                                 const PageRequest& page) {
+  ASSIGN_OR_RETURN(auto txn, store_.BeginRead());
+  ASSIGN_OR_RETURN(Resource r, LoadResource(*txn, resource_id));
+  ASSIGN_OR_RETURN(Commit c, LoadCommit(*txn, r.id, commit_id));
+  ElementState state(*txn, &node_cache_);
+  std::string id = NormalizeUuid(element_id);
+  ASSIGN_OR_RETURN(auto exists, state.VersionOf(RootsOf(c), id));
+  if (!exists) return Status::NotFound("element " + id + " does not exist at commit " + c.id);
+  ASSIGN_OR_RETURN(auto ids, state.ListRelationships(RootsOf(c), id, direction, page));
+  return LoadElements(*txn, RootsOf(c), std::move(ids));
+}
+
+Result<Page<DataDifference>> Repository::Diff(const std::string& resource_id,
+                                              const std::string& base_commit_id,
+                                              const std::string& compare_commit_id,
+                                              const PageRequest& page) {
+  ASSIGN_OR_RETURN(auto txn, store_.BeginRead());
+  ASSIGN_OR_RETURN(Resource r, LoadResource(*txn, resource_id));
+  ASSIGN_OR_RETURN(Commit base, LoadCommit(*txn, r.id, base_commit_id));
+  ASSIGN_OR_RETURN(Commit compare, LoadCommit(*txn, r.id, compare_commit_id));
+  ElementState state(*txn, &node_cache_);
+  ASSIGN_OR_RETURN(auto entries, state.Diff(RootsOf(base), RootsOf(compare), page));
+  Page<DataDifference> out;
+  out.more_after = entries.more_after;
+  out.more_before = entries.more_before;
+  for (const auto& e : entries.items) {
+    DataDifference d{e.element_id, std::nullopt, std::nullopt};
+    if (e.base) {
+      ASSIGN_OR_RETURN(Json j, state.ElementVersion(*e.base));
+      d.base = std::move(j);
+    }
+    if (e.compare) {
+      ASSIGN_OR_RETURN(Json j, state.ElementVersion(*e.compare));
+      d.compare = std::move(j);
+    }
+    out.items.push_back(std::move(d));
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------- change feed
+
+Result<std::vector<Event>> Repository::Changes(int64_t since, size_t limit,
+                                               std::chrono::milliseconds wait) {
+  // Writers in this process wake us at once; the periodic re-read catches
+  // writes by other processes (datamanager) on the same store.
+  constexpr auto kRecheck = std::chrono::milliseconds(500);
+  auto deadline = std::chrono::steady_clock::now() + wait;
+  uint64_t generation = feed_.generation();
+  while (true) {
+    {
+      ASSIGN_OR_RETURN(auto txn, store_.BeginRead());
+      ASSIGN_OR_RETURN(auto events, txn->ListEvents(since, limit));
+      if (!events.empty()) return events;
+    }
+    auto now = std::chrono::steady_clock::now();
+    if (now >= deadline) return std::vector<Event>{};
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now);
+    generation = feed_.WaitFor(generation, std::min(left, kRecheck));
+  }
+}
+
+}  // namespace tandem

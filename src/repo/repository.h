@@ -1,0 +1,188 @@
+// Repository: the domain rules of a Tandem server over a Store: categories,
+// resources (SysML v2 projects), branches, tags, commits and the elements they
+// hold, read-only protection and the change feed. The API layer maps HTTP onto
+// these calls; the sync engine will import history through ImportCommit-style
+// calls added here, never by writing to the store itself.
+//
+// Every mutation is one store write transaction that also appends its event
+// to the change feed, so a crash leaves either all of it or none. Thread-safe.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/canonical_json.h"
+#include "common/clock.h"
+#include "repo/change_feed.h"
+#include "repo/element_state.h"
+#include "store/store.h"
+#include "store/trie_node_cache.h"
+
+namespace tandem {
+
+struct RepositoryOptions {
+  size_t node_cache_entries = 20'000;
+  size_t max_changes_per_commit = 1'000'000;
+};
+
+struct CategorySpec {
+  std::string name;
+  std::optional<std::string> parent_id;  // default: the root category
+  std::string description;
+};
+
+struct CategoryPatch {
+  std::optional<std::string> name;
+  std::optional<std::string> parent_id;
+  std::optional<std::string> description;
+};
+
+struct ResourceSpec {
+  std::string name;
+  std::optional<std::string> description;
+  std::optional<std::string> category_id;  // default: the root category
+  std::optional<std::string> project_id;   // default: generated
+};
+
+struct ResourcePatch {
+  std::optional<std::string> name;
+  std::optional<std::optional<std::string>> description;  // set to null clears it
+  std::optional<std::string> category_id;
+  std::optional<bool> read_only;
+};
+
+// One entry of a commit request's `change` list.
+struct ElementChange {
+  std::optional<std::string> element_id;  // identity.@id; generated when absent
+  Json payload;                           // null deletes the element
+};
+
+struct CommitRequest {
+  std::optional<std::string> branch_id;        // default: the resource's default branch
+  std::optional<std::string> previous_commit;  // must equal the branch head when given
+  std::optional<std::string> name;
+  std::optional<std::string> description;
+  std::vector<ElementChange> changes;
+};
+
+// A commit with the views of it the APIs show.
+struct CommitView {
+  Commit commit;
+  std::vector<std::string> branch_ids;  // branches whose head it is
+  std::vector<Tag> tags;
+};
+
+struct DataDifference {
+  std::string element_id;
+  std::optional<Json> base;
+  std::optional<Json> compare;
+};
+
+class Repository {
+ public:
+  Repository(Store& store, Clock& clock, RepositoryOptions options = {});
+
+  // Creates the root category and server id on first use. Idempotent.
+  Status Bootstrap();
+  Result<std::string> ServerId();
+  Result<std::string> RootCategoryId();
+
+  // ---- categories
+  Result<Category> CreateCategory(const CategorySpec& spec);
+  Result<Category> GetCategory(const std::string& id);
+  Result<std::vector<Category>> ListCategories();
+  Result<Category> UpdateCategory(const std::string& id, const CategoryPatch& patch);
+  // Only empty categories (no resources, no sub-categories) can be deleted.
+  Status DeleteCategory(const std::string& id);
+
+  // ---- resources
+  Result<Resource> CreateResource(const ResourceSpec& spec);
+  Result<Resource> GetResource(const std::string& id);
+  Result<Page<Resource>> ListResources(const ResourceFilter& filter, const PageRequest& page);
+  Result<Resource> UpdateResource(const std::string& id, const ResourcePatch& patch);
+  Status DeleteResource(const std::string& id);
+
+  // ---- branches and tags
+  Result<Page<Branch>> ListBranches(const std::string& resource_id, const PageRequest& page);
+  Result<Branch> GetBranch(const std::string& resource_id, const std::string& branch_id);
+  Result<Branch> CreateBranch(const std::string& resource_id, const std::string& name,
+                              const std::string& head_commit_id);
+  Status DeleteBranch(const std::string& resource_id, const std::string& branch_id);
+  Result<Page<Tag>> ListTags(const std::string& resource_id, const PageRequest& page);
+  Result<Tag> GetTag(const std::string& resource_id, const std::string& tag_id);
+  Result<Tag> CreateTag(const std::string& resource_id, const std::string& name,
+                        const std::string& commit_id, const std::optional<std::string>& description);
+  Status DeleteTag(const std::string& resource_id, const std::string& tag_id);
+
+  // ---- commits
+  Result<Commit> CreateCommit(const std::string& resource_id, const CommitRequest& request,
+                              const std::string& author);
+  Result<Commit> GetCommit(const std::string& resource_id, const std::string& commit_id);
+  Result<CommitView> GetCommitView(const std::string& resource_id, const std::string& commit_id);
+  Result<Page<Commit>> ListCommits(const std::string& resource_id, const PageRequest& page,
+                                   bool newest_first);
+  // Commits reachable from the branch head, newest first.
+  Result<Page<Commit>> ListBranchCommits(const std::string& resource_id,
+                                         const std::string& branch_id, const PageRequest& page);
+  Result<std::vector<ProjectUsage>> ListProjectUsages(const std::string& resource_id,
+                                                      const std::string& commit_id);
+
+  // Change set of a commit: element id and its new JSON (nullopt: deleted).
+  struct ChangeView {
+    Change change;
+    std::optional<Json> payload;
+  };
+  Result<Page<ChangeView>> ListChanges(const std::string& resource_id,
+                                       const std::string& commit_id, const PageRequest& page);
+  Result<ChangeView> GetChange(const std::string& resource_id, const std::string& commit_id,
+                               const std::string& change_id);
+
+  // ---- elements at a commit
+  Result<Page<Json>> ListElements(const std::string& resource_id, const std::string& commit_id,
+                                  const PageRequest& page);
+  Result<Json> GetElement(const std::string& resource_id, const std::string& commit_id,
+                          const std::string& element_id);
+  Result<Page<Json>> ListRoots(const std::string& resource_id, const std::string& commit_id,
+                               const PageRequest& page);
+  Result<Page<Json>> ListRelationships(const std::string& resource_id,
+                                       const std::string& commit_id,
+                                       const std::string& element_id,
+                                       RelationshipDirection direction, const PageRequest& page);
+  Result<Page<DataDifference>> Diff(const std::string& resource_id,
+                                    const std::string& base_commit_id,
+                                    const std::string& compare_commit_id,
+                                    const PageRequest& page);
+
+  // ---- change feed
+  // Events after `since`, waiting up to `wait` for the first one.
+  Result<std::vector<Event>> Changes(int64_t since, size_t limit, std::chrono::milliseconds wait);
+
+  Store& store() { return store_; }
+  Clock& clock() { return clock_; }
+
+ private:
+  Result<Resource> LoadResource(ReadTransaction& txn, const std::string& id);
+  Result<Commit> LoadCommit(ReadTransaction& txn, const std::string& resource_id,
+                            const std::string& commit_id);
+  Status CheckWritable(const Resource& r, std::string_view what);
+  Result<int64_t> Emit(WriteTransaction& txn, const std::string& type,
+                       const std::optional<std::string>& resource_id, Json data);
+  Status Finish(WriteTransaction& txn);
+  Result<Page<Json>> LoadElements(ReadTransaction& txn, const StateRoots& roots,
+                                  Page<std::string> ids);
+  Status ValidateCategoryName(const std::string& name);
+  Status ValidateResourceName(const std::string& name);
+
+  Store& store_;
+  Clock& clock_;
+  RepositoryOptions options_;
+  TrieNodeCache node_cache_;
+  ChangeFeed feed_;
+};
+
+StateRoots RootsOf(const Commit& c);
+
+}  // namespace tandem

@@ -1,0 +1,312 @@
+#include "repo/repository.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <thread>
+
+#include "common/ids.h"
+#include "repo/commit_hash.h"
+#include "store/sqlite/sqlite_store.h"
+
+namespace tandem {
+namespace {
+
+Json LoadSharedModel() {
+  const char* dir = std::getenv("TANDEM_SHARED_DIR");
+  std::string path = std::string(dir ? dir : "../shared") + "/data/sysml-v2/PartsTreeRedefinition.json";
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return Json::parse(ss.str());
+}
+
+CommitRequest FromSysml(const Json& body) {
+  CommitRequest req;
+  for (const auto& ch : body["change"]) {
+    ElementChange c;
+    if (ch.contains("identity")) c.element_id = ch["identity"]["@id"].get<std::string>();
+    c.payload = ch["payload"];
+    req.changes.push_back(std::move(c));
+  }
+  return req;
+}
+
+Json Element(const std::string& id, const std::string& type, Json extra = Json::object()) {
+  Json e = extra;
+  e["@id"] = id;
+  e["@type"] = type;
+  return e;
+}
+
+CommitRequest Changes(std::vector<Json> payloads) {
+  CommitRequest req;
+  for (auto& p : payloads) req.changes.push_back({p["@id"].get<std::string>(), p});
+  return req;
+}
+
+class RepositoryTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() / ("tandem-repo-" + RandomHex(6));
+    std::filesystem::create_directories(dir_);
+    store_ = std::move(SqliteStore::Open((dir_ / "tandem.db").string()).value());
+    repo_ = std::make_unique<Repository>(*store_, clock_);
+    ASSERT_TRUE(repo_->Bootstrap().ok());
+  }
+  void TearDown() override {
+    repo_.reset();
+    store_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  Resource NewResource(const std::string& name) {
+    auto r = repo_->CreateResource({name, std::nullopt, std::nullopt, std::nullopt});
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return r.value();
+  }
+  template <typename T>
+  std::vector<T> All(std::function<Result<Page<T>>(const PageRequest&)> list,
+                     std::function<std::string(const T&)> id, size_t page_size) {
+    std::vector<T> out;
+    PageRequest page{std::nullopt, std::nullopt, page_size};
+    while (true) {
+      auto p = list(page);
+      EXPECT_TRUE(p.ok()) << p.status().ToString();
+      for (auto& x : p->items) out.push_back(x);
+      if (!p->more_after) return out;
+      page.after = id(p->items.back());
+    }
+  }
+
+  std::filesystem::path dir_;
+  FakeClock clock_;
+  std::unique_ptr<SqliteStore> store_;
+  std::unique_ptr<Repository> repo_;
+};
+
+TEST_F(RepositoryTest, RealModelCommitsAndReadsBackElementByElement) {
+  Json model = LoadSharedModel();
+  Resource r = NewResource("PartsTree");
+  auto c = repo_->CreateCommit(r.id, FromSysml(model), "alice");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->element_count, 228u);
+
+  auto elements = All<Json>([&](const PageRequest& p) { return repo_->ListElements(r.id, c->id, p); },
+                            [](const Json& e) { return e["@id"].get<std::string>(); }, 50);
+  ASSERT_EQ(elements.size(), 228u);
+  std::map<std::string, Json> by_id;
+  for (auto& e : elements) by_id[e["@id"].get<std::string>()] = e;
+  for (const auto& ch : model["change"]) {
+    Json expected = ch["payload"];
+    std::string id = ch["identity"]["@id"].get<std::string>();
+    expected["@id"] = id;
+    EXPECT_EQ(by_id[id], expected) << id;
+    EXPECT_EQ(repo_->GetElement(r.id, c->id, id).value(), expected);
+  }
+  auto roots = repo_->ListRoots(r.id, c->id, {std::nullopt, std::nullopt, 100}).value();
+  EXPECT_EQ(roots.items.size(), 5u);
+}
+
+TEST_F(RepositoryTest, RelationshipsFollowSourceAndTarget) {
+  Resource r = NewResource("rels");
+  std::string a = NewUuid(), b = NewUuid(), rel = NewUuid();
+  auto c = repo_->CreateCommit(
+      r.id,
+      Changes({Element(a, "PartDefinition"), Element(b, "PartDefinition"),
+               Element(rel, "Subclassification",
+                       {{"source", {{{"@id", a}}}}, {"target", {{{"@id", b}}}},
+                        {"owningRelatedElement", {{"@id", a}}}})}),
+      "alice");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  auto rel_of = [&](const std::string& id, RelationshipDirection d) {
+    return repo_->ListRelationships(r.id, c->id, id, d, {std::nullopt, std::nullopt, 10}).value().items;
+  };
+  EXPECT_EQ(rel_of(a, RelationshipDirection::kOut).size(), 1u);
+  EXPECT_EQ(rel_of(a, RelationshipDirection::kIn).size(), 0u);
+  EXPECT_EQ(rel_of(b, RelationshipDirection::kIn).size(), 1u);
+  EXPECT_EQ(rel_of(b, RelationshipDirection::kBoth)[0]["@id"], rel);
+  // Deleting the relationship removes it from both ends.
+  CommitRequest del;
+  del.changes.push_back({rel, nullptr});
+  auto c2 = repo_->CreateCommit(r.id, del, "alice");
+  ASSERT_TRUE(c2.ok());
+  EXPECT_TRUE(repo_->ListRelationships(r.id, c2->id, a, RelationshipDirection::kBoth,
+                                       {std::nullopt, std::nullopt, 10})
+                  .value().items.empty());
+  auto roots = repo_->ListRoots(r.id, c2->id, {std::nullopt, std::nullopt, 10}).value();
+  EXPECT_EQ(roots.items.size(), 2u);
+}
+
+TEST_F(RepositoryTest, StalePreviousCommitIsAConflictAndChangesNothing) {
+  Resource r = NewResource("m");
+  std::string a = NewUuid();
+  auto c1 = repo_->CreateCommit(r.id, Changes({Element(a, "Part")}), "alice").value();
+  auto c2 = repo_->CreateCommit(r.id, Changes({Element(a, "Part", {{"name", "x"}})}), "bob").value();
+  CommitRequest stale = Changes({Element(a, "Part", {{"name", "y"}})});
+  stale.previous_commit = c1.id;
+  auto res = repo_->CreateCommit(r.id, stale, "carol");
+  EXPECT_EQ(res.status().code(), StatusCode::kConflict);
+  EXPECT_EQ(repo_->GetBranch(r.id, r.default_branch_id)->head, c2.id);
+  EXPECT_EQ(repo_->GetElement(r.id, c2.id, a).value()["name"], "x");
+}
+
+TEST_F(RepositoryTest, ReadOnlyResourceRefusesCommitsBranchesAndTags) {
+  Resource r = NewResource("locked");
+  auto c = repo_->CreateCommit(r.id, Changes({Element(NewUuid(), "Part")}), "alice").value();
+  ResourcePatch lock;
+  lock.read_only = true;
+  ASSERT_TRUE(repo_->UpdateResource(r.id, lock).ok());
+  auto commit = repo_->CreateCommit(r.id, Changes({Element(NewUuid(), "Part")}), "alice");
+  EXPECT_EQ(commit.status().code(), StatusCode::kReadOnly);
+  EXPECT_NE(commit.status().message().find("read-only"), std::string::npos);
+  EXPECT_EQ(repo_->CreateBranch(r.id, "dev", c.id).status().code(), StatusCode::kReadOnly);
+  EXPECT_EQ(repo_->CreateTag(r.id, "release", c.id, std::nullopt).status().code(),
+            StatusCode::kReadOnly);
+}
+
+TEST_F(RepositoryTest, SynchronizedCopyNamesItsOriginAndCannotBeUnlockedByPatch) {
+  Resource r = NewResource("copy");
+  {
+    auto txn = store_->BeginWrite().value();
+    Resource sync = txn->GetResource(r.id).value().value();
+    sync.read_only = true;
+    sync.origin = R"({"server":"https://a.example:8111","configuration":"cfg-1"})";
+    ASSERT_TRUE(txn->UpdateResource(sync).ok());
+    ASSERT_TRUE(txn->CommitTransaction().ok());
+  }
+  auto commit = repo_->CreateCommit(r.id, Changes({Element(NewUuid(), "Part")}), "alice");
+  ASSERT_EQ(commit.status().code(), StatusCode::kReadOnly);
+  EXPECT_NE(commit.status().message().find("a.example"), std::string::npos);
+  EXPECT_NE(commit.status().message().find("cfg-1"), std::string::npos);
+  ResourcePatch unlock;
+  unlock.read_only = false;
+  EXPECT_EQ(repo_->UpdateResource(r.id, unlock).status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST_F(RepositoryTest, CommitHashesChainAndCoverMetadata) {
+  Resource r = NewResource("chain");
+  std::string a = NewUuid();
+  auto c1 = repo_->CreateCommit(r.id, Changes({Element(a, "Part")}), "alice").value();
+  auto c2 = repo_->CreateCommit(r.id, Changes({Element(a, "Part", {{"name", "n"}})}), "alice").value();
+  EXPECT_EQ(c2.parents, std::vector<std::string>{c1.id});
+  EXPECT_EQ(ComputeCommitHash(c2, {c1.hash}).value(), c2.hash);
+  Commit tampered = c2;
+  tampered.author = "mallory";
+  EXPECT_NE(ComputeCommitHash(tampered, {c1.hash}).value(), c2.hash);
+  EXPECT_NE(ComputeCommitHash(c2, {Sha256("other parent")}).value(), c2.hash);
+}
+
+TEST_F(RepositoryTest, DiffListsOnlyTheChangedElements) {
+  Resource r = NewResource("diff");
+  std::vector<Json> many;
+  for (int i = 0; i < 300; ++i) many.push_back(Element(NewUuid(), "Part", {{"n", i}}));
+  auto c1 = repo_->CreateCommit(r.id, Changes(many), "alice").value();
+  std::string changed = many[10]["@id"], removed = many[20]["@id"], added = NewUuid();
+  CommitRequest req = Changes({Element(changed, "Part", {{"n", -1}}), Element(added, "Part")});
+  req.changes.push_back({removed, nullptr});
+  auto c2 = repo_->CreateCommit(r.id, req, "alice").value();
+  auto diff = repo_->Diff(r.id, c1.id, c2.id, {std::nullopt, std::nullopt, 100}).value();
+  ASSERT_EQ(diff.items.size(), 3u);
+  std::map<std::string, DataDifference> by_id;
+  for (auto& d : diff.items) by_id[d.element_id] = d;
+  EXPECT_EQ((*by_id[changed].compare)["n"], -1);
+  EXPECT_FALSE(by_id[removed].compare.has_value());
+  EXPECT_FALSE(by_id[added].base.has_value());
+  // Changes of c2 list exactly what the request listed, in order.
+  auto changes = repo_->ListChanges(r.id, c2.id, {std::nullopt, std::nullopt, 10}).value();
+  ASSERT_EQ(changes.items.size(), 3u);
+  EXPECT_EQ(changes.items[2].change.element_id, removed);
+  EXPECT_FALSE(changes.items[2].payload.has_value());
+}
+
+TEST_F(RepositoryTest, BadChangesAreRefusedWithoutSideEffects) {
+  Resource r = NewResource("bad");
+  auto expect_invalid = [&](CommitRequest req, const std::string& needle) {
+    auto res = repo_->CreateCommit(r.id, req, "alice");
+    ASSERT_EQ(res.status().code(), StatusCode::kInvalidArgument) << res.status().ToString();
+    EXPECT_NE(res.status().message().find(needle), std::string::npos) << res.status().message();
+  };
+  CommitRequest no_type;
+  no_type.changes.push_back({NewUuid(), Json{{"name", "x"}}});
+  expect_invalid(no_type, "@type");
+  CommitRequest bad_id;
+  bad_id.changes.push_back({std::string("not-a-uuid"), Element(NewUuid(), "Part")});
+  expect_invalid(bad_id, "not a UUID");
+  CommitRequest delete_missing;
+  delete_missing.changes.push_back({NewUuid(), nullptr});
+  expect_invalid(delete_missing, "does not exist");
+  std::string dup = NewUuid();
+  expect_invalid(Changes({Element(dup, "Part"), Element(dup, "Part")}), "second time");
+  CommitRequest usage;
+  std::string u = NewUuid();
+  usage.changes.push_back({u, Element(u, "ProjectUsage", {{"usedProject", {{"@id", NewUuid()}}},
+                                                            {"usedCommit", {{"@id", NewUuid()}}}})});
+  expect_invalid(usage, "does not exist on this server");
+  EXPECT_FALSE(repo_->GetBranch(r.id, r.default_branch_id)->head.has_value());
+}
+
+TEST_F(RepositoryTest, ProjectUsagesAreRecordedPerCommit) {
+  Resource lib = NewResource("library");
+  auto lc = repo_->CreateCommit(lib.id, Changes({Element(NewUuid(), "Package")}), "alice").value();
+  Resource app = NewResource("app");
+  std::string u = NewUuid();
+  auto c1 = repo_->CreateCommit(
+      app.id,
+      Changes({Element(u, "ProjectUsage", {{"usedProject", {{"@id", lib.id}}},
+                                           {"usedCommit", {{"@id", lc.id}}}})}),
+      "alice").value();
+  auto usages = repo_->ListProjectUsages(app.id, c1.id).value();
+  ASSERT_EQ(usages.size(), 1u);
+  EXPECT_EQ(usages[0].used_project, lib.id);
+  EXPECT_EQ(usages[0].used_commit, lc.id);
+  CommitRequest drop;
+  drop.changes.push_back({u, nullptr});
+  auto c2 = repo_->CreateCommit(app.id, drop, "alice").value();
+  EXPECT_TRUE(repo_->ListProjectUsages(app.id, c2.id).value().empty());
+}
+
+TEST_F(RepositoryTest, NamesAreUniqueAndCategoriesNest) {
+  auto cat = repo_->CreateCategory({"Libraries", std::nullopt, ""}).value();
+  auto sub = repo_->CreateCategory({"Mechanical", cat.id, ""}).value();
+  EXPECT_EQ(repo_->CreateCategory({"Libraries", std::nullopt, ""}).status().code(),
+            StatusCode::kConflict);
+  auto r1 = repo_->CreateResource({"Bolts", std::nullopt, sub.id, std::string("P-1")}).value();
+  EXPECT_EQ(repo_->CreateResource({"Bolts", std::nullopt, sub.id, std::nullopt}).status().code(),
+            StatusCode::kConflict);
+  EXPECT_EQ(repo_->CreateResource({"Other", std::nullopt, sub.id, std::string("P-1")}).status().code(),
+            StatusCode::kConflict);
+  CategoryPatch cycle;
+  cycle.parent_id = sub.id;
+  EXPECT_EQ(repo_->UpdateCategory(cat.id, cycle).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(repo_->DeleteCategory(sub.id).code(), StatusCode::kConflict);
+  ASSERT_TRUE(repo_->DeleteResource(r1.id).ok());
+  EXPECT_TRUE(repo_->DeleteCategory(sub.id).ok());
+}
+
+TEST_F(RepositoryTest, ChangeFeedReportsEventsInOrderAndWaits) {
+  auto before = repo_->Changes(0, 1000, std::chrono::milliseconds(0)).value();
+  int64_t since = before.empty() ? 0 : before.back().seq;
+  Resource r = NewResource("feed");
+  ResourcePatch rename;
+  rename.name = "feed2";
+  ASSERT_TRUE(repo_->UpdateResource(r.id, rename).ok());
+  auto events = repo_->Changes(since, 100, std::chrono::milliseconds(0)).value();
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0].type, "resource.created");
+  EXPECT_EQ(events[1].type, "resource.renamed");
+  EXPECT_LT(events[0].seq, events[1].seq);
+  std::thread writer([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    (void)repo_->CreateCommit(r.id, Changes({Element(NewUuid(), "Part")}), "alice");
+  });
+  auto waited = repo_->Changes(events[1].seq, 100, std::chrono::seconds(10)).value();
+  writer.join();
+  ASSERT_EQ(waited.size(), 1u);
+  EXPECT_EQ(waited[0].type, "commit.created");
+}
+
+}  // namespace
+}  // namespace tandem
