@@ -485,8 +485,11 @@ Result<Commit> Repository::CreateCommit(const std::string& resource_id,
         return Status::InvalidArgument(where + " payload needs a non-empty string '@type'");
       }
       Json element = ch.payload;
-      if (element.contains("@id") && NormalizeUuid(element["@id"].get<std::string>()) != w.element_id) {
-        return Status::InvalidArgument(where + " payload @id differs from identity @id " + w.element_id);
+      if (auto id = element.find("@id"); id != element.end()) {
+        if (!id->is_string() || NormalizeUuid(id->get<std::string>()) != w.element_id) {
+          return Status::InvalidArgument(where + " payload @id differs from identity @id " +
+                                         w.element_id);
+        }
       }
       element["@id"] = w.element_id;
       auto facts = AnalyzeElement(element);

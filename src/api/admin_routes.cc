@@ -1,0 +1,271 @@
+// Routes of Tandem's administration API under /api/v1: categories, resources
+// with Tandem's own metadata, commits with author and hash, users, login,
+// health, server identity and the change feed.
+#include <charconv>
+
+#include "api/admin_json.h"
+#include "api/api_server.h"
+#include "api/json_fields.h"
+#include "common/clock.h"
+
+namespace tandem {
+namespace {
+
+constexpr char kId[] = "([^/]+)";
+constexpr char kUserName[] = "([A-Za-z0-9._@-]+)";
+
+std::string P(const std::string& tail) { return "/api/v1" + tail; }
+
+Result<int64_t> ParseInt(const std::optional<std::string>& v, const char* name, int64_t min,
+                         int64_t max, int64_t fallback) {
+  if (!v) return fallback;
+  int64_t n = 0;
+  auto [ptr, ec] = std::from_chars(v->data(), v->data() + v->size(), n);
+  if (ec != std::errc() || ptr != v->data() + v->size() || n < min || n > max) {
+    return Status::InvalidArgument(std::string(name) + " must be a whole number from " +
+                                   std::to_string(min) + " to " + std::to_string(max) + ", got '" +
+                                   *v + "'");
+  }
+  return n;
+}
+
+void RegisterCategories(ApiServer& api) {
+  Repository& repo = api.repo();
+  api.Add(Method::kGet, P("/categories"), Role::kReader, [&repo](Call&) -> Result<Reply> {
+    ASSIGN_OR_RETURN(auto list, repo.ListCategories());
+    Json items = Json::array();
+    for (const auto& c : list) items.push_back(CategoryRecord(c));
+    return Reply{200, items, {}, false};
+  });
+  api.Add(Method::kPost, P("/categories"), Role::kAdmin, [&repo](Call& call) -> Result<Reply> {
+    ASSIGN_OR_RETURN(Json body, call.Body());
+    ASSIGN_OR_RETURN(auto f, JsonFields::Of(body, "category"));
+    RETURN_IF_ERROR(f.OnlyAllowed({"name", "parentId", "description"}));
+    CategorySpec spec;
+    ASSIGN_OR_RETURN(spec.name, f.RequiredString("name"));
+    ASSIGN_OR_RETURN(spec.parent_id, f.OptionalString("parentId"));
+    ASSIGN_OR_RETURN(auto description, f.OptionalString("description"));
+    spec.description = description.value_or("");
+    ASSIGN_OR_RETURN(Category c, repo.CreateCategory(spec));
+    return Reply{201, CategoryRecord(c), {}, false};
+  });
+  api.Add(Method::kGet, P("/categories/") + kId, Role::kReader,
+          [&repo](Call& call) -> Result<Reply> {
+            ASSIGN_OR_RETURN(std::string id, call.IdParam(1, "categoryId"));
+            ASSIGN_OR_RETURN(Category c, repo.GetCategory(id));
+            return Reply{200, CategoryRecord(c), {}, false};
+          });
+  api.Add(Method::kPatch, P("/categories/") + kId, Role::kAdmin,
+          [&repo](Call& call) -> Result<Reply> {
+            ASSIGN_OR_RETURN(std::string id, call.IdParam(1, "categoryId"));
+            ASSIGN_OR_RETURN(Json body, call.Body());
+            ASSIGN_OR_RETURN(auto f, JsonFields::Of(body, "category patch"));
+            RETURN_IF_ERROR(f.OnlyAllowed({"name", "parentId", "description"}));
+            CategoryPatch patch;
+            ASSIGN_OR_RETURN(patch.name, f.OptionalString("name"));
+            ASSIGN_OR_RETURN(patch.parent_id, f.OptionalString("parentId"));
+            ASSIGN_OR_RETURN(patch.description, f.OptionalString("description"));
+            ASSIGN_OR_RETURN(Category c, repo.UpdateCategory(id, patch));
+            return Reply{200, CategoryRecord(c), {}, false};
+          });
+  api.Add(Method::kDelete, P("/categories/") + kId, Role::kAdmin,
+          [&repo](Call& call) -> Result<Reply> {
+            ASSIGN_OR_RETURN(std::string id, call.IdParam(1, "categoryId"));
+            RETURN_IF_ERROR(repo.DeleteCategory(id));
+            return Reply{204, nullptr, {}, true};
+          });
+}
+
+void RegisterResources(ApiServer& api) {
+  Repository& repo = api.repo();
+  api.Add(Method::kGet, P("/resources"), Role::kReader, [&repo](Call& call) -> Result<Reply> {
+    ResourceFilter filter;
+    ASSIGN_OR_RETURN(filter.category_id, call.QueryId("categoryId"));
+    ASSIGN_OR_RETURN(PageRequest page, call.Page());
+    ASSIGN_OR_RETURN(auto list, repo.ListResources(filter, page));
+    Json items = Json::array();
+    for (const auto& r : list.items) items.push_back(ResourceRecord(r));
+    std::string first = list.items.empty() ? "" : list.items.front().id;
+    std::string last = list.items.empty() ? "" : list.items.back().id;
+    return call.PageReply(std::move(items), first, last, list.more_after, list.more_before);
+  });
+  api.Add(Method::kPost, P("/resources"), Role::kWriter, [&repo](Call& call) -> Result<Reply> {
+    ASSIGN_OR_RETURN(Json body, call.Body());
+    ASSIGN_OR_RETURN(auto f, JsonFields::Of(body, "resource"));
+    RETURN_IF_ERROR(f.OnlyAllowed({"name", "categoryId", "projectId", "description"}));
+    ResourceSpec spec;
+    ASSIGN_OR_RETURN(spec.name, f.RequiredString("name"));
+    ASSIGN_OR_RETURN(spec.category_id, f.OptionalString("categoryId"));
+    ASSIGN_OR_RETURN(spec.project_id, f.OptionalString("projectId"));
+    ASSIGN_OR_RETURN(spec.description, f.OptionalString("description"));
+    ASSIGN_OR_RETURN(Resource r, repo.CreateResource(spec));
+    return Reply{201, ResourceRecord(r), {}, false};
+  });
+  api.Add(Method::kGet, P("/resources/") + kId, Role::kReader,
+          [&repo](Call& call) -> Result<Reply> {
+            ASSIGN_OR_RETURN(std::string id, call.IdParam(1, "resourceId"));
+            ASSIGN_OR_RETURN(Resource r, repo.GetResource(id));
+            return Reply{200, ResourceRecord(r), {}, false};
+          });
+  api.Add(Method::kPatch, P("/resources/") + kId, Role::kWriter,
+          [&repo](Call& call) -> Result<Reply> {
+            ASSIGN_OR_RETURN(std::string id, call.IdParam(1, "resourceId"));
+            ASSIGN_OR_RETURN(Json body, call.Body());
+            ASSIGN_OR_RETURN(auto f, JsonFields::Of(body, "resource patch"));
+            RETURN_IF_ERROR(f.OnlyAllowed({"name", "categoryId", "description", "readOnly"}));
+            ResourcePatch patch;
+            ASSIGN_OR_RETURN(patch.name, f.OptionalString("name"));
+            ASSIGN_OR_RETURN(patch.category_id, f.OptionalString("categoryId"));
+            ASSIGN_OR_RETURN(patch.description, f.NullableString("description"));
+            ASSIGN_OR_RETURN(patch.read_only, f.OptionalBool("readOnly"));
+            if (patch.read_only && !call.who().AtLeast(Role::kAdmin)) {
+              return Status::PermissionDenied("only an admin may change readOnly");
+            }
+            ASSIGN_OR_RETURN(Resource r, repo.UpdateResource(id, patch));
+            return Reply{200, ResourceRecord(r), {}, false};
+          });
+  api.Add(Method::kDelete, P("/resources/") + kId, Role::kAdmin,
+          [&repo](Call& call) -> Result<Reply> {
+            ASSIGN_OR_RETURN(std::string id, call.IdParam(1, "resourceId"));
+            RETURN_IF_ERROR(repo.DeleteResource(id));
+            return Reply{204, nullptr, {}, true};
+          });
+  api.Add(Method::kGet, P("/resources/") + kId + "/commits", Role::kReader,
+          [&repo](Call& call) -> Result<Reply> {
+            ASSIGN_OR_RETURN(std::string id, call.IdParam(1, "resourceId"));
+            ASSIGN_OR_RETURN(auto branch, call.QueryId("branchId"));
+            ASSIGN_OR_RETURN(PageRequest page, call.Page());
+            Page<Commit> list;
+            if (branch) {
+              ASSIGN_OR_RETURN(list, repo.ListBranchCommits(id, *branch, page));
+            } else {
+              ASSIGN_OR_RETURN(list, repo.ListCommits(id, page, /*newest_first=*/true));
+            }
+            Json items = Json::array();
+            for (const auto& c : list.items) {
+              ASSIGN_OR_RETURN(CommitView v, repo.GetCommitView(id, c.id));
+              items.push_back(CommitRecord(v));
+            }
+            std::string first = list.items.empty() ? "" : list.items.front().id;
+            std::string last = list.items.empty() ? "" : list.items.back().id;
+            return call.PageReply(std::move(items), first, last, list.more_after,
+                                  list.more_before);
+          });
+  api.Add(Method::kGet, P("/resources/") + kId + "/commits/" + kId, Role::kReader,
+          [&repo](Call& call) -> Result<Reply> {
+            ASSIGN_OR_RETURN(std::string id, call.IdParam(1, "resourceId"));
+            ASSIGN_OR_RETURN(std::string cid, call.IdParam(2, "commitId"));
+            ASSIGN_OR_RETURN(CommitView v, repo.GetCommitView(id, cid));
+            ASSIGN_OR_RETURN(auto usages, repo.ListProjectUsages(id, cid));
+            Json record = CommitRecord(v);
+            record["projectUsages"] = Json::array();
+            for (const auto& u : usages) {
+              record["projectUsages"].push_back({{"elementId", u.element_id},
+                                                 {"usedProject", u.used_project},
+                                                 {"usedCommit", u.used_commit}});
+            }
+            return Reply{200, record, {}, false};
+          });
+}
+
+void RegisterUsersAndLogin(ApiServer& api) {
+  Authenticator& auth = api.auth();
+  api.Add(Method::kGet, P("/users"), Role::kAdmin, [&auth](Call&) -> Result<Reply> {
+    ASSIGN_OR_RETURN(auto users, auth.ListUsers());
+    Json items = Json::array();
+    for (const auto& u : users) items.push_back(UserRecord(u));
+    return Reply{200, items, {}, false};
+  });
+  auto parse_role = [](const std::optional<std::string>& name) -> Result<std::optional<Role>> {
+    if (!name) return std::optional<Role>();
+    auto role = ParseRole(*name);
+    if (!role) return Status::InvalidArgument("role must be admin, writer or reader, got '" + *name + "'");
+    return std::optional<Role>(*role);
+  };
+  api.Add(Method::kPost, P("/users"), Role::kAdmin, [&auth, parse_role](Call& call) -> Result<Reply> {
+    ASSIGN_OR_RETURN(Json body, call.Body());
+    ASSIGN_OR_RETURN(auto f, JsonFields::Of(body, "user"));
+    RETURN_IF_ERROR(f.OnlyAllowed({"name", "password", "role"}));
+    ASSIGN_OR_RETURN(std::string name, f.RequiredString("name"));
+    ASSIGN_OR_RETURN(std::string password, f.RequiredString("password"));
+    ASSIGN_OR_RETURN(std::string role_name, f.RequiredString("role"));
+    ASSIGN_OR_RETURN(auto role, parse_role(role_name));
+    ASSIGN_OR_RETURN(User u, auth.CreateUser(name, password, *role));
+    return Reply{201, UserRecord(u), {}, false};
+  });
+  // Any user may change their own password; only an admin may change others or roles.
+  api.Add(Method::kPatch, P("/users/") + kUserName, Role::kReader,
+          [&auth, parse_role](Call& call) -> Result<Reply> {
+            std::string name = call.Param(1);
+            ASSIGN_OR_RETURN(Json body, call.Body());
+            ASSIGN_OR_RETURN(auto f, JsonFields::Of(body, "user patch"));
+            RETURN_IF_ERROR(f.OnlyAllowed({"password", "role"}));
+            ASSIGN_OR_RETURN(auto password, f.OptionalString("password"));
+            ASSIGN_OR_RETURN(auto role_name, f.OptionalString("role"));
+            ASSIGN_OR_RETURN(auto role, parse_role(role_name));
+            bool admin = call.who().AtLeast(Role::kAdmin);
+            if (!admin && (name != call.who().user || role)) {
+              return Status::PermissionDenied("only an admin may change other users or roles");
+            }
+            ASSIGN_OR_RETURN(User u, auth.UpdateUser(name, password, role));
+            return Reply{200, UserRecord(u), {}, false};
+          });
+  api.Add(Method::kDelete, P("/users/") + kUserName, Role::kAdmin,
+          [&auth](Call& call) -> Result<Reply> {
+            RETURN_IF_ERROR(auth.DeleteUser(call.Param(1)));
+            return Reply{204, nullptr, {}, true};
+          });
+  api.Add(Method::kPost, P("/login"), std::nullopt, [&auth](Call& call) -> Result<Reply> {
+    ASSIGN_OR_RETURN(Json body, call.Body());
+    ASSIGN_OR_RETURN(auto f, JsonFields::Of(body, "login"));
+    RETURN_IF_ERROR(f.OnlyAllowed({"username", "password"}));
+    ASSIGN_OR_RETURN(std::string user, f.RequiredString("username"));
+    ASSIGN_OR_RETURN(std::string password, f.RequiredString("password"));
+    ASSIGN_OR_RETURN(Principal who, auth.CheckPassword(user, password));
+    ASSIGN_OR_RETURN(IssuedToken t, auth.IssueToken(who));
+    return Reply{200,
+                 {{"token", t.token}, {"tokenType", "Bearer"}, {"expires", FormatTimestamp(t.expires)},
+                  {"user", who.user}, {"role", RoleName(who.role)}},
+                 {},
+                 false};
+  });
+}
+
+void RegisterServer(ApiServer& api) {
+  Repository& repo = api.repo();
+  api.Add(Method::kGet, P("/health"), std::nullopt, [](Call&) -> Result<Reply> {
+    return Reply{200, {{"status", "ok"}}, {}, false};
+  });
+  api.Add(Method::kGet, P("/server"), Role::kReader, [&repo](Call& call) -> Result<Reply> {
+    ASSIGN_OR_RETURN(std::string id, repo.ServerId());
+    ASSIGN_OR_RETURN(std::string root, repo.RootCategoryId());
+    return Reply{200,
+                 {{"serverId", id}, {"version", call.options().version}, {"rootCategoryId", root}},
+                 {},
+                 false};
+  });
+  api.Add(Method::kGet, P("/changes"), Role::kReader, [&repo](Call& call) -> Result<Reply> {
+    ASSIGN_OR_RETURN(int64_t since, ParseInt(call.Query("since"), "since", 0,
+                                             std::numeric_limits<int64_t>::max(), 0));
+    ASSIGN_OR_RETURN(int64_t wait, ParseInt(call.Query("wait"), "wait", 0,
+                                            call.options().max_wait.count(), 0));
+    ASSIGN_OR_RETURN(int64_t limit, ParseInt(call.Query("limit"), "limit", 1, 1000, 1000));
+    ASSIGN_OR_RETURN(auto events, repo.Changes(since, static_cast<size_t>(limit),
+                                               std::chrono::seconds(wait)));
+    Json items = Json::array();
+    for (const auto& e : events) items.push_back(EventRecord(e));
+    int64_t last = events.empty() ? since : events.back().seq;
+    return Reply{200, {{"events", items}, {"lastSeq", last}}, {}, false};
+  });
+}
+
+}  // namespace
+
+void RegisterAdminRoutes(ApiServer& api) {
+  RegisterCategories(api);
+  RegisterResources(api);
+  RegisterUsersAndLogin(api);
+  RegisterServer(api);
+}
+
+}  // namespace tandem

@@ -1,0 +1,293 @@
+#include "api/api_server.h"
+
+#include <httplib.h>
+#include <sodium.h>
+#include <spdlog/spdlog.h>
+
+#include <charconv>
+
+#include "api/sysml_json.h"
+#include "common/ids.h"
+
+namespace tandem {
+namespace {
+
+constexpr char kRealm[] = "Basic realm=\"tandem\", charset=\"UTF-8\"";
+
+std::string PercentEncode(std::string_view s) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 0xf]);
+    }
+  }
+  return out;
+}
+
+std::optional<std::string> Base64Decode(const std::string& in) {
+  std::string out(in.size(), '\0');
+  size_t len = 0;
+  if (sodium_base642bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), in.data(),
+                        in.size(), nullptr, &len, nullptr, sodium_base64_VARIANT_ORIGINAL) != 0) {
+    return std::nullopt;
+  }
+  out.resize(len);
+  return out;
+}
+
+void WriteError(httplib::Response& res, const Status& st) {
+  res.status = HttpStatusFor(st);
+  if (st.code() == StatusCode::kUnauthenticated) res.set_header("WWW-Authenticate", kRealm);
+  res.set_content(ErrorJson(st.message()).dump(), "application/json");
+}
+
+const char* MethodName(Method m) {
+  switch (m) {
+    case Method::kGet: return "GET";
+    case Method::kPost: return "POST";
+    case Method::kPut: return "PUT";
+    case Method::kPatch: return "PATCH";
+    case Method::kDelete: return "DELETE";
+  }
+  return "?";
+}
+
+}  // namespace
+
+int HttpStatusFor(const Status& st) {
+  switch (st.code()) {
+    case StatusCode::kOk: return 200;
+    case StatusCode::kNotFound: return 404;
+    case StatusCode::kInvalidArgument: return 400;
+    case StatusCode::kConflict: return 409;
+    case StatusCode::kReadOnly: return 409;
+    case StatusCode::kPermissionDenied: return 403;
+    case StatusCode::kUnauthenticated: return 401;
+    case StatusCode::kTooLarge: return 413;
+    case StatusCode::kNotImplemented: return 501;
+    case StatusCode::kUnavailable: return 503;
+    case StatusCode::kCorruption:
+    case StatusCode::kIOError: return 500;
+  }
+  return 500;
+}
+
+// ---------------------------------------------------------------- Call
+
+std::string Call::Param(size_t n) const {
+  return n < req_.matches.size() ? std::string(req_.matches[n]) : std::string();
+}
+
+Result<std::string> Call::IdParam(size_t n, const char* name) const {
+  std::string v = Param(n);
+  if (!IsUuid(v)) return Status::InvalidArgument(std::string(name) + " '" + v + "' is not a UUID");
+  return NormalizeUuid(v);
+}
+
+std::optional<std::string> Call::Query(const char* name) const {
+  if (!req_.has_param(name)) return std::nullopt;
+  return req_.get_param_value(name);
+}
+
+Result<std::optional<std::string>> Call::QueryId(const char* name) const {
+  auto v = Query(name);
+  if (!v) return std::optional<std::string>();
+  if (!IsUuid(*v)) {
+    return Status::InvalidArgument("query parameter " + std::string(name) + " '" + *v +
+                                   "' is not a UUID");
+  }
+  return std::optional<std::string>(NormalizeUuid(*v));
+}
+
+Result<Json> Call::Body() const {
+  if (req_.body.empty()) return Status::InvalidArgument("the request needs a JSON body");
+  return ParseJson(req_.body, "request body", options_.max_json_depth);
+}
+
+Result<PageRequest> Call::Page() const {
+  PageRequest page;
+  page.limit = options_.default_page_size;
+  if (auto size = Query("page[size]")) {
+    size_t n = 0;
+    auto [ptr, ec] = std::from_chars(size->data(), size->data() + size->size(), n);
+    if (ec != std::errc() || ptr != size->data() + size->size() || n == 0 ||
+        n > options_.max_page_size) {
+      return Status::InvalidArgument("page[size] must be a whole number from 1 to " +
+                                     std::to_string(options_.max_page_size) + ", got '" + *size +
+                                     "'");
+    }
+    page.limit = n;
+  }
+  page.after = Query("page[after]");
+  page.before = Query("page[before]");
+  if (page.after && page.before) {
+    return Status::InvalidArgument("give page[after] or page[before], not both");
+  }
+  for (const auto* cursor : {&page.after, &page.before}) {
+    if (*cursor && !IsUuid(**cursor)) {
+      return Status::InvalidArgument("page cursor '" + **cursor + "' is not a UUID");
+    }
+    if (*cursor) *const_cast<std::optional<std::string>*>(cursor) = NormalizeUuid(**cursor);
+  }
+  return page;
+}
+
+Reply Call::PageReply(Json items, const std::string& first_id, const std::string& last_id,
+                      bool more_after, bool more_before) const {
+  Reply reply;
+  reply.body = std::move(items);
+  // Links keep every other query parameter and replace the cursor.
+  auto link = [&](const char* cursor_name, const std::string& cursor, const char* rel) {
+    std::string query;
+    for (const auto& [k, v] : req_.params) {
+      if (k == "page[after]" || k == "page[before]") continue;
+      query += (query.empty() ? "" : "&") + PercentEncode(k) + "=" + PercentEncode(v);
+    }
+    query += (query.empty() ? "" : "&") + PercentEncode(cursor_name) + "=" + PercentEncode(cursor);
+    return "<" + req_.path + "?" + query + ">; rel=\"" + rel + "\"";
+  };
+  std::string header;
+  if (more_after && !last_id.empty()) header = link("page[after]", last_id, "next");
+  if (more_before && !first_id.empty()) {
+    header += (header.empty() ? "" : ", ") + link("page[before]", first_id, "prev");
+  }
+  if (!header.empty()) reply.headers.emplace_back("Link", header);
+  return reply;
+}
+
+// ---------------------------------------------------------------- ApiServer
+
+ApiServer::ApiServer(Repository& repo, Authenticator& auth, ApiOptions options)
+    : repo_(repo), auth_(auth), options_(std::move(options)), http_(new httplib::Server) {
+  size_t threads = options_.threads;
+  http_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  http_->set_payload_max_length(options_.max_body_bytes);
+  http_->set_read_timeout(30, 0);
+  http_->set_write_timeout(30, 0);
+  http_->set_keep_alive_timeout(10);
+  size_t max_body = options_.max_body_bytes;
+  http_->set_error_handler([max_body](const httplib::Request& req, httplib::Response& res) {
+    // Errors httplib produces itself (unknown path, oversize body) get the
+    // same Error body as ours; ours already carry one.
+    if (!res.body.empty()) return;
+    std::string what;
+    if (res.status == 404) what = "no such endpoint: " + req.method + " " + req.path;
+    else if (res.status == 413) what = "request body is larger than the limit of " + std::to_string(max_body) + " bytes (server.max-body-bytes)";
+    else if (res.status == 400) what = "malformed HTTP request";
+    else what = "HTTP error " + std::to_string(res.status);
+    res.set_content(ErrorJson(what).dump(), "application/json");
+  });
+  http_->set_exception_handler([](const httplib::Request& req, httplib::Response& res,
+                                  std::exception_ptr ep) {
+    std::string what = "unknown";
+    try {
+      if (ep) std::rethrow_exception(ep);
+    } catch (const std::exception& e) {
+      what = e.what();
+    } catch (...) {
+    }
+    spdlog::error("internal error in {} {}: {}", req.method, req.path, what);
+    res.status = 500;
+    res.set_content(ErrorJson("internal error; the server log has the details").dump(),
+                    "application/json");
+  });
+  RegisterSysmlRoutes(*this);
+  RegisterAdminRoutes(*this);
+}
+
+ApiServer::~ApiServer() { Stop(); }
+
+Result<Principal> ApiServer::Authenticate(const httplib::Request& req) {
+  std::string header = req.get_header_value("Authorization");
+  if (header.empty()) {
+    return Status::Unauthenticated("authentication required: use HTTP Basic or a bearer token "
+                                   "from POST /api/v1/login");
+  }
+  if (header.rfind("Bearer ", 0) == 0) return auth_.CheckToken(header.substr(7));
+  if (header.rfind("Basic ", 0) == 0) {
+    auto decoded = Base64Decode(header.substr(6));
+    auto colon = decoded ? decoded->find(':') : std::string::npos;
+    if (colon == std::string::npos) {
+      return Status::Unauthenticated("malformed Basic credentials");
+    }
+    return auth_.CheckPassword(decoded->substr(0, colon), decoded->substr(colon + 1));
+  }
+  return Status::Unauthenticated("unsupported Authorization scheme; use Basic or Bearer");
+}
+
+void ApiServer::Add(Method method, const std::string& pattern, std::optional<Role> min_role,
+                    RouteHandler handler) {
+  auto wrapped = [this, method, min_role, handler = std::move(handler)](
+                     const httplib::Request& req, httplib::Response& res) {
+    auto start = std::chrono::steady_clock::now();
+    Principal who{"", Role::kReader};
+    Status st;
+    if (min_role) {
+      auto p = Authenticate(req);
+      if (!p.ok()) {
+        st = p.status();
+      } else {
+        who = std::move(p).value();
+        if (!who.AtLeast(*min_role)) {
+          st = Status::PermissionDenied("user '" + who.user + "' has role " +
+                                        std::string(RoleName(who.role)) + "; this needs " +
+                                        std::string(RoleName(*min_role)));
+        }
+      }
+    }
+    if (st.ok()) {
+      Call call(req, who, options_);
+      auto reply = handler(call);
+      if (reply.ok()) {
+        res.status = reply->status;
+        for (const auto& [k, v] : reply->headers) res.set_header(k, v);
+        if (!reply->empty) res.set_content(reply->body.dump(), "application/json");
+      } else {
+        st = reply.status();
+      }
+    }
+    if (!st.ok()) {
+      WriteError(res, st);
+      if (HttpStatusFor(st) >= 500) spdlog::error("{} {}: {}", req.method, req.path, st.ToString());
+    }
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                  std::chrono::steady_clock::now() - start).count();
+    spdlog::info("{} {} {} {}ms user={}", MethodName(method), req.path, res.status, ms,
+                 who.user.empty() ? "-" : who.user);
+  };
+  switch (method) {
+    case Method::kGet: http_->Get(pattern, wrapped); break;
+    case Method::kPost: http_->Post(pattern, wrapped); break;
+    case Method::kPut: http_->Put(pattern, wrapped); break;
+    case Method::kPatch: http_->Patch(pattern, wrapped); break;
+    case Method::kDelete: http_->Delete(pattern, wrapped); break;
+  }
+}
+
+Result<int> ApiServer::Bind(const std::string& host, int port) {
+  int bound = port;
+  if (port == 0) {
+    bound = http_->bind_to_any_port(host);
+    if (bound < 0) return Status::IOError("cannot bind to " + host + " on any port");
+  } else if (!http_->bind_to_port(host, port)) {
+    return Status::IOError("cannot listen on " + host + ":" + std::to_string(port) +
+                           " (is another server using it? pick another with --port)");
+  }
+  return bound;
+}
+
+Status ApiServer::Serve() {
+  if (!http_->listen_after_bind()) return Status::IOError("the HTTP listener stopped with an error");
+  return Status::Ok();
+}
+
+void ApiServer::Stop() {
+  if (http_) http_->stop();
+}
+
+}  // namespace tandem

@@ -1,0 +1,114 @@
+// ApiServer: the HTTP front of a Tandem server. It owns the cpp-httplib
+// listener, authenticates every request (HTTP Basic or bearer token), checks
+// the route's minimum role, parses bodies with size and depth limits, maps
+// Status to HTTP status codes and the SysML v2 Error body, and logs each
+// request. Routes (sysml_routes.cc, admin_routes.cc) hold no SQL and no domain
+// rules: they translate HTTP to Repository calls and back.
+//
+// Thread-safe: requests run on a pool of worker threads; Stop() may be called
+// from any thread (e.g. a signal watcher).
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "auth/authenticator.h"
+#include "common/canonical_json.h"
+#include "repo/repository.h"
+
+namespace httplib {
+class Server;
+struct Request;
+}  // namespace httplib
+
+namespace tandem {
+
+struct ApiOptions {
+  size_t max_body_bytes = 64 << 20;
+  size_t max_json_depth = 64;
+  size_t default_page_size = 100;
+  size_t max_page_size = 1000;
+  int post_status = 201;  // sysml.post-status: 200 for clients of the reference implementation
+  size_t threads = 16;
+  std::chrono::seconds max_wait{60};  // longest change-feed long poll
+  std::string version;
+};
+
+// What a route handler returns on success.
+struct Reply {
+  int status = 200;
+  Json body;
+  std::vector<std::pair<std::string, std::string>> headers;
+  bool empty = false;  // 204-style: no body at all
+};
+
+enum class Method { kGet, kPost, kPut, kPatch, kDelete };
+
+// One request as a handler sees it.
+class Call {
+ public:
+  Call(const httplib::Request& req, Principal who, const ApiOptions& options)
+      : req_(req), who_(std::move(who)), options_(options) {}
+
+  const Principal& who() const { return who_; }
+  // The n-th capture of the route pattern (1-based).
+  std::string Param(size_t n) const;
+  // A path capture that must be a UUID (normalized to lowercase).
+  Result<std::string> IdParam(size_t n, const char* name) const;
+  std::optional<std::string> Query(const char* name) const;
+  Result<std::optional<std::string>> QueryId(const char* name) const;
+  // The body parsed as JSON (depth-limited); InvalidArgument if malformed.
+  Result<Json> Body() const;
+  // page[size], page[after], page[before].
+  Result<PageRequest> Page() const;
+  // Reply for a list page: JSON array body plus a Link header.
+  Reply PageReply(Json items, const std::string& first_id, const std::string& last_id,
+                  bool more_after, bool more_before) const;
+  const ApiOptions& options() const { return options_; }
+
+ private:
+  const httplib::Request& req_;
+  Principal who_;
+  const ApiOptions& options_;
+};
+
+using RouteHandler = std::function<Result<Reply>(Call&)>;
+
+class ApiServer {
+ public:
+  ApiServer(Repository& repo, Authenticator& auth, ApiOptions options);
+  ~ApiServer();
+
+  // Registers a route. `min_role` nullopt: no authentication (health only).
+  void Add(Method method, const std::string& pattern, std::optional<Role> min_role,
+           RouteHandler handler);
+
+  // Binds to host:port (0 picks a free port) and returns the bound port.
+  Result<int> Bind(const std::string& host, int port);
+  // Serves until Stop(). Blocking.
+  Status Serve();
+  void Stop();
+
+  Repository& repo() { return repo_; }
+  Authenticator& auth() { return auth_; }
+  const ApiOptions& options() const { return options_; }
+
+ private:
+  Result<Principal> Authenticate(const httplib::Request& req);
+
+  Repository& repo_;
+  Authenticator& auth_;
+  ApiOptions options_;
+  std::unique_ptr<httplib::Server> http_;
+};
+
+int HttpStatusFor(const Status& status);
+
+void RegisterSysmlRoutes(ApiServer& api);
+void RegisterAdminRoutes(ApiServer& api);
+
+}  // namespace tandem

@@ -1,0 +1,301 @@
+// Routes of the OMG Systems Modeling API 1.0 under /sysml/v2: projects,
+// branches, tags, commits and their changes, elements at a commit, roots,
+// relationships and diffs. Queries, merges, projectUsage of an element and
+// meta data types answer 501 until a later release implements them.
+#include "api/api_server.h"
+#include "api/json_fields.h"
+#include "api/sysml_json.h"
+
+namespace tandem {
+namespace {
+
+constexpr char kId[] = "([^/]+)";
+
+std::string P(const std::string& tail) { return "/sysml/v2" + tail; }
+
+// Turns a page of records into a reply whose cursors are the records' "@id".
+template <typename T, typename ToJson>
+Reply ListReply(const Call& call, const Page<T>& page, ToJson to_json) {
+  Json items = Json::array();
+  for (const auto& item : page.items) items.push_back(to_json(item));
+  std::string first = items.empty() ? "" : items.front().value("@id", "");
+  std::string last = items.empty() ? "" : items.back().value("@id", "");
+  return call.PageReply(std::move(items), first, last, page.more_after, page.more_before);
+}
+
+Result<RelationshipDirection> ParseDirection(const std::optional<std::string>& v) {
+  if (!v || *v == "both") return RelationshipDirection::kBoth;
+  if (*v == "in") return RelationshipDirection::kIn;
+  if (*v == "out") return RelationshipDirection::kOut;
+  return Status::InvalidArgument("direction must be in, out or both, got '" + *v + "'");
+}
+
+Status CheckExcludeUsed(const Call& call) {
+  auto v = call.Query("excludeUsed");
+  if (v && *v != "true" && *v != "false") {
+    return Status::InvalidArgument("excludeUsed must be true or false, got '" + *v + "'");
+  }
+  return Status::Ok();
+}
+
+Result<Reply> NotYet(const char* what) {
+  return Status::NotImplemented(std::string(what) + " is not implemented by this Tandem release");
+}
+
+void RegisterProjects(ApiServer& api) {
+  Repository& repo = api.repo();
+  api.Add(Method::kGet, P("/projects"), Role::kReader, [&repo](Call& call) -> Result<Reply> {
+    ASSIGN_OR_RETURN(PageRequest page, call.Page());
+    ASSIGN_OR_RETURN(auto list, repo.ListResources({}, page));
+    return ListReply(call, list, ProjectJson);
+  });
+  api.Add(Method::kPost, P("/projects"), Role::kWriter, [&repo](Call& call) -> Result<Reply> {
+    ASSIGN_OR_RETURN(Json body, call.Body());
+    ASSIGN_OR_RETURN(auto f, JsonFields::Of(body, "project request"));
+    RETURN_IF_ERROR(f.OnlyAllowed({"@type", "alias", "defaultBranch", "description", "name"}));
+    RETURN_IF_ERROR(f.TypeIs("Project"));
+    if (f.Has("defaultBranch")) {
+      return Status::InvalidArgument("project request: 'defaultBranch' cannot be chosen; a new "
+                                     "project gets the branch 'main'");
+    }
+    ResourceSpec spec;
+    ASSIGN_OR_RETURN(spec.name, f.RequiredString("name"));
+    ASSIGN_OR_RETURN(spec.description, f.OptionalString("description"));
+    ASSIGN_OR_RETURN(Resource r, repo.CreateResource(spec));
+    return Reply{call.options().post_status, ProjectJson(r), {}, false};
+  });
+  api.Add(Method::kGet, P("/projects/") + kId, Role::kReader, [&repo](Call& call) -> Result<Reply> {
+    ASSIGN_OR_RETURN(std::string id, call.IdParam(1, "projectId"));
+    ASSIGN_OR_RETURN(Resource r, repo.GetResource(id));
+    return Reply{200, ProjectJson(r), {}, false};
+  });
+  api.Add(Method::kPut, P("/projects/") + kId, Role::kWriter, [&repo](Call& call) -> Result<Reply> {
+    ASSIGN_OR_RETURN(std::string id, call.IdParam(1, "projectId"));
+    ASSIGN_OR_RETURN(Json body, call.Body());
+    ASSIGN_OR_RETURN(auto f, JsonFields::Of(body, "project request"));
+    RETURN_IF_ERROR(f.OnlyAllowed({"@type", "alias", "defaultBranch", "description", "name"}));
+    RETURN_IF_ERROR(f.TypeIs("Project"));
+    ResourcePatch patch;
+    ASSIGN_OR_RETURN(std::string name, f.RequiredString("name"));
+    patch.name = name;
+    ASSIGN_OR_RETURN(patch.description, f.NullableString("description"));
+    ASSIGN_OR_RETURN(auto branch, f.OptionalReference("defaultBranch"));
+    ASSIGN_OR_RETURN(Resource current, repo.GetResource(id));
+    if (branch && *branch != current.default_branch_id) {
+      return Status::InvalidArgument("project request: changing 'defaultBranch' is not supported");
+    }
+    ASSIGN_OR_RETURN(Resource r, repo.UpdateResource(id, patch));
+    return Reply{200, ProjectJson(r), {}, false};
+  });
+  api.Add(Method::kDelete, P("/projects/") + kId, Role::kAdmin,
+          [&repo](Call& call) -> Result<Reply> {
+            ASSIGN_OR_RETURN(std::string id, call.IdParam(1, "projectId"));
+            ASSIGN_OR_RETURN(Resource r, repo.GetResource(id));
+            RETURN_IF_ERROR(repo.DeleteResource(id));
+            return Reply{200, ProjectJson(r), {}, false};
+          });
+}
+
+void RegisterBranchesAndTags(ApiServer& api) {
+  Repository& repo = api.repo();
+  const std::string branches = P("/projects/") + kId + "/branches";
+  api.Add(Method::kGet, branches, Role::kReader, [&repo](Call& call) -> Result<Reply> {
+    ASSIGN_OR_RETURN(std::string id, call.IdParam(1, "projectId"));
+    ASSIGN_OR_RETURN(PageRequest page, call.Page());
+    ASSIGN_OR_RETURN(auto list, repo.ListBranches(id, page));
+    return ListReply(call, list, BranchJson);
+  });
+  api.Add(Method::kPost, branches, Role::kWriter, [&repo](Call& call) -> Result<Reply> {
+    ASSIGN_OR_RETURN(std::string id, call.IdParam(1, "projectId"));
+    ASSIGN_OR_RETURN(Json body, call.Body());
+    ASSIGN_OR_RETURN(auto f, JsonFields::Of(body, "branch request"));
+    RETURN_IF_ERROR(f.OnlyAllowed({"@type", "alias", "description", "head", "name"}));
+    RETURN_IF_ERROR(f.TypeIs("Branch"));
+    ASSIGN_OR_RETURN(std::string name, f.RequiredString("name"));
+    ASSIGN_OR_RETURN(std::string head, f.RequiredReference("head"));
+    ASSIGN_OR_RETURN(Branch b, repo.CreateBranch(id, name, head));
+    return Reply{call.options().post_status, BranchJson(b), {}, false};
+  });
+  api.Add(Method::kGet, branches + "/" + kId, Role::kReader, [&repo](Call& call) -> Result<Reply> {
+    ASSIGN_OR_RETURN(std::string id, call.IdParam(1, "projectId"));
+    ASSIGN_OR_RETURN(std::string bid, call.IdParam(2, "branchId"));
+    ASSIGN_OR_RETURN(Branch b, repo.GetBranch(id, bid));
+    return Reply{200, BranchJson(b), {}, false};
+  });
+  api.Add(Method::kDelete, branches + "/" + kId, Role::kWriter,
+          [&repo](Call& call) -> Result<Reply> {
+            ASSIGN_OR_RETURN(std::string id, call.IdParam(1, "projectId"));
+            ASSIGN_OR_RETURN(std::string bid, call.IdParam(2, "branchId"));
+            ASSIGN_OR_RETURN(Branch b, repo.GetBranch(id, bid));
+            RETURN_IF_ERROR(repo.DeleteBranch(id, bid));
+            return Reply{200, BranchJson(b), {}, false};
+          });
+  api.Add(Method::kPost, branches + "/" + kId + "/merge", Role::kWriter,
+          [](Call&) { return NotYet("merge"); });
+
+  const std::string tags = P("/projects/") + kId + "/tags";
+  api.Add(Method::kGet, tags, Role::kReader, [&repo](Call& call) -> Result<Reply> {
+    ASSIGN_OR_RETURN(std::string id, call.IdParam(1, "projectId"));
+    ASSIGN_OR_RETURN(PageRequest page, call.Page());
+    ASSIGN_OR_RETURN(auto list, repo.ListTags(id, page));
+    return ListReply(call, list, TagJson);
+  });
+  api.Add(Method::kPost, tags, Role::kWriter, [&repo](Call& call) -> Result<Reply> {
+    ASSIGN_OR_RETURN(std::string id, call.IdParam(1, "projectId"));
+    ASSIGN_OR_RETURN(Json body, call.Body());
+    ASSIGN_OR_RETURN(auto f, JsonFields::Of(body, "tag request"));
+    RETURN_IF_ERROR(f.OnlyAllowed({"@type", "alias", "description", "name", "taggedCommit"}));
+    RETURN_IF_ERROR(f.TypeIs("Tag"));
+    ASSIGN_OR_RETURN(std::string name, f.RequiredString("name"));
+    ASSIGN_OR_RETURN(std::string commit, f.RequiredReference("taggedCommit"));
+    ASSIGN_OR_RETURN(auto description, f.OptionalString("description"));
+    ASSIGN_OR_RETURN(Tag t, repo.CreateTag(id, name, commit, description));
+    return Reply{call.options().post_status, TagJson(t), {}, false};
+  });
+  api.Add(Method::kGet, tags + "/" + kId, Role::kReader, [&repo](Call& call) -> Result<Reply> {
+    ASSIGN_OR_RETURN(std::string id, call.IdParam(1, "projectId"));
+    ASSIGN_OR_RETURN(std::string tid, call.IdParam(2, "tagId"));
+    ASSIGN_OR_RETURN(Tag t, repo.GetTag(id, tid));
+    return Reply{200, TagJson(t), {}, false};
+  });
+  api.Add(Method::kDelete, tags + "/" + kId, Role::kWriter, [&repo](Call& call) -> Result<Reply> {
+    ASSIGN_OR_RETURN(std::string id, call.IdParam(1, "projectId"));
+    ASSIGN_OR_RETURN(std::string tid, call.IdParam(2, "tagId"));
+    ASSIGN_OR_RETURN(Tag t, repo.GetTag(id, tid));
+    RETURN_IF_ERROR(repo.DeleteTag(id, tid));
+    return Reply{200, TagJson(t), {}, false};
+  });
+}
+
+void RegisterCommits(ApiServer& api) {
+  Repository& repo = api.repo();
+  const std::string commits = P("/projects/") + kId + "/commits";
+  const std::string commit = commits + "/" + kId;
+  api.Add(Method::kGet, commits, Role::kReader, [&repo](Call& call) -> Result<Reply> {
+    ASSIGN_OR_RETURN(std::string id, call.IdParam(1, "projectId"));
+    ASSIGN_OR_RETURN(PageRequest page, call.Page());
+    ASSIGN_OR_RETURN(auto list, repo.ListCommits(id, page, /*newest_first=*/false));
+    return ListReply(call, list, CommitJson);
+  });
+  api.Add(Method::kPost, commits, Role::kWriter, [&repo](Call& call) -> Result<Reply> {
+    ASSIGN_OR_RETURN(std::string id, call.IdParam(1, "projectId"));
+    ASSIGN_OR_RETURN(Json body, call.Body());
+    ASSIGN_OR_RETURN(CommitRequest req, ParseCommitRequest(body));
+    ASSIGN_OR_RETURN(req.branch_id, call.QueryId("branchId"));
+    ASSIGN_OR_RETURN(Commit c, repo.CreateCommit(id, req, call.who().user));
+    return Reply{call.options().post_status, CommitJson(c), {}, false};
+  });
+  api.Add(Method::kGet, commit, Role::kReader, [&repo](Call& call) -> Result<Reply> {
+    ASSIGN_OR_RETURN(std::string id, call.IdParam(1, "projectId"));
+    ASSIGN_OR_RETURN(std::string cid, call.IdParam(2, "commitId"));
+    ASSIGN_OR_RETURN(Commit c, repo.GetCommit(id, cid));
+    return Reply{200, CommitJson(c), {}, false};
+  });
+  auto change_json = [](const Repository::ChangeView& v) {
+    return DataVersionJson(v.change.change_id, v.change.element_id, v.payload);
+  };
+  api.Add(Method::kGet, commit + "/changes", Role::kReader,
+          [&repo, change_json](Call& call) -> Result<Reply> {
+            ASSIGN_OR_RETURN(std::string id, call.IdParam(1, "projectId"));
+            ASSIGN_OR_RETURN(std::string cid, call.IdParam(2, "commitId"));
+            ASSIGN_OR_RETURN(PageRequest page, call.Page());
+            ASSIGN_OR_RETURN(auto list, repo.ListChanges(id, cid, page));
+            return ListReply(call, list, change_json);
+          });
+  api.Add(Method::kGet, commit + "/changes/" + kId, Role::kReader,
+          [&repo, change_json](Call& call) -> Result<Reply> {
+            ASSIGN_OR_RETURN(std::string id, call.IdParam(1, "projectId"));
+            ASSIGN_OR_RETURN(std::string cid, call.IdParam(2, "commitId"));
+            ASSIGN_OR_RETURN(std::string chid, call.IdParam(3, "changeId"));
+            ASSIGN_OR_RETURN(auto v, repo.GetChange(id, cid, chid));
+            return Reply{200, change_json(v), {}, false};
+          });
+}
+
+void RegisterElements(ApiServer& api) {
+  Repository& repo = api.repo();
+  const std::string commit = P("/projects/") + kId + "/commits/" + kId;
+  auto identity = [](const Json& e) { return e; };
+  api.Add(Method::kGet, commit + "/elements", Role::kReader,
+          [&repo, identity](Call& call) -> Result<Reply> {
+            ASSIGN_OR_RETURN(std::string id, call.IdParam(1, "projectId"));
+            ASSIGN_OR_RETURN(std::string cid, call.IdParam(2, "commitId"));
+            RETURN_IF_ERROR(CheckExcludeUsed(call));
+            ASSIGN_OR_RETURN(PageRequest page, call.Page());
+            ASSIGN_OR_RETURN(auto list, repo.ListElements(id, cid, page));
+            return ListReply(call, list, identity);
+          });
+  api.Add(Method::kGet, commit + "/elements/" + kId, Role::kReader,
+          [&repo](Call& call) -> Result<Reply> {
+            ASSIGN_OR_RETURN(std::string id, call.IdParam(1, "projectId"));
+            ASSIGN_OR_RETURN(std::string cid, call.IdParam(2, "commitId"));
+            ASSIGN_OR_RETURN(std::string eid, call.IdParam(3, "elementId"));
+            RETURN_IF_ERROR(CheckExcludeUsed(call));
+            ASSIGN_OR_RETURN(Json e, repo.GetElement(id, cid, eid));
+            return Reply{200, std::move(e), {}, false};
+          });
+  api.Add(Method::kGet, commit + "/elements/" + kId + "/projectUsage", Role::kReader,
+          [](Call&) { return NotYet("projectUsage of an element"); });
+  api.Add(Method::kGet, commit + "/elements/" + kId + "/relationships", Role::kReader,
+          [&repo, identity](Call& call) -> Result<Reply> {
+            ASSIGN_OR_RETURN(std::string id, call.IdParam(1, "projectId"));
+            ASSIGN_OR_RETURN(std::string cid, call.IdParam(2, "commitId"));
+            ASSIGN_OR_RETURN(std::string eid, call.IdParam(3, "relatedElementId"));
+            RETURN_IF_ERROR(CheckExcludeUsed(call));
+            ASSIGN_OR_RETURN(auto dir, ParseDirection(call.Query("direction")));
+            ASSIGN_OR_RETURN(PageRequest page, call.Page());
+            ASSIGN_OR_RETURN(auto list, repo.ListRelationships(id, cid, eid, dir, page));
+            return ListReply(call, list, identity);
+          });
+  api.Add(Method::kGet, commit + "/roots", Role::kReader,
+          [&repo, identity](Call& call) -> Result<Reply> {
+            ASSIGN_OR_RETURN(std::string id, call.IdParam(1, "projectId"));
+            ASSIGN_OR_RETURN(std::string cid, call.IdParam(2, "commitId"));
+            RETURN_IF_ERROR(CheckExcludeUsed(call));
+            ASSIGN_OR_RETURN(PageRequest page, call.Page());
+            ASSIGN_OR_RETURN(auto list, repo.ListRoots(id, cid, page));
+            return ListReply(call, list, identity);
+          });
+  api.Add(Method::kGet, commit + "/diff", Role::kReader, [&repo](Call& call) -> Result<Reply> {
+    ASSIGN_OR_RETURN(std::string id, call.IdParam(1, "projectId"));
+    ASSIGN_OR_RETURN(std::string compare, call.IdParam(2, "compareCommitId"));
+    ASSIGN_OR_RETURN(auto base, call.QueryId("baseCommitId"));
+    if (!base) return Status::InvalidArgument("query parameter baseCommitId is required");
+    ASSIGN_OR_RETURN(PageRequest page, call.Page());
+    ASSIGN_OR_RETURN(auto list, repo.Diff(id, *base, compare, page));
+    Json items = Json::array();
+    for (const auto& d : list.items) items.push_back(DataDifferenceJson(*base, compare, d));
+    // Diff pages are keyed by element id, which DataDifference records don't carry at top level.
+    std::string first = list.items.empty() ? "" : list.items.front().element_id;
+    std::string last = list.items.empty() ? "" : list.items.back().element_id;
+    return call.PageReply(std::move(items), first, last, list.more_after, false);
+  });
+}
+
+void RegisterNotImplemented(ApiServer& api) {
+  const std::string project = P("/projects/") + kId;
+  auto queries = [](Call&) { return NotYet("queries"); };
+  for (Method m : {Method::kGet, Method::kPost}) {
+    api.Add(m, project + "/queries", Role::kReader, queries);
+    api.Add(m, project + "/query-results", Role::kReader, queries);
+  }
+  for (Method m : {Method::kGet, Method::kPut, Method::kDelete}) {
+    api.Add(m, project + "/queries/" + kId, Role::kReader, queries);
+  }
+  api.Add(Method::kGet, project + "/queries/" + kId + "/results", Role::kReader, queries);
+  auto meta = [](Call&) { return NotYet("meta data types"); };
+  api.Add(Method::kGet, P("/meta/datatypes"), Role::kReader, meta);
+  api.Add(Method::kGet, P("/meta/datatypes/") + kId, Role::kReader, meta);
+}
+
+}  // namespace
+
+void RegisterSysmlRoutes(ApiServer& api) {
+  RegisterProjects(api);
+  RegisterBranchesAndTags(api);
+  RegisterCommits(api);
+  RegisterElements(api);
+  RegisterNotImplemented(api);
+}
+
+}  // namespace tandem

@@ -1,0 +1,79 @@
+// Authenticator: users, passwords and bearer tokens.
+//
+// Passwords are stored as libsodium Argon2id strings (crypto_pwhash_str).
+// Argon2id is deliberately slow, so a successful verification is remembered
+// for a short time under a keyed hash of the password (the key is random per
+// process and never stored), which keeps HTTP Basic on every request cheap
+// without keeping passwords in memory. Bearer tokens are random 256-bit
+// values; only their SHA-256 is stored. Thread-safe.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "auth/role.h"
+#include "common/clock.h"
+#include "store/store.h"
+
+namespace tandem {
+
+struct AuthOptions {
+  std::chrono::seconds token_ttl{8 * 3600};
+  std::chrono::seconds verified_cache_ttl{300};
+};
+
+struct IssuedToken {
+  std::string token;
+  int64_t expires = 0;
+};
+
+class Authenticator {
+ public:
+  Authenticator(Store& store, Clock& clock, AuthOptions options = {});
+
+  // Creates user "admin" if the store has no users. Returns the password that
+  // was set: `preset` if given, else a generated one. nullopt if users existed.
+  Result<std::optional<std::string>> BootstrapAdmin(const std::optional<std::string>& preset);
+
+  // Checks HTTP Basic credentials. Unauthenticated (never saying which part
+  // was wrong) on failure.
+  Result<Principal> CheckPassword(const std::string& user, const std::string& password);
+  Result<Principal> CheckToken(const std::string& token);
+  Result<IssuedToken> IssueToken(const Principal& who);
+
+  Result<std::vector<User>> ListUsers();
+  Result<User> CreateUser(const std::string& name, const std::string& password, Role role);
+  // Either field may be left unset. Changing anything drops cached verifications.
+  Result<User> UpdateUser(const std::string& name, const std::optional<std::string>& password,
+                          const std::optional<Role> role);
+  Status DeleteUser(const std::string& name);
+
+  static Result<std::string> HashPassword(const std::string& password);
+  static bool VerifyPassword(const std::string& stored_hash, const std::string& password);
+
+ private:
+  struct Verified {
+    Hash keyed_password;
+    std::string stored_hash;  // the verification holds only while this is unchanged
+    Role role;
+    int64_t expires;
+  };
+  Hash KeyedHash(const std::string& user, const std::string& password) const;
+  void Forget(const std::string& user);
+
+  Store& store_;
+  Clock& clock_;
+  AuthOptions options_;
+  std::string cache_key_;
+  std::mutex mu_;
+  std::map<std::string, Verified> verified_;
+};
+
+Status ValidatePassword(const std::string& password);
+Status ValidateUserName(const std::string& name);
+
+}  // namespace tandem

@@ -1,0 +1,114 @@
+#include "server/server_settings.h"
+
+#include <functional>
+#include <map>
+
+#include "common/hocon.h"
+
+namespace tandem {
+namespace {
+
+// One known key: how to apply its value to the settings.
+using Apply = std::function<Status(const ConfigValue&, const std::string&, ServerSettings&)>;
+
+template <typename T>
+Apply Int(T ServerSettings::*field, int64_t min, int64_t max) {
+  return [field, min, max](const ConfigValue& v, const std::string& key, ServerSettings& s) {
+    ASSIGN_OR_RETURN(int64_t n, ConfigInt(v, key, min, max));
+    s.*field = static_cast<T>(n);
+    return Status::Ok();
+  };
+}
+
+Apply String(std::string ServerSettings::*field) {
+  return [field](const ConfigValue& v, const std::string& key, ServerSettings& s) {
+    ASSIGN_OR_RETURN(s.*field, ConfigString(v, key));
+    return Status::Ok();
+  };
+}
+
+Status CheckLogLevel(const std::string& level, const std::string& where) {
+  for (const char* ok : {"trace", "debug", "info", "warn", "error", "off"}) {
+    if (level == ok) return Status::Ok();
+  }
+  return Status::InvalidArgument(where + "log level must be trace, debug, info, warn, error or off, got '" +
+                                 level + "'");
+}
+
+const std::map<std::string, Apply>& KnownKeys() {
+  static const auto* keys = new std::map<std::string, Apply>{
+      {"server.bind", String(&ServerSettings::bind)},
+      {"server.port", Int(&ServerSettings::port, 0, 65535)},
+      {"server.data-dir", String(&ServerSettings::data_dir)},
+      {"server.threads", Int(&ServerSettings::threads, 2, 1024)},
+      {"server.max-body-bytes", Int(&ServerSettings::max_body_bytes, 1024, int64_t{1} << 34)},
+      {"server.max-json-depth", Int(&ServerSettings::max_json_depth, 8, 10'000)},
+      {"server.max-page-size", Int(&ServerSettings::max_page_size, 1, 100'000)},
+      {"server.max-wait-seconds", Int(&ServerSettings::max_wait_seconds, 0, 3600)},
+      {"sysml.post-status",
+       [](const ConfigValue& v, const std::string& key, ServerSettings& s) -> Status {
+         ASSIGN_OR_RETURN(int64_t n, ConfigInt(v, key, 200, 201));
+         s.post_status = static_cast<int>(n);
+         return Status::Ok();
+       }},
+      {"auth.token-ttl-seconds", Int(&ServerSettings::token_ttl_seconds, 60, 90 * 86400)},
+      {"storage.compress-threshold-bytes",
+       Int(&ServerSettings::compress_threshold_bytes, 0, int64_t{1} << 30)},
+      {"storage.node-cache-entries", Int(&ServerSettings::node_cache_entries, 0, 10'000'000)},
+      {"storage.max-changes-per-commit",
+       Int(&ServerSettings::max_changes_per_commit, 1, 100'000'000)},
+      {"log.level",
+       [](const ConfigValue& v, const std::string& key, ServerSettings& s) -> Status {
+         ASSIGN_OR_RETURN(s.log_level, ConfigString(v, key));
+         return CheckLogLevel(s.log_level, v.file + ":" + std::to_string(v.line) + ": ");
+       }},
+  };
+  return *keys;
+}
+
+// Keys of the seed product's TLS set-up, which this release does not serve yet.
+bool IsTlsKey(const std::string& key) {
+  return key == "esi.server.sync.tls-enabled" || key.rfind("twc.client.", 0) == 0;
+}
+
+}  // namespace
+
+Result<ServerSettings> LoadServerSettings(const std::optional<std::string>& config_path,
+                                          const SettingsOverrides& overrides,
+                                          std::vector<std::string>& warnings) {
+  ServerSettings s;
+  if (config_path) {
+    ASSIGN_OR_RETURN(ConfigDocument doc, ConfigDocument::ParseFile(*config_path));
+    for (const auto& [key, value] : doc.values()) {
+      std::string where = value.file + ":" + std::to_string(value.line) + ": ";
+      auto known = KnownKeys().find(key);
+      if (known != KnownKeys().end()) {
+        RETURN_IF_ERROR(known->second(value, key, s));
+      } else if (IsTlsKey(key)) {
+        // Refusing beats running unencrypted when the operator asked for TLS.
+        if (value.text == "true") {
+          return Status::InvalidArgument(where + "'" + key +
+                                         "' asks for TLS, which this Tandem release does not "
+                                         "provide yet; remove the key to run without TLS");
+        }
+        warnings.push_back(where + "'" + key + "' is not used by this release (no TLS yet)");
+      } else {
+        warnings.push_back(where + "unknown key '" + key + "' (ignored; see docs/configuration.md)");
+      }
+    }
+  }
+  if (overrides.bind) s.bind = *overrides.bind;
+  if (overrides.port) s.port = *overrides.port;
+  if (overrides.data_dir) s.data_dir = *overrides.data_dir;
+  if (overrides.log_level) {
+    RETURN_IF_ERROR(CheckLogLevel(*overrides.log_level, "--log-level: "));
+    s.log_level = *overrides.log_level;
+  }
+  if (s.port < 0 || s.port > 65535) {
+    return Status::InvalidArgument("--port must be from 0 to 65535, got " + std::to_string(s.port));
+  }
+  if (s.data_dir.empty()) return Status::InvalidArgument("the data directory must not be empty");
+  return s;
+}
+
+}  // namespace tandem

@@ -1,0 +1,46 @@
+// ServerSettings: every setting of tandem-server, read from an
+// application.conf (HOCON) and overridden by command-line flags. Each key is
+// documented in docs/configuration.md. Value type; thread-compatible.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+
+namespace tandem {
+
+struct ServerSettings {
+  std::string bind = "127.0.0.1";
+  int port = 8111;
+  std::string data_dir = "data";
+  size_t threads = 16;
+  size_t max_body_bytes = 64 << 20;
+  size_t max_json_depth = 64;
+  size_t max_page_size = 1000;
+  int max_wait_seconds = 60;
+  int post_status = 201;
+  int token_ttl_seconds = 8 * 3600;
+  size_t compress_threshold_bytes = 512;
+  size_t node_cache_entries = 20'000;
+  size_t max_changes_per_commit = 1'000'000;
+  std::string log_level = "info";
+};
+
+// Flags given on the command line; each set one wins over the file.
+struct SettingsOverrides {
+  std::optional<std::string> bind;
+  std::optional<int> port;
+  std::optional<std::string> data_dir;
+  std::optional<std::string> log_level;
+};
+
+// Reads `config_path` (if given) and applies `overrides`. A malformed file or a
+// value of the wrong type is InvalidArgument with file, line and reason;
+// unknown keys are not errors but each adds a "FILE:LINE: ..." line to `warnings`.
+Result<ServerSettings> LoadServerSettings(const std::optional<std::string>& config_path,
+                                          const SettingsOverrides& overrides,
+                                          std::vector<std::string>& warnings);
+
+}  // namespace tandem

@@ -1,0 +1,68 @@
+#include "server/server_settings.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "common/ids.h"
+
+namespace tandem {
+namespace {
+
+class ServerSettingsTest : public ::testing::Test {
+ protected:
+  std::string Write(const std::string& text) {
+    path_ = std::filesystem::temp_directory_path() / ("tandem-conf-" + RandomHex(6) + ".conf");
+    std::ofstream(path_) << text;
+    return path_.string();
+  }
+  void TearDown() override { std::filesystem::remove(path_); }
+  std::filesystem::path path_;
+};
+
+TEST_F(ServerSettingsTest, ReadsKeysAndFlagsWin) {
+  std::vector<std::string> warnings;
+  auto s = LoadServerSettings(Write("server { port = 9000\n bind = \"0.0.0.0\" }\n"
+                                    "sysml.post-status = 200\nlog.level = debug\n"),
+                              SettingsOverrides{std::nullopt, 0, std::nullopt, std::nullopt},
+                              warnings);
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_EQ(s->port, 0);
+  EXPECT_EQ(s->bind, "0.0.0.0");
+  EXPECT_EQ(s->post_status, 200);
+  EXPECT_EQ(s->log_level, "debug");
+  EXPECT_TRUE(warnings.empty());
+}
+
+TEST_F(ServerSettingsTest, UnknownKeysWarnWithFileAndLine) {
+  std::vector<std::string> warnings;
+  auto s = LoadServerSettings(Write("server.port = 8111\nserver.colour = blue\n"), {}, warnings);
+  ASSERT_TRUE(s.ok());
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_NE(warnings[0].find(":2: unknown key 'server.colour'"), std::string::npos) << warnings[0];
+}
+
+TEST_F(ServerSettingsTest, BadValuesAndMalformedFilesAreRefused) {
+  std::vector<std::string> warnings;
+  auto bad_type = LoadServerSettings(Write("server.port = eighty\n"), {}, warnings);
+  ASSERT_FALSE(bad_type.ok());
+  EXPECT_NE(bad_type.status().message().find(":1:"), std::string::npos);
+  EXPECT_NE(bad_type.status().message().find("server.port"), std::string::npos);
+  auto malformed = LoadServerSettings(Write("server {\n port = 1\n"), {}, warnings);
+  ASSERT_FALSE(malformed.ok());
+  EXPECT_NE(malformed.status().message().find("never closed"), std::string::npos)
+      << malformed.status().message();
+  auto post = LoadServerSettings(Write("sysml.post-status = 302\n"), {}, warnings);
+  EXPECT_FALSE(post.ok());
+}
+
+TEST_F(ServerSettingsTest, TlsRequestIsRefusedRatherThanIgnored) {
+  std::vector<std::string> warnings;
+  auto s = LoadServerSettings(Write("esi.server.sync.tls-enabled = true\n"), {}, warnings);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.status().message().find("TLS"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace tandem

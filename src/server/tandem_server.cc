@@ -1,0 +1,159 @@
+#include "server/tandem_server.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <cstring>
+#include <filesystem>
+#include <iostream>
+#include <thread>
+
+#include "common/clock.h"
+#include "tandem_version.h"
+
+namespace tandem {
+
+TandemServer::TandemServer(ServerSettings settings) : settings_(std::move(settings)) {}
+
+TandemServer::~TandemServer() {
+  Stop();
+  api_.reset();
+  auth_.reset();
+  repo_.reset();
+  store_.reset();
+  if (lock_fd_ >= 0) close(lock_fd_);
+}
+
+Result<int> TandemServer::Start(const std::optional<std::string>& admin_password,
+                                std::ostream& out) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::create_directories(settings_.data_dir, ec);
+  if (ec) {
+    return Status::IOError("cannot create data directory " + settings_.data_dir + ": " +
+                           ec.message());
+  }
+  fs::permissions(settings_.data_dir, fs::perms::owner_all, fs::perm_options::replace, ec);
+  std::string lock_path = (fs::path(settings_.data_dir) / "LOCK").string();
+  lock_fd_ = open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (lock_fd_ < 0) {
+    return Status::IOError("cannot open " + lock_path + ": " + std::strerror(errno));
+  }
+  if (flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
+    return Status::Unavailable("another tandem-server is already using the data directory " +
+                               settings_.data_dir + "; stop it or choose another --data-dir");
+  }
+
+  SqliteOptions store_options;
+  store_options.compress_threshold = settings_.compress_threshold_bytes;
+  ASSIGN_OR_RETURN(store_, SqliteStore::Open((fs::path(settings_.data_dir) / "tandem.db").string(),
+                                             store_options));
+  RepositoryOptions repo_options;
+  repo_options.node_cache_entries = settings_.node_cache_entries;
+  repo_options.max_changes_per_commit = settings_.max_changes_per_commit;
+  repo_ = std::make_unique<Repository>(*store_, SystemClock::Instance(), repo_options);
+  RETURN_IF_ERROR(repo_->Bootstrap());
+
+  AuthOptions auth_options;
+  auth_options.token_ttl = std::chrono::seconds(settings_.token_ttl_seconds);
+  auth_ = std::make_unique<Authenticator>(*store_, SystemClock::Instance(), auth_options);
+  ASSIGN_OR_RETURN(auto created, auth_->BootstrapAdmin(admin_password));
+  if (created) {
+    if (admin_password) {
+      out << "created user 'admin' with the password from TANDEM_ADMIN_PASSWORD" << std::endl;
+    } else {
+      // Shown once, on the first start only; it is stored only as an Argon2id hash.
+      out << "created user 'admin' with generated password: " << *created << std::endl
+          << "(shown only this once; change it with: tandem user passwd admin)" << std::endl;
+    }
+  }
+
+  ApiOptions api_options;
+  api_options.max_body_bytes = settings_.max_body_bytes;
+  api_options.max_json_depth = settings_.max_json_depth;
+  api_options.max_page_size = settings_.max_page_size;
+  api_options.post_status = settings_.post_status;
+  api_options.threads = settings_.threads;
+  api_options.max_wait = std::chrono::seconds(settings_.max_wait_seconds);
+  api_options.version = TANDEM_VERSION;
+  api_ = std::make_unique<ApiServer>(*repo_, *auth_, api_options);
+  return api_->Bind(settings_.bind, settings_.port);
+}
+
+Status TandemServer::Serve() { return api_->Serve(); }
+
+void TandemServer::Stop() {
+  if (api_) api_->Stop();
+}
+
+int RunServerMain(int argc, char** argv) {
+  CLI::App app{"tandem-server: SysML v2 model repository server"};
+  std::optional<std::string> config;
+  SettingsOverrides overrides;
+  app.add_option("--config", config, "application.conf (HOCON) to read settings from")
+      ->check(CLI::ExistingFile);
+  app.add_option("--data-dir", overrides.data_dir, "directory of the embedded store (default: data)");
+  app.add_option("--bind", overrides.bind, "address to listen on (default: 127.0.0.1)");
+  app.add_option("--port", overrides.port, "HTTP port (default: 8111; 0 picks a free port)");
+  app.add_option("--log-level", overrides.log_level, "trace, debug, info, warn, error or off");
+  app.set_version_flag("--version", std::string("tandem-server ") + TANDEM_VERSION);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+
+  std::vector<std::string> warnings;
+  auto settings = LoadServerSettings(config, overrides, warnings);
+  if (!settings.ok()) {
+    std::cerr << "tandem-server: " << settings.status().message() << std::endl;
+    return 2;
+  }
+  auto logger = spdlog::stderr_color_mt("tandem");
+  spdlog::set_default_logger(logger);
+  spdlog::set_level(spdlog::level::from_str(settings->log_level));
+  for (const auto& w : warnings) spdlog::warn("{}", w);
+
+  // Block the stop signals before any thread starts, so only the watcher gets them.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  std::optional<std::string> admin_password;
+  if (const char* pw = std::getenv("TANDEM_ADMIN_PASSWORD"); pw && *pw) admin_password = pw;
+  TandemServer server(*settings);
+  auto port = server.Start(admin_password, std::cout);
+  if (!port.ok()) {
+    std::cerr << "tandem-server: " << port.status().message() << std::endl;
+    return 1;
+  }
+  std::cout << "listening on http://" << settings->bind << ":" << *port << std::endl;
+  spdlog::info("data directory {}", std::filesystem::absolute(settings->data_dir).string());
+
+  std::thread watcher([&] {
+    int sig = 0;
+    sigwait(&stop_signals, &sig);
+    spdlog::info("received {}, stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    server.Stop();
+  });
+  Status st = server.Serve();
+  // Serve returns after Stop(); wake the watcher if it is still waiting.
+  pthread_kill(watcher.native_handle(), SIGTERM);
+  watcher.join();
+  if (!st.ok()) {
+    std::cerr << "tandem-server: " << st.message() << std::endl;
+    return 1;
+  }
+  spdlog::info("stopped cleanly");
+  return 0;
+}
+
+}  // namespace tandem
