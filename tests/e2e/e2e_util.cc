@@ -1,0 +1,62 @@
+#include "tests/e2e/e2e_util.h"
+
+#include <gtest/gtest.h>
+
+namespace tandem::e2e {
+
+httplib::Result PostJson(httplib::Client& c, const std::string& path, const Json& body) {
+  return c.Post(path, body.dump(), "application/json");
+}
+
+httplib::Result PatchJson(httplib::Client& c, const std::string& path, const Json& body) {
+  return c.Patch(path, body.dump(), "application/json");
+}
+
+std::string NextLink(const std::string& header) {
+  // <url>; rel="next", <url>; rel="prev"
+  size_t pos = 0;
+  while (pos < header.size()) {
+    size_t lt = header.find('<', pos);
+    size_t gt = header.find('>', lt);
+    if (lt == std::string::npos || gt == std::string::npos) return "";
+    size_t end = header.find(',', gt);
+    std::string params = header.substr(gt + 1, end == std::string::npos ? end : end - gt - 1);
+    if (params.find("rel=\"next\"") != std::string::npos) return header.substr(lt + 1, gt - lt - 1);
+    if (end == std::string::npos) return "";
+    pos = end + 1;
+  }
+  return "";
+}
+
+std::vector<Json> GetAll(httplib::Client& c, const std::string& path) {
+  std::vector<Json> out;
+  std::string next = path;
+  for (int guard = 0; !next.empty() && guard < 10'000; ++guard) {
+    auto r = c.Get(next);
+    EXPECT_TRUE(r) << next;
+    if (!r) return out;
+    EXPECT_EQ(r->status, 200) << next << ": " << r->body;
+    Json page = BodyJson(r);
+    EXPECT_TRUE(page.is_array()) << r->body;
+    if (!page.is_array()) return out;
+    for (auto& item : page) out.push_back(std::move(item));
+    next = NextLink(r->get_header_value("Link"));
+  }
+  return out;
+}
+
+const Json& RealModel() {
+  static const Json model =
+      Json::parse(ReadFile(SharedPath("data/sysml-v2/PartsTreeRedefinition.json")));
+  return model;
+}
+
+std::string CreateProject(httplib::Client& c, const std::string& name) {
+  auto r = PostJson(c, "/sysml/v2/projects", {{"@type", "Project"}, {"name", name}});
+  EXPECT_TRUE(r);
+  if (!r) return "";
+  EXPECT_EQ(r->status, 201) << r->body;
+  return BodyJson(r).value("@id", "");
+}
+
+}  // namespace tandem::e2e

@@ -1,0 +1,25 @@
+// Small helpers shared by the end-to-end tests: JSON requests, walking
+// paginated lists through their Link headers, and the real model in shared/.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "tests/e2e/server_process.h"
+
+namespace tandem::e2e {
+
+httplib::Result PostJson(httplib::Client& c, const std::string& path, const Json& body);
+httplib::Result PatchJson(httplib::Client& c, const std::string& path, const Json& body);
+// Follows rel="next" links from `path`, concatenating the JSON arrays.
+std::vector<Json> GetAll(httplib::Client& c, const std::string& path);
+// The "next" target of a Link header, or "" if none.
+std::string NextLink(const std::string& link_header);
+
+// The 228-element commit body from shared/data/sysml-v2.
+const Json& RealModel();
+
+// Creates a project (SysML API) and returns its @id.
+std::string CreateProject(httplib::Client& c, const std::string& name);
+
+}  // namespace tandem::e2e

@@ -1,0 +1,196 @@
+#include "tests/e2e/server_process.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <stdexcept>
+
+namespace tandem::e2e {
+namespace {
+
+std::string EnvOr(const char* name, const std::string& fallback) {
+  const char* v = std::getenv(name);
+  return v && *v ? v : fallback;
+}
+
+std::vector<char*> CStrings(std::vector<std::string>& strings) {
+  std::vector<char*> out;
+  for (auto& s : strings) out.push_back(s.data());
+  out.push_back(nullptr);
+  return out;
+}
+
+std::vector<std::string> Environment(const std::map<std::string, std::string>& extra) {
+  std::vector<std::string> env;
+  for (char** e = environ; *e; ++e) {
+    std::string entry(*e);
+    std::string key = entry.substr(0, entry.find('='));
+    if (!extra.count(key)) env.push_back(entry);
+  }
+  for (const auto& [k, v] : extra) env.push_back(k + "=" + v);
+  return env;
+}
+
+int WaitExit(pid_t pid, std::chrono::seconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (true) {
+    int status = 0;
+    pid_t r = waitpid(pid, &status, WNOHANG);
+    if (r == pid) return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    if (std::chrono::steady_clock::now() > deadline) {
+      kill(pid, SIGKILL);
+      waitpid(pid, &status, 0);
+      return -2;
+    }
+    usleep(10'000);
+  }
+}
+
+}  // namespace
+
+std::string BinaryPath(const std::string& relative) {
+  return EnvOr("TANDEM_BIN_DIR", ".") + "/" + relative;
+}
+
+std::string SharedPath(const std::string& relative) {
+  return EnvOr("TANDEM_SHARED_DIR", "../shared") + "/" + relative;
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+TempDir::TempDir() {
+  std::random_device rd;
+  path_ = std::filesystem::temp_directory_path() /
+          ("tandem-e2e-" + std::to_string(getpid()) + "-" + std::to_string(rd()));
+  std::filesystem::create_directories(path_);
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  std::filesystem::remove_all(path_, ec);
+}
+
+ProcessResult RunProcess(const std::vector<std::string>& args,
+                         const std::map<std::string, std::string>& env,
+                         const std::string& stdin_text) {
+  TempDir io;
+  std::string out_path = io.Sub("out"), err_path = io.Sub("err"), in_path = io.Sub("in");
+  std::ofstream(in_path) << stdin_text;
+  std::vector<std::string> argv = args;
+  std::vector<std::string> envv = Environment(env);
+  pid_t pid = fork();
+  if (pid == 0) {
+    int in = open(in_path.c_str(), O_RDONLY);
+    int out = open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    int err = open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    dup2(in, 0);
+    dup2(out, 1);
+    dup2(err, 2);
+    execve(argv[0].c_str(), CStrings(argv).data(), CStrings(envv).data());
+    _exit(127);
+  }
+  ProcessResult r;
+  r.exit_code = WaitExit(pid, std::chrono::seconds(120));
+  r.out = ReadFile(out_path);
+  r.err = ReadFile(err_path);
+  return r;
+}
+
+std::unique_ptr<ServerProcess> ServerProcess::Start(const Options& options) {
+  auto server = std::unique_ptr<ServerProcess>(new ServerProcess());
+  server->password_ = options.admin_password;
+  server->stderr_path_ = options.data_dir + ".stderr";
+  std::vector<std::string> argv = {BinaryPath("tools/tandem-server/tandem-server"), "--data-dir",
+                                   options.data_dir, "--port", "0"};
+  argv.insert(argv.end(), options.extra_args.begin(), options.extra_args.end());
+  std::vector<std::string> envv = Environment({{"TANDEM_ADMIN_PASSWORD", options.admin_password}});
+  int pipe_fds[2];
+  if (pipe(pipe_fds) != 0) throw std::runtime_error("pipe failed");
+  pid_t pid = fork();
+  if (pid == 0) {
+    int err = open(server->stderr_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
+    dup2(pipe_fds[1], 1);
+    dup2(err, 2);
+    close(pipe_fds[0]);
+    execve(argv[0].c_str(), CStrings(argv).data(), CStrings(envv).data());
+    _exit(127);
+  }
+  close(pipe_fds[1]);
+  server->pid_ = pid;
+  // Read stdout until the listening line, the process's end, or the deadline.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  const std::string marker = "listening on http://";
+  while (std::chrono::steady_clock::now() < deadline) {
+    pollfd p{pipe_fds[0], POLLIN, 0};
+    if (poll(&p, 1, 100) > 0) {
+      char buf[4096];
+      ssize_t n = read(pipe_fds[0], buf, sizeof buf);
+      if (n <= 0) break;  // stdout closed: the process is gone
+      server->stdout_.append(buf, static_cast<size_t>(n));
+      auto pos = server->stdout_.find(marker);
+      auto eol = pos == std::string::npos ? pos : server->stdout_.find('\n', pos);
+      if (eol != std::string::npos) {
+        std::string addr = server->stdout_.substr(pos + marker.size(), eol - pos - marker.size());
+        server->port_ = std::stoi(addr.substr(addr.rfind(':') + 1));
+        // Keep draining stdout in the background is unnecessary: the server
+        // prints nothing more there, so closing our end is safe.
+        close(pipe_fds[0]);
+        return server;
+      }
+    }
+  }
+  close(pipe_fds[0]);
+  server->Kill();
+  throw std::runtime_error("tandem-server did not start; stdout: " + server->stdout_ +
+                           " stderr: " + server->StderrText());
+}
+
+ServerProcess::~ServerProcess() {
+  if (pid_ > 0) Kill();
+}
+
+std::string ServerProcess::StderrText() const { return ReadFile(stderr_path_); }
+
+std::unique_ptr<httplib::Client> ServerProcess::Client(const std::string& user,
+                                                       const std::string& password) const {
+  auto c = std::make_unique<httplib::Client>("127.0.0.1", port_);
+  c->set_read_timeout(120, 0);
+  c->set_write_timeout(120, 0);
+  if (!user.empty()) c->set_basic_auth(user, password.empty() ? password_ : password);
+  return c;
+}
+
+int ServerProcess::Terminate(std::chrono::seconds timeout) {
+  if (pid_ <= 0) return -1;
+  kill(pid_, SIGTERM);
+  int code = WaitExit(pid_, timeout);
+  pid_ = -1;
+  return code;
+}
+
+void ServerProcess::Kill() {
+  if (pid_ <= 0) return;
+  kill(pid_, SIGKILL);
+  int status = 0;
+  waitpid(pid_, &status, 0);
+  pid_ = -1;
+}
+
+Json BodyJson(const httplib::Result& r) {
+  if (!r) return nullptr;
+  auto j = Json::parse(r->body, nullptr, false);
+  return j.is_discarded() ? Json(nullptr) : j;
+}
+
+}  // namespace tandem::e2e

@@ -1,0 +1,89 @@
+// ServerProcess: a real tandem-server started for an end-to-end test, on port
+// 0 in a temporary data directory, with its stdout read until the "listening
+// on" line (with a deadline, never a fixed sleep). Also runs other binaries to
+// completion. Not thread-safe.
+#pragma once
+
+#include <httplib.h>
+#include <sys/types.h>
+
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace tandem::e2e {
+
+using Json = nlohmann::json;
+
+std::string BinaryPath(const std::string& relative);  // under the build directory
+std::string SharedPath(const std::string& relative);  // under ../shared
+std::string ReadFile(const std::string& path);
+
+// A fresh directory removed when the object dies.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  const std::filesystem::path& path() const { return path_; }
+  std::string Sub(const std::string& name) const { return (path_ / name).string(); }
+
+ private:
+  std::filesystem::path path_;
+};
+
+struct ProcessResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+// Runs `args` (args[0] is the binary) to completion with extra environment.
+ProcessResult RunProcess(const std::vector<std::string>& args,
+                         const std::map<std::string, std::string>& env = {},
+                         const std::string& stdin_text = "");
+
+class ServerProcess {
+ public:
+  struct Options {
+    std::string data_dir;
+    std::vector<std::string> extra_args;
+    std::string admin_password = "admin-password-1";
+  };
+  // Starts the server and waits until it listens (or fails with its stderr).
+  static std::unique_ptr<ServerProcess> Start(const Options& options);
+  ~ServerProcess();
+
+  int port() const { return port_; }
+  const std::string& admin_password() const { return password_; }
+  const std::string& stdout_text() const { return stdout_; }
+  std::string StderrText() const;
+  bool running() const { return pid_ > 0; }
+
+  // An HTTP client for this server, authenticated as `user` when given.
+  std::unique_ptr<httplib::Client> Client(const std::string& user = "admin",
+                                          const std::string& password = "") const;
+
+  // SIGTERM and wait; returns the exit code (-1 if it died by a signal).
+  int Terminate(std::chrono::seconds timeout = std::chrono::seconds(20));
+  // SIGKILL and reap.
+  void Kill();
+
+ private:
+  ServerProcess() = default;
+  pid_t pid_ = -1;
+  int port_ = 0;
+  std::string password_;
+  std::string stdout_;
+  std::string stderr_path_;
+};
+
+// Convenience: parse a response body as JSON (null on failure).
+Json BodyJson(const httplib::Result& r);
+
+}  // namespace tandem::e2e
