@@ -17,7 +17,8 @@ namespace {
 
 Json LoadSharedModel() {
   const char* dir = std::getenv("TANDEM_SHARED_DIR");
-  std::string path = std::string(dir ? dir : "../shared") + "/data/sysml-v2/PartsTreeRedefinition.json";
+  std::string path = std::string(dir ? dir : TANDEM_DEFAULT_SHARED_DIR) +
+                     "/data/sysml-v2/PartsTreeRedefinition.json";
   std::ifstream in(path);
   std::stringstream ss;
   ss << in.rdbuf();

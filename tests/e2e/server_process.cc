@@ -37,6 +37,20 @@ std::vector<std::string> Environment(const std::map<std::string, std::string>& e
   return env;
 }
 
+// Test runners may start us with stdin (or more) closed; then pipe() and
+// open() hand out fds 0-2 and the child's redirections would collide.
+void EnsureStandardFds() {
+  for (int fd = 0; fd <= 2; ++fd) {
+    if (fcntl(fd, F_GETFD) == -1) {
+      int null_fd = open("/dev/null", O_RDWR);
+      if (null_fd != fd && null_fd >= 0) {
+        dup2(null_fd, fd);
+        close(null_fd);
+      }
+    }
+  }
+}
+
 int WaitExit(pid_t pid, std::chrono::seconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   while (true) {
@@ -55,11 +69,11 @@ int WaitExit(pid_t pid, std::chrono::seconds timeout) {
 }  // namespace
 
 std::string BinaryPath(const std::string& relative) {
-  return EnvOr("TANDEM_BIN_DIR", ".") + "/" + relative;
+  return EnvOr("TANDEM_BIN_DIR", TANDEM_DEFAULT_BIN_DIR) + "/" + relative;
 }
 
 std::string SharedPath(const std::string& relative) {
-  return EnvOr("TANDEM_SHARED_DIR", "../shared") + "/" + relative;
+  return EnvOr("TANDEM_SHARED_DIR", TANDEM_DEFAULT_SHARED_DIR) + "/" + relative;
 }
 
 std::string ReadFile(const std::string& path) {
@@ -84,6 +98,7 @@ TempDir::~TempDir() {
 ProcessResult RunProcess(const std::vector<std::string>& args,
                          const std::map<std::string, std::string>& env,
                          const std::string& stdin_text) {
+  EnsureStandardFds();
   TempDir io;
   std::string out_path = io.Sub("out"), err_path = io.Sub("err"), in_path = io.Sub("in");
   std::ofstream(in_path) << stdin_text;
@@ -115,11 +130,14 @@ std::unique_ptr<ServerProcess> ServerProcess::Start(const Options& options) {
                                    options.data_dir, "--port", "0"};
   argv.insert(argv.end(), options.extra_args.begin(), options.extra_args.end());
   std::vector<std::string> envv = Environment({{"TANDEM_ADMIN_PASSWORD", options.admin_password}});
+  EnsureStandardFds();
   int pipe_fds[2];
   if (pipe(pipe_fds) != 0) throw std::runtime_error("pipe failed");
   pid_t pid = fork();
   if (pid == 0) {
     int err = open(server->stderr_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
+    int in = open("/dev/null", O_RDONLY);
+    dup2(in, 0);
     dup2(pipe_fds[1], 1);
     dup2(err, 2);
     close(pipe_fds[0]);
