@@ -8,26 +8,12 @@
 
 #include "api/sysml_json.h"
 #include "common/ids.h"
+#include "common/percent_encoding.h"
 
 namespace tandem {
 namespace {
 
 constexpr char kRealm[] = "Basic realm=\"tandem\", charset=\"UTF-8\"";
-
-std::string PercentEncode(std::string_view s) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 0xf]);
-    }
-  }
-  return out;
-}
 
 std::optional<std::string> Base64Decode(const std::string& in) {
   std::string out(in.size(), '\0');
