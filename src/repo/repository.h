@@ -9,6 +9,7 @@
 #pragma once
 
 #include <chrono>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -155,6 +156,43 @@ class Repository {
                                     const std::string& base_commit_id,
                                     const std::string& compare_commit_id,
                                     const PageRequest& page);
+
+  // ---- history export and import (synchronization; repository_sync.cc)
+  // Commits of the resource that are not ancestors-or-self of a `have`
+  // commit, walking back from its branch heads; parents first.
+  Result<std::vector<Commit>> CommitsNotIn(const std::string& resource_id,
+                                           const std::vector<std::string>& have);
+  // The whole change set of a commit, in request order.
+  Result<std::vector<Change>> CommitChanges(const Commit& commit);
+  // The canonical JSON text of an element version.
+  Result<std::string> ElementVersionText(const Hash& version);
+
+  struct ImportedCommit {
+    Commit commit;                // id, parents, author, created, name, description, hash as received
+    std::vector<Change> changes;  // element ids and versions (change ids are derived again)
+    std::map<Hash, std::string> versions;  // texts of versions not yet stored here
+  };
+  // Verifies one received commit of a synchronized resource and stores it,
+  // with its change-feed event, in one transaction. A commit already present
+  // with the same hash is a no-op. Corruption when a version's text does not
+  // match its hash or the recomputed commit hash differs; InvalidArgument when
+  // a parent is missing. Nothing is stored on failure.
+  Status ImportCommit(const std::string& resource_id, const ImportedCommit& imported);
+
+  // Creates the read-only local copy of a synchronized resource with the
+  // source's ids (Resource ID, Project ID, default branch) and `origin`.
+  Result<Resource> CreateMirror(const Resource& source, const std::string& category_id,
+                                const std::string& origin);
+  // Sets name, description and category of a copy to the source's (and the
+  // configured target category). Emits rename/move events when they change.
+  Result<Resource> UpdateMirrorMetadata(const std::string& resource_id, const std::string& name,
+                                        const std::optional<std::string>& description,
+                                        const std::string& category_id, const std::string& origin);
+  // Makes the copy's branches and tags those of the source: heads move to the
+  // given commits (which must have been imported), missing refs are created
+  // with the source's ids, refs the source no longer has are removed.
+  Status MirrorRefs(const std::string& resource_id, const std::vector<Branch>& branches,
+                    const std::vector<Tag>& tags);
 
   // ---- change feed
   // Events after `since`, waiting up to `wait` for the first one.

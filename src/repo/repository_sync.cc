@@ -1,0 +1,282 @@
+// Repository: export and import of history for synchronization. The source
+// side lists what a target lacks; the target side verifies every received
+// commit (element version hashes, recomputed state and commit hash) before
+// it stores it in one transaction.
+#include <algorithm>
+#include <set>
+
+#include "common/ids.h"
+#include "repo/commit_hash.h"
+#include "repo/repository.h"
+
+namespace tandem {
+
+Result<std::vector<Commit>> Repository::CommitsNotIn(const std::string& resource_id,
+                                                     const std::vector<std::string>& have) {
+  ASSIGN_OR_RETURN(auto txn, store_.BeginRead());
+  ASSIGN_OR_RETURN(Resource r, LoadResource(*txn, resource_id));
+  std::set<std::string> stop(have.begin(), have.end());
+  std::set<std::string> seen;
+  std::vector<std::string> frontier;
+  PageRequest all{std::nullopt, std::nullopt, 100'000};
+  ASSIGN_OR_RETURN(auto branches, txn->ListBranches(r.id, all));
+  for (const auto& b : branches.items) {
+    if (b.head) frontier.push_back(*b.head);
+  }
+  std::vector<Commit> out;
+  while (!frontier.empty()) {
+    std::string id = frontier.back();
+    frontier.pop_back();
+    if (stop.count(id) || !seen.insert(id).second) continue;
+    ASSIGN_OR_RETURN(Commit c, LoadCommit(*txn, r.id, id));
+    for (const auto& p : c.parents) frontier.push_back(p);
+    out.push_back(std::move(c));
+  }
+  // Local order puts parents before children.
+  std::sort(out.begin(), out.end(), [](const Commit& a, const Commit& b) { return a.seq < b.seq; });
+  return out;
+}
+
+Result<std::vector<Change>> Repository::CommitChanges(const Commit& commit) {
+  ASSIGN_OR_RETURN(auto txn, store_.BeginRead());
+  std::vector<Change> out;
+  PageRequest page{std::nullopt, std::nullopt, 10'000};
+  while (true) {
+    ASSIGN_OR_RETURN(auto p, txn->ListChanges(commit.seq, page));
+    for (auto& c : p.items) out.push_back(std::move(c));
+    if (!p.more_after) return out;
+    page.after = out.back().change_id;
+  }
+}
+
+Result<std::string> Repository::ElementVersionText(const Hash& version) {
+  ASSIGN_OR_RETURN(auto txn, store_.BeginRead());
+  return txn->GetElementVersion(version);
+}
+
+Status Repository::ImportCommit(const std::string& resource_id, const ImportedCommit& in) {
+  const Commit& given = in.commit;
+  auto corrupt = [&](const std::string& why) {
+    return Status::Corruption("received commit " + given.id + " of project " + resource_id +
+                              " failed verification: " + why);
+  };
+  // Element versions received must be exactly the text their hash names.
+  for (const auto& [hash, text] : in.versions) {
+    if (Sha256(text) != hash) return corrupt("element version " + ToHex(hash) + " does not match its hash");
+  }
+  ASSIGN_OR_RETURN(auto txn, store_.BeginWrite());
+  ASSIGN_OR_RETURN(Resource r, LoadResource(*txn, resource_id));
+  ASSIGN_OR_RETURN(auto existing, txn->GetCommit(given.id));
+  if (existing) {
+    if (existing->resource_id != r.id || existing->hash != given.hash) {
+      return Status::Conflict("commit " + given.id + " already exists here with other content");
+    }
+    return Status::Ok();
+  }
+  std::vector<Commit> parents;
+  std::vector<Hash> parent_hashes;
+  for (const auto& pid : given.parents) {
+    ASSIGN_OR_RETURN(auto p, txn->GetCommit(pid));
+    if (!p || p->resource_id != r.id) {
+      return Status::InvalidArgument("received commit " + given.id + " names parent " + pid +
+                                     " which has not been received");
+    }
+    parent_hashes.push_back(p->hash);
+    parents.push_back(std::move(*p));
+  }
+
+  std::vector<ElementWrite> writes;
+  writes.reserve(in.changes.size());
+  for (const auto& ch : in.changes) {
+    ElementWrite w;
+    w.element_id = ch.element_id;
+    if (ch.version) {
+      auto text = in.versions.find(*ch.version);
+      std::string canonical;
+      if (text != in.versions.end()) {
+        canonical = text->second;
+      } else {
+        auto stored = txn->GetElementVersion(*ch.version);
+        if (!stored.ok()) return corrupt("element version " + ToHex(*ch.version) + " was not sent");
+        canonical = std::move(stored).value();
+      }
+      auto json = ParseJson(canonical, "element version");
+      if (!json.ok()) return corrupt(json.status().message());
+      if (json->value("@id", "") != ch.element_id) {
+        return corrupt("element version " + ToHex(*ch.version) + " is not element " + ch.element_id);
+      }
+      auto facts = AnalyzeElement(*json);
+      if (!facts.ok()) return corrupt(facts.status().message());
+      w.version = ch.version;
+      w.canonical = std::move(canonical);
+      w.facts = std::move(facts).value();
+    }
+    writes.push_back(std::move(w));
+  }
+
+  ElementState state(*txn, &node_cache_);
+  TrieNodeSink sink;
+  auto roots = state.Apply(parents.empty() ? StateRoots{} : RootsOf(parents.front()), writes, sink);
+  if (!roots.ok()) return corrupt(roots.status().message());
+  for (const auto& [hash, bytes] : sink) RETURN_IF_ERROR(txn->PutNode(hash, bytes));
+
+  Commit c = given;
+  c.resource_id = r.id;
+  c.state_root = roots->elements;
+  c.roots_root = roots->roots;
+  c.edges_root = roots->edges;
+  ASSIGN_OR_RETURN(c.element_count, state.Count(*roots));
+  c.change_count = writes.size();
+  ASSIGN_OR_RETURN(Hash recomputed, ComputeCommitHash(c, parent_hashes));
+  if (recomputed != given.hash) {
+    return corrupt("its hash is " + ToHex(given.hash) + " but its content hashes to " +
+                   ToHex(recomputed));
+  }
+
+  std::map<std::string, ProjectUsage> usages;
+  if (!parents.empty()) {
+    ASSIGN_OR_RETURN(auto old, txn->ListProjectUsages(parents.front().seq));
+    for (auto& u : old) usages[u.element_id] = std::move(u);
+  }
+  std::vector<Change> changes;
+  for (const auto& w : writes) {
+    usages.erase(w.element_id);
+    if (w.facts && w.facts->usage) usages[w.element_id] = *w.facts->usage;
+    changes.push_back(Change{DerivedUuid(c.id + "/" + w.element_id), w.element_id, w.version});
+    if (w.version) RETURN_IF_ERROR(txn->PutElementVersion(*w.version, *w.canonical));
+  }
+  std::vector<ProjectUsage> usage_list;
+  for (auto& [id, u] : usages) usage_list.push_back(u);
+  ASSIGN_OR_RETURN(c.seq, txn->InsertCommit(c, changes, usage_list));
+  ASSIGN_OR_RETURN(int64_t seq, Emit(*txn, "commit.created", r.id,
+                                     {{"resourceId", r.id}, {"commitId", c.id},
+                                      {"hash", ToHex(c.hash)}, {"synchronized", true}}));
+  (void)seq;
+  return Finish(*txn);
+}
+
+Result<Resource> Repository::CreateMirror(const Resource& source, const std::string& category_id,
+                                          const std::string& origin) {
+  ASSIGN_OR_RETURN(auto txn, store_.BeginWrite());
+  ASSIGN_OR_RETURN(auto cat, txn->GetCategory(category_id));
+  if (!cat) return Status::NotFound("target category " + category_id + " does not exist");
+  Resource r = source;
+  r.category_id = category_id;
+  r.read_only = true;
+  r.origin = origin;
+  RETURN_IF_ERROR(txn->InsertResource(r));
+  RETURN_IF_ERROR(txn->InsertBranch(
+      Branch{r.default_branch_id, r.id, "main", std::nullopt, std::nullopt, r.created}));
+  ASSIGN_OR_RETURN(int64_t seq, Emit(*txn, "resource.created", r.id,
+                                     {{"resourceId", r.id}, {"name", r.name},
+                                      {"categoryId", r.category_id}, {"projectId", r.project_id},
+                                      {"synchronized", true}}));
+  (void)seq;
+  RETURN_IF_ERROR(Finish(*txn));
+  return r;
+}
+
+Result<Resource> Repository::UpdateMirrorMetadata(const std::string& resource_id,
+                                                  const std::string& name,
+                                                  const std::optional<std::string>& description,
+                                                  const std::string& category_id,
+                                                  const std::string& origin) {
+  ASSIGN_OR_RETURN(auto txn, store_.BeginWrite());
+  ASSIGN_OR_RETURN(Resource before, LoadResource(*txn, resource_id));
+  Resource r = before;
+  r.name = name;
+  r.description = description;
+  r.category_id = category_id;
+  r.origin = origin;
+  if (r.name == before.name && r.description == before.description &&
+      r.category_id == before.category_id && r.origin == before.origin) {
+    return r;
+  }
+  if (r.name != before.name || r.category_id != before.category_id) {
+    ASSIGN_OR_RETURN(auto clash, txn->FindResourceByName(r.category_id, r.name));
+    if (clash && clash->id != r.id) {
+      return Status::Conflict("the name '" + r.name + "' is taken in the target category by project " +
+                              clash->id);
+    }
+  }
+  RETURN_IF_ERROR(txn->UpdateResource(r));
+  if (r.name != before.name) {
+    ASSIGN_OR_RETURN(int64_t s, Emit(*txn, "resource.renamed", r.id,
+                                     {{"resourceId", r.id}, {"name", r.name},
+                                      {"previousName", before.name}, {"synchronized", true}}));
+    (void)s;
+  }
+  if (r.category_id != before.category_id) {
+    ASSIGN_OR_RETURN(int64_t s, Emit(*txn, "resource.moved", r.id,
+                                     {{"resourceId", r.id}, {"categoryId", r.category_id},
+                                      {"previousCategoryId", before.category_id},
+                                      {"synchronized", true}}));
+    (void)s;
+  }
+  RETURN_IF_ERROR(Finish(*txn));
+  return r;
+}
+
+Status Repository::MirrorRefs(const std::string& resource_id, const std::vector<Branch>& branches,
+                              const std::vector<Tag>& tags) {
+  ASSIGN_OR_RETURN(auto txn, store_.BeginWrite());
+  ASSIGN_OR_RETURN(Resource r, LoadResource(*txn, resource_id));
+  PageRequest all{std::nullopt, std::nullopt, 100'000};
+  ASSIGN_OR_RETURN(auto local_branches, txn->ListBranches(r.id, all));
+  ASSIGN_OR_RETURN(auto local_tags, txn->ListTags(r.id, all));
+  bool changed = false;
+  std::set<std::string> wanted_branches, wanted_tags;
+  for (const auto& b : branches) {
+    wanted_branches.insert(b.id);
+    if (b.head) {
+      ASSIGN_OR_RETURN(auto head, txn->GetCommit(*b.head));
+      if (!head || head->resource_id != r.id) {
+        return Status::InvalidArgument("branch " + b.name + " points at commit " + *b.head +
+                                       " which has not been received");
+      }
+    }
+    auto local = std::find_if(local_branches.items.begin(), local_branches.items.end(),
+                              [&](const Branch& l) { return l.id == b.id; });
+    if (local == local_branches.items.end()) {
+      Branch copy = b;
+      copy.resource_id = r.id;
+      RETURN_IF_ERROR(txn->InsertBranch(copy));
+      changed = true;
+    } else if (local->head != b.head && b.head) {
+      RETURN_IF_ERROR(txn->MoveBranchHead(b.id, local->head, *b.head));
+      changed = true;
+    }
+  }
+  for (const auto& l : local_branches.items) {
+    if (!wanted_branches.count(l.id) && l.id != r.default_branch_id) {
+      RETURN_IF_ERROR(txn->DeleteBranch(l.id));
+      changed = true;
+    }
+  }
+  for (const auto& t : tags) {
+    wanted_tags.insert(t.id);
+    bool present = std::any_of(local_tags.items.begin(), local_tags.items.end(),
+                               [&](const Tag& l) { return l.id == t.id; });
+    if (present) continue;
+    ASSIGN_OR_RETURN(auto tagged, txn->GetCommit(t.commit_id));
+    if (!tagged || tagged->resource_id != r.id) continue;  // tags beyond what was copied wait
+    Tag copy = t;
+    copy.resource_id = r.id;
+    RETURN_IF_ERROR(txn->InsertTag(copy));
+    ASSIGN_OR_RETURN(int64_t s, Emit(*txn, "tag.created", r.id,
+                                     {{"resourceId", r.id}, {"tagId", t.id}, {"name", t.name},
+                                      {"commitId", t.commit_id}, {"synchronized", true}}));
+    (void)s;
+    changed = true;
+  }
+  for (const auto& l : local_tags.items) {
+    if (!wanted_tags.count(l.id)) {
+      RETURN_IF_ERROR(txn->DeleteTag(l.id));
+      changed = true;
+    }
+  }
+  if (!changed) return Status::Ok();
+  return Finish(*txn);
+}
+
+}  // namespace tandem

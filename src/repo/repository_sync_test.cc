@@ -1,0 +1,149 @@
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "common/ids.h"
+#include "repo/repository.h"
+#include "store/sqlite/sqlite_store.h"
+
+namespace tandem {
+namespace {
+
+// Two servers' repositories in one process, to test export and import.
+class RepositorySyncTest : public ::testing::Test {
+ protected:
+  struct Side {
+    std::unique_ptr<SqliteStore> store;
+    std::unique_ptr<Repository> repo;
+  };
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() / ("tandem-sync-" + RandomHex(6));
+    std::filesystem::create_directories(dir_);
+    for (auto* side : {&source_, &target_}) {
+      side->store = std::move(SqliteStore::Open((dir_ / RandomHex(4)).string()).value());
+      side->repo = std::make_unique<Repository>(*side->store, clock_);
+      ASSERT_TRUE(side->repo->Bootstrap().ok());
+    }
+  }
+  void TearDown() override {
+    source_ = {};
+    target_ = {};
+    std::filesystem::remove_all(dir_);
+  }
+  static CommitRequest Changes(std::vector<std::pair<std::string, Json>> items) {
+    CommitRequest req;
+    for (auto& [id, payload] : items) req.changes.push_back({id, payload});
+    return req;
+  }
+  // Copies every commit the target lacks, as the sync engine does.
+  Status Copy(const Resource& r, std::function<void(Repository::ImportedCommit&)> tamper = {}) {
+    auto local = target_.repo->GetResource(r.id);
+    if (!local.ok()) {
+      ASSIGN_OR_RETURN(auto root, target_.repo->RootCategoryId());
+      ASSIGN_OR_RETURN(auto created, target_.repo->CreateMirror(r, root, "{}"));
+      (void)created;
+    }
+    std::vector<std::string> have;
+    ASSIGN_OR_RETURN(auto branches, target_.repo->ListBranches(r.id, {std::nullopt, std::nullopt, 100}));
+    for (const auto& b : branches.items) {
+      if (b.head) have.push_back(*b.head);
+    }
+    ASSIGN_OR_RETURN(auto commits, source_.repo->CommitsNotIn(r.id, have));
+    for (const auto& c : commits) {
+      Repository::ImportedCommit in;
+      in.commit = c;
+      ASSIGN_OR_RETURN(in.changes, source_.repo->CommitChanges(c));
+      for (const auto& ch : in.changes) {
+        if (ch.version) {
+          ASSIGN_OR_RETURN(in.versions[*ch.version], source_.repo->ElementVersionText(*ch.version));
+        }
+      }
+      if (tamper) tamper(in);
+      RETURN_IF_ERROR(target_.repo->ImportCommit(r.id, in));
+    }
+    ASSIGN_OR_RETURN(auto src_branches, source_.repo->ListBranches(r.id, {std::nullopt, std::nullopt, 100}));
+    ASSIGN_OR_RETURN(auto src_tags, source_.repo->ListTags(r.id, {std::nullopt, std::nullopt, 100}));
+    return target_.repo->MirrorRefs(r.id, src_branches.items, src_tags.items);
+  }
+
+  std::filesystem::path dir_;
+  FakeClock clock_;
+  Side source_, target_;
+};
+
+TEST_F(RepositorySyncTest, CopyKeepsIdsHashesAndStateAndIsIncremental) {
+  Resource r = source_.repo->CreateResource({"lib", std::nullopt, std::nullopt, std::nullopt}).value();
+  std::string a = NewUuid(), b = NewUuid();
+  auto c1 = source_.repo->CreateCommit(r.id, Changes({{a, Json{{"@type", "Part"}}}, {b, Json{{"@type", "Part"}}}}), "alice").value();
+  auto c2 = source_.repo->CreateCommit(r.id, Changes({{b, nullptr}}), "bob").value();
+  ASSERT_TRUE(source_.repo->CreateTag(r.id, "release", c1.id, std::nullopt).ok());
+  ASSERT_TRUE(Copy(r).ok());
+
+  auto copy = target_.repo->GetResource(r.id).value();
+  EXPECT_TRUE(copy.read_only);
+  EXPECT_EQ(copy.project_id, r.project_id);
+  EXPECT_EQ(copy.default_branch_id, r.default_branch_id);
+  auto t2 = target_.repo->GetCommit(r.id, c2.id).value();
+  EXPECT_EQ(t2.hash, c2.hash);
+  EXPECT_EQ(t2.state_root, c2.state_root);
+  EXPECT_EQ(t2.author, "bob");
+  EXPECT_EQ(target_.repo->GetBranch(r.id, r.default_branch_id)->head, c2.id);
+  EXPECT_EQ(target_.repo->ListTags(r.id, {std::nullopt, std::nullopt, 10})->items.size(), 1u);
+  EXPECT_EQ(target_.repo->GetElement(r.id, c1.id, b)->value("@type", ""), "Part");
+
+  // Nothing new: nothing to send. One new commit: only it is sent.
+  EXPECT_TRUE(source_.repo->CommitsNotIn(r.id, {c2.id})->empty());
+  auto c3 = source_.repo->CreateCommit(r.id, Changes({{a, Json{{"@type", "Part"}, {"name", "x"}}}}), "alice").value();
+  auto missing = source_.repo->CommitsNotIn(r.id, {c2.id}).value();
+  ASSERT_EQ(missing.size(), 1u);
+  EXPECT_EQ(missing[0].id, c3.id);
+  ASSERT_TRUE(Copy(r).ok());
+  EXPECT_EQ(target_.repo->GetBranch(r.id, r.default_branch_id)->head, c3.id);
+  EXPECT_TRUE(Copy(r).ok());  // idempotent
+}
+
+TEST_F(RepositorySyncTest, TamperedCommitsAreRefusedAndNothingIsStored) {
+  Resource r = source_.repo->CreateResource({"lib", std::nullopt, std::nullopt, std::nullopt}).value();
+  std::string a = NewUuid();
+  auto c1 = source_.repo->CreateCommit(r.id, Changes({{a, Json{{"@type", "Part"}, {"name", "good"}}}}), "alice").value();
+  // An element version whose text does not match its hash.
+  Status bad_version = Copy(r, [](Repository::ImportedCommit& in) {
+    for (auto& [h, text] : in.versions) text.replace(text.find("good"), 4, "evil");
+  });
+  EXPECT_EQ(bad_version.code(), StatusCode::kCorruption) << bad_version.ToString();
+  // Metadata changed in transit: the commit hash no longer matches.
+  Status bad_author = Copy(r, [](Repository::ImportedCommit& in) { in.commit.author = "mallory"; });
+  EXPECT_EQ(bad_author.code(), StatusCode::kCorruption) << bad_author.ToString();
+  // A consistent-looking version swapped for another element's: the state differs.
+  Status bad_state = Copy(r, [&](Repository::ImportedCommit& in) {
+    Json other = {{"@id", a}, {"@type", "Part"}, {"name", "other"}};
+    std::string text = other.dump();
+    in.versions.clear();
+    in.versions[Sha256(text)] = text;
+    in.changes[0].version = Sha256(text);
+  });
+  EXPECT_EQ(bad_state.code(), StatusCode::kCorruption) << bad_state.ToString();
+  EXPECT_EQ(target_.repo->GetCommit(r.id, c1.id).status().code(), StatusCode::kNotFound);
+  ASSERT_TRUE(Copy(r).ok());
+  EXPECT_EQ(target_.repo->GetCommit(r.id, c1.id)->hash, c1.hash);
+}
+
+TEST_F(RepositorySyncTest, CopyOfACopyHasTheOriginsHashes) {
+  Resource r = source_.repo->CreateResource({"lib", std::nullopt, std::nullopt, std::nullopt}).value();
+  auto c1 = source_.repo->CreateCommit(r.id, Changes({{NewUuid(), Json{{"@type", "Part"}}}}), "alice").value();
+  ASSERT_TRUE(Copy(r).ok());
+  // The target now serves as a source for a third server.
+  Side third;
+  third.store = std::move(SqliteStore::Open((dir_ / "third").string()).value());
+  third.repo = std::make_unique<Repository>(*third.store, clock_);
+  ASSERT_TRUE(third.repo->Bootstrap().ok());
+  std::swap(source_, target_);
+  std::swap(target_, third);
+  ASSERT_TRUE(Copy(r).ok());
+  EXPECT_EQ(target_.repo->GetCommit(r.id, c1.id)->hash, c1.hash);
+  std::swap(target_, third);
+  std::swap(source_, target_);
+}
+
+}  // namespace
+}  // namespace tandem
