@@ -5,7 +5,7 @@
 
 #include "api/admin_json.h"
 #include "api/api_server.h"
-#include "api/json_fields.h"
+#include "common/json_fields.h"
 #include "common/clock.h"
 
 namespace tandem {
@@ -199,13 +199,22 @@ void RegisterUsersAndLogin(ApiServer& api) {
             std::string name = call.Param(1);
             ASSIGN_OR_RETURN(Json body, call.Body());
             ASSIGN_OR_RETURN(auto f, JsonFields::Of(body, "user patch"));
-            RETURN_IF_ERROR(f.OnlyAllowed({"password", "role"}));
+            RETURN_IF_ERROR(f.OnlyAllowed({"password", "role", "currentPassword"}));
             ASSIGN_OR_RETURN(auto password, f.OptionalString("password"));
             ASSIGN_OR_RETURN(auto role_name, f.OptionalString("role"));
             ASSIGN_OR_RETURN(auto role, parse_role(role_name));
             bool admin = call.who().AtLeast(Role::kAdmin);
             if (!admin && (name != call.who().user || role)) {
               return Status::PermissionDenied("only an admin may change other users or roles");
+            }
+            if (!admin) {
+              // A stolen token alone must not be enough to take the account over.
+              ASSIGN_OR_RETURN(auto current, f.OptionalString("currentPassword"));
+              if (!current) {
+                return Status::InvalidArgument("changing your own password needs 'currentPassword'");
+              }
+              auto checked = auth.CheckPassword(name, *current);
+              if (!checked.ok()) return Status::PermissionDenied("'currentPassword' is wrong");
             }
             ASSIGN_OR_RETURN(User u, auth.UpdateUser(name, password, role));
             return Reply{200, UserRecord(u), {}, false};

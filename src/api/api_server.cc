@@ -4,6 +4,8 @@
 #include <sodium.h>
 #include <spdlog/spdlog.h>
 
+#include <strings.h>
+
 #include <charconv>
 
 #include "api/sysml_json.h"
@@ -14,6 +16,9 @@ namespace tandem {
 namespace {
 
 constexpr char kRealm[] = "Basic realm=\"tandem\", charset=\"UTF-8\"";
+
+// Request text (paths, parameters) may hold invalid UTF-8; rendering must not throw.
+std::string Render(const Json& j) { return j.dump(-1, ' ', false, Json::error_handler_t::replace); }
 
 std::optional<std::string> Base64Decode(const std::string& in) {
   std::string out(in.size(), '\0');
@@ -29,7 +34,14 @@ std::optional<std::string> Base64Decode(const std::string& in) {
 void WriteError(httplib::Response& res, const Status& st) {
   res.status = HttpStatusFor(st);
   if (st.code() == StatusCode::kUnauthenticated) res.set_header("WWW-Authenticate", kRealm);
-  res.set_content(ErrorJson(st.message()).dump(), "application/json");
+  std::string message = st.message();
+  if (res.status >= 500 && st.code() != StatusCode::kUnavailable) {
+    // Storage internals (SQL, paths) stay in the server log.
+    spdlog::error("internal error: {}", st.ToString());
+    message = std::string(StatusCodeName(st.code())) +
+              ": the server could not complete the request; its log has the details";
+  }
+  res.set_content(Render(ErrorJson(message)), "application/json");
 }
 
 const char* MethodName(Method m) {
@@ -159,14 +171,22 @@ ApiServer::ApiServer(Repository& repo, Authenticator& auth, ApiOptions options)
   size_t max_body = options_.max_body_bytes;
   http_->set_error_handler([max_body](const httplib::Request& req, httplib::Response& res) {
     // Errors httplib produces itself (unknown path, oversize body) get the
-    // same Error body as ours; ours already carry one.
+    // same Error body as ours; ours already carry one. httplib calls this
+    // outside its exception guard, so nothing here may throw.
     if (!res.body.empty()) return;
     std::string what;
-    if (res.status == 404) what = "no such endpoint: " + req.method + " " + req.path;
-    else if (res.status == 413) what = "request body is larger than the limit of " + std::to_string(max_body) + " bytes (server.max-body-bytes)";
-    else if (res.status == 400) what = "malformed HTTP request";
-    else what = "HTTP error " + std::to_string(res.status);
-    res.set_content(ErrorJson(what).dump(), "application/json");
+    if (res.status == 404) {
+      what = "no such endpoint: " + req.method + " " + req.path;
+    } else if (res.status == 413) {
+      what = "request body too large: the limit is " + std::to_string(max_body) +
+             " bytes for JSON (server.max-body-bytes); send bodies with "
+             "Content-Type: application/json";
+    } else if (res.status == 400) {
+      what = "malformed HTTP request";
+    } else {
+      what = "HTTP error " + std::to_string(res.status);
+    }
+    res.set_content(Render(ErrorJson(what)), "application/json");
   });
   http_->set_exception_handler([](const httplib::Request& req, httplib::Response& res,
                                   std::exception_ptr ep) {
@@ -179,7 +199,7 @@ ApiServer::ApiServer(Repository& repo, Authenticator& auth, ApiOptions options)
     }
     spdlog::error("internal error in {} {}: {}", req.method, req.path, what);
     res.status = 500;
-    res.set_content(ErrorJson("internal error; the server log has the details").dump(),
+    res.set_content(Render(ErrorJson("internal error; the server log has the details")),
                     "application/json");
   });
   RegisterSysmlRoutes(*this);
@@ -194,8 +214,12 @@ Result<Principal> ApiServer::Authenticate(const httplib::Request& req) {
     return Status::Unauthenticated("authentication required: use HTTP Basic or a bearer token "
                                    "from POST /api/v1/login");
   }
-  if (header.rfind("Bearer ", 0) == 0) return auth_.CheckToken(header.substr(7));
-  if (header.rfind("Basic ", 0) == 0) {
+  auto scheme_is = [&](std::string_view scheme) {
+    return header.size() > scheme.size() && header[scheme.size()] == ' ' &&
+           strncasecmp(header.data(), scheme.data(), scheme.size()) == 0;
+  };
+  if (scheme_is("Bearer")) return auth_.CheckToken(header.substr(7));
+  if (scheme_is("Basic")) {
     auto decoded = Base64Decode(header.substr(6));
     auto colon = decoded ? decoded->find(':') : std::string::npos;
     if (colon == std::string::npos) {
@@ -232,7 +256,7 @@ void ApiServer::Add(Method method, const std::string& pattern, std::optional<Rol
       if (reply.ok()) {
         res.status = reply->status;
         for (const auto& [k, v] : reply->headers) res.set_header(k, v);
-        if (!reply->empty) res.set_content(reply->body.dump(), "application/json");
+        if (!reply->empty) res.set_content(Render(reply->body), "application/json");
       } else {
         st = reply.status();
       }

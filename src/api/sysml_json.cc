@@ -1,6 +1,6 @@
 #include "api/sysml_json.h"
 
-#include "api/json_fields.h"
+#include "common/json_fields.h"
 #include "common/clock.h"
 #include "common/ids.h"
 

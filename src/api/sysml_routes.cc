@@ -3,7 +3,7 @@
 // relationships and diffs. Queries, merges, projectUsage of an element and
 // meta data types answer 501 until a later release implements them.
 #include "api/api_server.h"
-#include "api/json_fields.h"
+#include "common/json_fields.h"
 #include "api/sysml_json.h"
 
 namespace tandem {

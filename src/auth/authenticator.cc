@@ -8,6 +8,7 @@ namespace tandem {
 namespace {
 
 constexpr size_t kMinPasswordLength = 8;
+constexpr int kMaxConcurrentHashes = 2;
 constexpr size_t kMaxPasswordLength = 1024;
 
 Status BadCredentials() {
@@ -61,6 +62,20 @@ bool Authenticator::VerifyPassword(const std::string& stored_hash, const std::st
   return crypto_pwhash_str_verify(stored_hash.c_str(), password.data(), password.size()) == 0;
 }
 
+void Authenticator::AcquireHashSlot() {
+  std::unique_lock lock(mu_);
+  hash_slots_cv_.wait(lock, [&] { return hash_slots_in_use_ < kMaxConcurrentHashes; });
+  ++hash_slots_in_use_;
+}
+
+void Authenticator::ReleaseHashSlot() {
+  {
+    std::lock_guard lock(mu_);
+    --hash_slots_in_use_;
+  }
+  hash_slots_cv_.notify_one();
+}
+
 Hash Authenticator::KeyedHash(const std::string& user, const std::string& password) const {
   Sha256Hasher h;
   h.Update(cache_key_);
@@ -99,7 +114,9 @@ Result<Principal> Authenticator::CheckPassword(const std::string& user,
   if (!found) {
     // Spend comparable time so timing does not reveal which user names exist.
     static const std::string kDummy = HashPassword("not-a-real-password").value();
+    AcquireHashSlot();
     VerifyPassword(kDummy, password);
+    ReleaseHashSlot();
     return BadCredentials();
   }
   auto role = ParseRole(found->role);
@@ -115,7 +132,10 @@ Result<Principal> Authenticator::CheckPassword(const std::string& user,
       return Principal{user, *role};
     }
   }
-  if (!VerifyPassword(found->password_hash, password)) return BadCredentials();
+  AcquireHashSlot();
+  bool good = VerifyPassword(found->password_hash, password);
+  ReleaseHashSlot();
+  if (!good) return BadCredentials();
   std::lock_guard lock(mu_);
   verified_[user] = Verified{keyed, found->password_hash, *role,
                              now + std::chrono::microseconds(options_.verified_cache_ttl).count()};
@@ -179,7 +199,14 @@ Result<User> Authenticator::UpdateUser(const std::string& name,
   User u = *found;
   if (hash) u.password_hash = *hash;
   if (role) u.role = std::string(RoleName(*role));
+  if (found->role == RoleName(Role::kAdmin) && u.role != found->role) {
+    ASSIGN_OR_RETURN(auto users, txn->ListUsers());
+    int admins = 0;
+    for (const auto& other : users) admins += other.role == RoleName(Role::kAdmin);
+    if (admins <= 1) return Status::Conflict("user " + name + " is the last administrator");
+  }
   RETURN_IF_ERROR(txn->UpdateUser(u));
+  if (hash) RETURN_IF_ERROR(txn->DeleteTokensOf(name));
   RETURN_IF_ERROR(txn->CommitTransaction());
   Forget(name);
   return u;

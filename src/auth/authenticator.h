@@ -9,6 +9,7 @@
 #pragma once
 
 #include <chrono>
+#include <condition_variable>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -47,7 +48,9 @@ class Authenticator {
 
   Result<std::vector<User>> ListUsers();
   Result<User> CreateUser(const std::string& name, const std::string& password, Role role);
-  // Either field may be left unset. Changing anything drops cached verifications.
+  // Either field may be left unset. Changing anything drops cached
+  // verifications; a new password also revokes the user's tokens. The last
+  // admin cannot lose the admin role.
   Result<User> UpdateUser(const std::string& name, const std::optional<std::string>& password,
                           const std::optional<Role> role);
   Status DeleteUser(const std::string& name);
@@ -69,7 +72,13 @@ class Authenticator {
   Clock& clock_;
   AuthOptions options_;
   std::string cache_key_;
+  // Argon2id takes 64 MiB and tens of ms per check: bound how many run at once
+  // so a flood of bad credentials cannot exhaust memory or every worker.
+  void AcquireHashSlot();
+  void ReleaseHashSlot();
   std::mutex mu_;
+  std::condition_variable hash_slots_cv_;
+  int hash_slots_in_use_ = 0;
   std::map<std::string, Verified> verified_;
 };
 

@@ -79,5 +79,21 @@ TEST_F(AuthenticatorTest, ValidatesNamesPasswordsAndKeepsTheLastAdmin) {
   EXPECT_EQ(auth_->DeleteUser("admin").code(), StatusCode::kConflict);
 }
 
+TEST_F(AuthenticatorTest, TheLastAdminCannotBeDemoted) {
+  auth_->BootstrapAdmin(std::string("admin-password")).value();
+  EXPECT_EQ(auth_->UpdateUser("admin", std::nullopt, Role::kReader).status().code(),
+            StatusCode::kConflict);
+  auth_->CreateUser("second", "second-password", Role::kAdmin).value();
+  EXPECT_TRUE(auth_->UpdateUser("admin", std::nullopt, Role::kReader).ok());
+}
+
+TEST_F(AuthenticatorTest, APasswordChangeRevokesTokens) {
+  auth_->CreateUser("alice", "first password", Role::kWriter).value();
+  auto t = auth_->IssueToken({"alice", Role::kWriter}).value();
+  ASSERT_TRUE(auth_->CheckToken(t.token).ok());
+  ASSERT_TRUE(auth_->UpdateUser("alice", std::string("second password"), std::nullopt).ok());
+  EXPECT_EQ(auth_->CheckToken(t.token).status().code(), StatusCode::kUnauthenticated);
+}
+
 }  // namespace
 }  // namespace tandem

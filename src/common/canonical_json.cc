@@ -35,6 +35,9 @@ Result<Json> ParseJson(std::string_view text, std::string_view what, size_t max_
   } catch (const Json::parse_error& e) {
     return Status::InvalidArgument(std::string(what) + " is not valid JSON (at byte " +
                                    std::to_string(e.byte) + "): " + e.what());
+  } catch (const Json::exception& e) {
+    // e.g. a number out of range (1e400)
+    return Status::InvalidArgument(std::string(what) + " is not acceptable JSON: " + e.what());
   }
 }
 

@@ -33,6 +33,12 @@ TEST(CanonicalJsonTest, DepthLimitStopsDeepNesting) {
   EXPECT_NE(r.status().message().find("deeper"), std::string::npos);
 }
 
+TEST(CanonicalJsonTest, OutOfRangeNumbersAreInvalidArgument) {
+  auto r = ParseJson(R"({"value": 1e400})", "request body");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+}
+
 TEST(CanonicalJsonTest, InvalidUtf8IsRejectedAtParse) {
   EXPECT_FALSE(ParseJson("{\"a\":\"\xff\"}", "t").ok());
 }

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <functional>
 
+#include "common/ids.h"
+
 namespace tandem {
 namespace {
 
@@ -30,7 +32,13 @@ Result<std::vector<std::string>> References(const Json& obj, const char* field) 
       return Status::InvalidArgument(std::string("'") + field +
                                      "' must hold references of the form {\"@id\": \"...\"}");
     }
-    out.push_back(ref["@id"].get<std::string>());
+    // Index keys must match lookups, which use normalized UUIDs.
+    std::string id = ref["@id"].get<std::string>();
+    if (!IsUuid(id)) {
+      return Status::InvalidArgument(std::string("'") + field + "' refers to '" + id +
+                                     "', which is not a UUID");
+    }
+    out.push_back(NormalizeUuid(id));
     return Status::Ok();
   };
   if (it->is_array()) {

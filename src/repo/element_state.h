@@ -55,7 +55,8 @@ struct DiffEntry {
 
 class ElementState {
  public:
-  ElementState(ReadTransaction& txn, TrieNodeCache* cache) : source_(txn, cache), txn_(txn) {}
+  ElementState(ReadTransaction& txn, TrieNodeCache* cache, bool fill_cache = true)
+      : source_(txn, cache, fill_cache), txn_(txn) {}
 
   // Version hash of `element_id` at `roots`, if present.
   Result<std::optional<Hash>> VersionOf(const StateRoots& roots, const std::string& element_id);

@@ -257,6 +257,17 @@ Result<Resource> Repository::GetResource(const std::string& id) {
   return LoadResource(*txn, id);
 }
 
+Result<std::optional<Resource>> Repository::FindResourceByProjectId(const std::string& project_id) {
+  ASSIGN_OR_RETURN(auto txn, store_.BeginRead());
+  return txn->FindResourceByProjectId(project_id);
+}
+
+Result<std::optional<Resource>> Repository::FindResourceByName(const std::string& category_id,
+                                                               const std::string& name) {
+  ASSIGN_OR_RETURN(auto txn, store_.BeginRead());
+  return txn->FindResourceByName(category_id, name);
+}
+
 Result<Page<Resource>> Repository::ListResources(const ResourceFilter& filter,
                                                  const PageRequest& page) {
   ASSIGN_OR_RETURN(auto txn, store_.BeginRead());
@@ -321,6 +332,13 @@ Result<Resource> Repository::UpdateResource(const std::string& id, const Resourc
 Status Repository::DeleteResource(const std::string& id) {
   ASSIGN_OR_RETURN(auto txn, store_.BeginWrite());
   ASSIGN_OR_RETURN(Resource r, LoadResource(*txn, id));
+  ASSIGN_OR_RETURN(auto users, txn->ListUsersOfResource(r.id));
+  if (!users.empty()) {
+    std::string list;
+    for (const auto& u : users) list += (list.empty() ? "" : ", ") + u;
+    return Status::Conflict("project '" + r.name + "' is used (ProjectUsage) by project(s) " + list +
+                            "; deleting it would leave their history pointing at nothing");
+  }
   RETURN_IF_ERROR(txn->DeleteResource(id));
   ASSIGN_OR_RETURN(int64_t seq, Emit(*txn, "resource.deleted", id,
                                      {{"resourceId", id}, {"name", r.name}}));
@@ -532,7 +550,7 @@ Result<Commit> Repository::CreateCommit(const std::string& resource_id,
     ASSIGN_OR_RETURN(Commit p, LoadCommit(*txn, r.id, *branch->head));
     parent = std::move(p);
   }
-  ElementState state(*txn, &node_cache_);
+  ElementState state(*txn, &node_cache_, /*fill_cache=*/false);
   TrieNodeSink sink;
   ASSIGN_OR_RETURN(StateRoots roots, state.Apply(parent ? RootsOf(*parent) : StateRoots{}, writes, sink));
   for (const auto& [hash, bytes] : sink) RETURN_IF_ERROR(txn->PutNode(hash, bytes));

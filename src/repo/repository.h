@@ -102,6 +102,9 @@ class Repository {
   // ---- resources
   Result<Resource> CreateResource(const ResourceSpec& spec);
   Result<Resource> GetResource(const std::string& id);
+  Result<std::optional<Resource>> FindResourceByProjectId(const std::string& project_id);
+  Result<std::optional<Resource>> FindResourceByName(const std::string& category_id,
+                                                     const std::string& name);
   Result<Page<Resource>> ListResources(const ResourceFilter& filter, const PageRequest& page);
   Result<Resource> UpdateResource(const std::string& id, const ResourcePatch& patch);
   Status DeleteResource(const std::string& id);

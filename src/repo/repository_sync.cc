@@ -114,7 +114,7 @@ Status Repository::ImportCommit(const std::string& resource_id, const ImportedCo
     writes.push_back(std::move(w));
   }
 
-  ElementState state(*txn, &node_cache_);
+  ElementState state(*txn, &node_cache_, /*fill_cache=*/false);
   TrieNodeSink sink;
   auto roots = state.Apply(parents.empty() ? StateRoots{} : RootsOf(parents.front()), writes, sink);
   if (!roots.ok()) return corrupt(roots.status().message());

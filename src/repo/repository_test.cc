@@ -141,6 +141,42 @@ TEST_F(RepositoryTest, RelationshipsFollowSourceAndTarget) {
   EXPECT_EQ(roots.items.size(), 2u);
 }
 
+TEST_F(RepositoryTest, ReferencesAreNormalizedAndMustBeUuids) {
+  Resource r = NewResource("refs");
+  std::string a = NewUuid(), b = NewUuid(), rel = NewUuid();
+  std::string upper_a = a;
+  for (char& c : upper_a) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  auto c = repo_->CreateCommit(
+      r.id,
+      Changes({Element(a, "Part"), Element(b, "Part"),
+               Element(rel, "Dependency", {{"source", {{{"@id", upper_a}}}}, {"target", {{{"@id", b}}}}})}),
+      "alice");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  auto out = repo_->ListRelationships(r.id, c->id, a, RelationshipDirection::kOut,
+                                      {std::nullopt, std::nullopt, 10});
+  ASSERT_TRUE(out.ok());
+  EXPECT_EQ(out->items.size(), 1u);
+  auto bad = repo_->CreateCommit(
+      r.id, Changes({Element(NewUuid(), "Dependency", {{"source", {{{"@id", "not-a-uuid"}}}}})}), "alice");
+  EXPECT_EQ(bad.status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST_F(RepositoryTest, AProjectInUseByAnotherCannotBeDeleted) {
+  Resource lib = NewResource("library");
+  auto lc = repo_->CreateCommit(lib.id, Changes({Element(NewUuid(), "Package")}), "alice").value();
+  Resource app = NewResource("app");
+  std::string u = NewUuid();
+  ASSERT_TRUE(repo_->CreateCommit(app.id,
+                                  Changes({Element(u, "ProjectUsage",
+                                                   {{"usedProject", {{"@id", lib.id}}},
+                                                    {"usedCommit", {{"@id", lc.id}}}})}),
+                                  "alice").ok());
+  Status st = repo_->DeleteResource(lib.id);
+  EXPECT_EQ(st.code(), StatusCode::kConflict);
+  EXPECT_NE(st.message().find(app.id), std::string::npos);
+  EXPECT_TRUE(repo_->GetResource(lib.id).ok());
+}
+
 TEST_F(RepositoryTest, StalePreviousCommitIsAConflictAndChangesNothing) {
   Resource r = NewResource("m");
   std::string a = NewUuid();

@@ -71,6 +71,14 @@ bool IsTlsKey(const std::string& key) {
   return key == "esi.server.sync.tls-enabled" || key.rfind("twc.client.", 0) == 0;
 }
 
+// The keys that switch TLS on, read as HOCON libraries read booleans.
+bool AsksForTls(const std::string& key, const std::string& value) {
+  if (key != "esi.server.sync.tls-enabled" && key != "twc.client.tls") return false;
+  std::string v;
+  for (char c : value) v.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  return v == "true" || v == "yes" || v == "on";
+}
+
 }  // namespace
 
 Result<ServerSettings> LoadServerSettings(const std::optional<std::string>& config_path,
@@ -86,7 +94,7 @@ Result<ServerSettings> LoadServerSettings(const std::optional<std::string>& conf
         RETURN_IF_ERROR(known->second(value, key, s));
       } else if (IsTlsKey(key)) {
         // Refusing beats running unencrypted when the operator asked for TLS.
-        if (value.text == "true") {
+        if (AsksForTls(key, value.text)) {
           return Status::InvalidArgument(where + "'" + key +
                                          "' asks for TLS, which this Tandem release does not "
                                          "provide yet; remove the key to run without TLS");

@@ -62,6 +62,11 @@ TEST_F(ServerSettingsTest, TlsRequestIsRefusedRatherThanIgnored) {
   auto s = LoadServerSettings(Write("esi.server.sync.tls-enabled = true\n"), {}, warnings);
   ASSERT_FALSE(s.ok());
   EXPECT_NE(s.status().message().find("TLS"), std::string::npos);
+  for (const char* text : {"esi.server.sync.tls-enabled = yes\n", "twc.client.tls = On\n"}) {
+    EXPECT_FALSE(LoadServerSettings(Write(text), {}, warnings).ok()) << text;
+  }
+  // Other twc.client keys are not a request for TLS by themselves.
+  EXPECT_TRUE(LoadServerSettings(Write("twc.client.keystore.type = true\n"), {}, warnings).ok());
 }
 
 }  // namespace

@@ -33,12 +33,16 @@ Result<int> TandemServer::Start(const std::optional<std::string>& admin_password
                                 std::ostream& out) {
   namespace fs = std::filesystem;
   std::error_code ec;
-  fs::create_directories(settings_.data_dir, ec);
+  bool created_dir = fs::create_directories(settings_.data_dir, ec);
   if (ec) {
     return Status::IOError("cannot create data directory " + settings_.data_dir + ": " +
                            ec.message());
   }
-  fs::permissions(settings_.data_dir, fs::perms::owner_all, fs::perm_options::replace, ec);
+  if (created_dir) {
+    // Only a directory we made is ours to restrict; an operator's stays as set.
+    fs::permissions(settings_.data_dir, fs::perms::owner_all, fs::perm_options::replace, ec);
+    if (ec) return Status::IOError("cannot restrict " + settings_.data_dir + ": " + ec.message());
+  }
   std::string lock_path = (fs::path(settings_.data_dir) / "LOCK").string();
   lock_fd_ = open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (lock_fd_ < 0) {

@@ -103,6 +103,28 @@ struct Event {
   int64_t created = 0;
 };
 
+// A remote resource configuration of this (target) server. The store keeps
+// its specification and runtime state as JSON documents the sync layer owns,
+// and the source password only encrypted.
+struct RemoteConfig {
+  std::string id;
+  std::string name;
+  std::string spec;    // JSON: source url/user, selection, target category, trigger, once, enabled
+  std::string secret;  // the source password, sealed (nonce + secretbox ciphertext)
+  std::string state;   // JSON: per-resource sync state, last run summary
+  int64_t created = 0;
+};
+
+// One finished synchronization run of a remote configuration.
+struct SyncRun {
+  int64_t seq = 0;  // assigned by the store
+  std::string config_id;
+  int64_t started = 0;
+  int64_t finished = 0;
+  std::string outcome;  // "ok", "partial", "error"
+  std::string report;   // JSON
+};
+
 // Cursor-based page request. Cursors are ids of the item before (after) or
 // after (before) the wanted page; at most one of them is set.
 struct PageRequest {

@@ -45,6 +45,8 @@ class ReadTransaction {
   virtual Result<Page<Resource>> ListResources(const ResourceFilter& filter,
                                                const PageRequest& page) = 0;
   virtual Result<uint64_t> CountResourcesInCategory(const std::string& category_id) = 0;
+  // Resources other than `resource_id` whose commits use it (ProjectUsage).
+  virtual Result<std::vector<std::string>> ListUsersOfResource(const std::string& resource_id) = 0;
 
   virtual Result<std::optional<Branch>> GetBranch(const std::string& id) = 0;
   // Ordered by id.
@@ -73,6 +75,12 @@ class ReadTransaction {
   virtual Result<std::optional<User>> GetUser(const std::string& name) = 0;
   virtual Result<std::vector<User>> ListUsers() = 0;
   virtual Result<std::optional<Token>> GetToken(const Hash& token_hash) = 0;
+
+  virtual Result<std::optional<RemoteConfig>> GetRemoteConfig(const std::string& id) = 0;
+  virtual Result<std::vector<RemoteConfig>> ListRemoteConfigs() = 0;
+  // Newest first, at most `limit`.
+  virtual Result<std::vector<SyncRun>> ListSyncRuns(const std::string& config_id,
+                                                    size_t limit) = 0;
 
   // Events with seq > since, oldest first, at most `limit`.
   virtual Result<std::vector<Event>> ListEvents(int64_t since, size_t limit) = 0;
@@ -113,6 +121,12 @@ class WriteTransaction : public ReadTransaction {
   virtual Status DeleteUser(const std::string& name) = 0;
   virtual Status InsertToken(const Token& t) = 0;
   virtual Status DeleteExpiredTokens(int64_t now) = 0;
+  virtual Status DeleteTokensOf(const std::string& user_name) = 0;
+
+  virtual Status InsertRemoteConfig(const RemoteConfig& c) = 0;
+  virtual Status UpdateRemoteConfig(const RemoteConfig& c) = 0;
+  virtual Status DeleteRemoteConfig(const std::string& id) = 0;
+  virtual Result<int64_t> InsertSyncRun(const SyncRun& run) = 0;
 
   // Appends an event; returns its seq.
   virtual Result<int64_t> AppendEvent(const Event& e) = 0;

@@ -33,7 +33,7 @@ Result<std::shared_ptr<const TrieNode>> StoreNodeSource::Load(const Hash& hash) 
   auto decoded = TrieNode::Decode(bytes);
   if (!decoded.ok()) return decoded.status().WithContext("node " + ToHex(hash));
   auto node = std::make_shared<const TrieNode>(std::move(decoded).value());
-  if (cache_) cache_->Insert(hash, node);
+  if (cache_ && fill_cache_) cache_->Insert(hash, node);
   return node;
 }
 

@@ -39,12 +39,16 @@ class TrieNodeCache {
 
 class StoreNodeSource final : public TrieNodeSource {
  public:
-  StoreNodeSource(ReadTransaction& txn, TrieNodeCache* cache) : txn_(txn), cache_(cache) {}
+  // `fill_cache` false for write transactions: a node read there might be one
+  // the transaction itself wrote and may still roll back.
+  StoreNodeSource(ReadTransaction& txn, TrieNodeCache* cache, bool fill_cache = true)
+      : txn_(txn), cache_(cache), fill_cache_(fill_cache) {}
   Result<std::shared_ptr<const TrieNode>> Load(const Hash& hash) override;
 
  private:
   ReadTransaction& txn_;
   TrieNodeCache* cache_;  // may be null
+  bool fill_cache_;
 };
 
 }  // namespace tandem

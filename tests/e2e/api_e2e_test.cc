@@ -227,6 +227,18 @@ TEST_F(ApiE2eTest, BearerTokensFromLogin) {
             401);
 }
 
+TEST_F(ApiE2eTest, InvalidUtf8InThePathIsAnErrorNotACrash) {
+  auto anonymous = server_->Client("");
+  auto r = anonymous->Get("/nope%FF");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 404);
+  EXPECT_EQ(BodyJson(r)["@type"], "Error");
+  auto bad_param = admin_->Get("/sysml/v2/projects?page%5Bafter%5D=%FF");
+  ASSERT_TRUE(bad_param);
+  EXPECT_EQ(bad_param->status, 400);
+  EXPECT_EQ(admin_->Get("/api/v1/health")->status, 200);  // still up
+}
+
 TEST_F(ApiE2eTest, UnimplementedPartsAnswer501) {
   std::string pid = CreateProject(*admin_, "q");
   auto r = admin_->Get("/sysml/v2/projects/" + pid + "/queries");

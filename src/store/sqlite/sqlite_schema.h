@@ -75,6 +75,7 @@ CREATE TABLE IF NOT EXISTS commit_usages(
   used_project TEXT NOT NULL,
   used_commit TEXT NOT NULL,
   PRIMARY KEY(commit_seq, element_id)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS commit_usages_used ON commit_usages(used_project);
 CREATE TABLE IF NOT EXISTS trie_nodes(
   hash BLOB PRIMARY KEY,
   data BLOB NOT NULL) WITHOUT ROWID;
@@ -98,6 +99,21 @@ CREATE TABLE IF NOT EXISTS events(
   resource_id TEXT,
   data TEXT NOT NULL,
   created INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS remote_configs(
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  spec TEXT NOT NULL,
+  secret BLOB NOT NULL,
+  state TEXT NOT NULL,
+  created INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS sync_runs(
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  config_id TEXT NOT NULL REFERENCES remote_configs(id) ON DELETE CASCADE,
+  started INTEGER NOT NULL,
+  finished INTEGER NOT NULL,
+  outcome TEXT NOT NULL,
+  report TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS sync_runs_config ON sync_runs(config_id, seq);
 )sql";
 
 }  // namespace tandem

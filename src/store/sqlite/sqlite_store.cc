@@ -64,6 +64,10 @@ Result<Commit> ReadCommit(const Statement& s) {
   return c;
 }
 
+RemoteConfig ReadRemoteConfig(const Statement& s) {
+  return RemoteConfig{s.Text(0), s.Text(1), s.Text(2), s.Blob(3), s.Text(4), s.Int(5)};
+}
+
 }  // namespace
 
 // One transaction on one connection; read-only ones hold a pooled reader,
@@ -175,6 +179,15 @@ class SqliteTransaction final : public WriteTransaction {
     s->Bind(1, category_id);
     ASSIGN_OR_RETURN(bool row, s->Step());
     return row ? static_cast<uint64_t>(s->Int(0)) : 0;
+  }
+  Result<std::vector<std::string>> ListUsersOfResource(const std::string& resource_id) override {
+    ASSIGN_OR_RETURN(auto s, conn_->Prepare(
+                                 "SELECT DISTINCT c.resource_id FROM commit_usages u "
+                                 "JOIN commits c ON c.seq = u.commit_seq "
+                                 "WHERE u.used_project = ?1 AND c.resource_id <> ?1 "
+                                 "ORDER BY c.resource_id"));
+    s->Bind(1, resource_id);
+    return All<std::string>(*s, [](const Statement& st) { return st.Text(0); });
   }
   Status InsertResource(const Resource& r) override {
     ASSIGN_OR_RETURN(auto s, conn_->Prepare(
@@ -414,6 +427,11 @@ class SqliteTransaction final : public WriteTransaction {
     return raw;
   }
   Status PutElementVersion(const Hash& hash, const std::string& json) override {
+    if (static_cast<int64_t>(json.size()) > kMaxElementVersionBytes) {
+      return Status::TooLarge("an element version of " + std::to_string(json.size()) +
+                              " bytes exceeds the limit of " +
+                              std::to_string(kMaxElementVersionBytes));
+    }
     ASSIGN_OR_RETURN(auto exists, conn_->Prepare("SELECT 1 FROM element_versions WHERE hash = ?"));
     exists->Bind(1, hash);
     ASSIGN_OR_RETURN(bool found, exists->Step());
@@ -491,9 +509,65 @@ class SqliteTransaction final : public WriteTransaction {
                                  "VALUES(?, ?, ?)"));
     return s->Bind(1, t.token_hash).Bind(2, t.user_name).Bind(3, t.expires).Run();
   }
+  Status DeleteTokensOf(const std::string& user_name) override {
+    ASSIGN_OR_RETURN(auto s, conn_->Prepare("DELETE FROM tokens WHERE user_name = ?"));
+    return s->Bind(1, user_name).Run();
+  }
   Status DeleteExpiredTokens(int64_t now) override {
     ASSIGN_OR_RETURN(auto s, conn_->Prepare("DELETE FROM tokens WHERE expires <= ?"));
     return s->Bind(1, now).Run();
+  }
+
+  // ---- remote configurations and their runs
+  Result<std::optional<RemoteConfig>> GetRemoteConfig(const std::string& id) override {
+    ASSIGN_OR_RETURN(auto s, conn_->Prepare(
+                                 "SELECT id, name, spec, secret, state, created FROM remote_configs "
+                                 "WHERE id = ?"));
+    s->Bind(1, id);
+    return First<RemoteConfig>(*s, ReadRemoteConfig);
+  }
+  Result<std::vector<RemoteConfig>> ListRemoteConfigs() override {
+    ASSIGN_OR_RETURN(auto s, conn_->Prepare(
+                                 "SELECT id, name, spec, secret, state, created FROM remote_configs "
+                                 "ORDER BY name"));
+    return All<RemoteConfig>(*s, ReadRemoteConfig);
+  }
+  Status InsertRemoteConfig(const RemoteConfig& c) override {
+    ASSIGN_OR_RETURN(auto s, conn_->Prepare(
+                                 "INSERT INTO remote_configs(id, name, spec, secret, state, created) "
+                                 "VALUES(?, ?, ?, ?, ?, ?)"));
+    return s->Bind(1, c.id).Bind(2, c.name).Bind(3, c.spec).BindBlob(4, c.secret).Bind(5, c.state)
+        .Bind(6, c.created).Run();
+  }
+  Status UpdateRemoteConfig(const RemoteConfig& c) override {
+    ASSIGN_OR_RETURN(auto s, conn_->Prepare(
+                                 "UPDATE remote_configs SET name = ?, spec = ?, secret = ?, state = ? "
+                                 "WHERE id = ?"));
+    RETURN_IF_ERROR(s->Bind(1, c.name).Bind(2, c.spec).BindBlob(3, c.secret).Bind(4, c.state)
+                        .Bind(5, c.id).Run());
+    return ExpectChanged("remote configuration " + c.id);
+  }
+  Status DeleteRemoteConfig(const std::string& id) override {
+    ASSIGN_OR_RETURN(auto s, conn_->Prepare("DELETE FROM remote_configs WHERE id = ?"));
+    RETURN_IF_ERROR(s->Bind(1, id).Run());
+    return ExpectChanged("remote configuration " + id);
+  }
+  Result<std::vector<SyncRun>> ListSyncRuns(const std::string& config_id, size_t limit) override {
+    ASSIGN_OR_RETURN(auto s, conn_->Prepare(
+                                 "SELECT seq, config_id, started, finished, outcome, report "
+                                 "FROM sync_runs WHERE config_id = ? ORDER BY seq DESC LIMIT ?"));
+    s->Bind(1, config_id).Bind(2, static_cast<int64_t>(limit));
+    return All<SyncRun>(*s, [](const Statement& st) {
+      return SyncRun{st.Int(0), st.Text(1), st.Int(2), st.Int(3), st.Text(4), st.Text(5)};
+    });
+  }
+  Result<int64_t> InsertSyncRun(const SyncRun& run) override {
+    ASSIGN_OR_RETURN(auto s, conn_->Prepare(
+                                 "INSERT INTO sync_runs(config_id, started, finished, outcome, report) "
+                                 "VALUES(?, ?, ?, ?, ?)"));
+    RETURN_IF_ERROR(s->Bind(1, run.config_id).Bind(2, run.started).Bind(3, run.finished)
+                        .Bind(4, run.outcome).Bind(5, run.report).Run());
+    return sqlite3_last_insert_rowid(conn_->db());
   }
 
   // ---- events

@@ -1,4 +1,4 @@
-#include "api/json_fields.h"
+#include "common/json_fields.h"
 
 #include <set>
 

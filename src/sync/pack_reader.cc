@@ -1,0 +1,138 @@
+#include "sync/pack_reader.h"
+
+#include "common/clock.h"
+#include "common/ids.h"
+
+namespace tandem {
+namespace {
+
+Status Bad(const std::string& why) { return Status::Corruption("pack stream: " + why); }
+
+Result<std::string> Uuid(const Json& v, const char* what) {
+  if (!v.is_string() || !IsUuid(v.get<std::string>())) return Bad(std::string(what) + " is not a UUID");
+  return NormalizeUuid(v.get<std::string>());
+}
+
+Result<std::optional<std::string>> OptText(const Json& r, const char* key) {
+  auto it = r.find(key);
+  if (it == r.end() || it->is_null()) return std::optional<std::string>();
+  if (!it->is_string()) return Bad(std::string("'") + key + "' is not a string");
+  return std::optional<std::string>(it->get<std::string>());
+}
+
+}  // namespace
+
+PackReader::PackReader(Repository& repo, std::string resource_id, PackLimits limits)
+    : repo_(repo),
+      resource_id_(std::move(resource_id)),
+      limits_(limits),
+      zstd_(
+          [this](std::string_view bytes) {
+            // Split into lines; each complete line is one record.
+            while (!bytes.empty()) {
+              size_t nl = bytes.find('\n');
+              line_.append(bytes.substr(0, nl));
+              if (line_.size() > limits_.max_record_bytes) {
+                error_ = Bad("a record is longer than " + std::to_string(limits_.max_record_bytes) + " bytes");
+                return false;
+              }
+              if (nl == std::string_view::npos) return true;
+              bytes.remove_prefix(nl + 1);
+              error_ = OnRecord(line_);
+              line_.clear();
+              if (!error_.ok()) return false;
+            }
+            return true;
+          },
+          limits.max_total_bytes) {}
+
+Status PackReader::Feed(std::string_view compressed) {
+  bytes_received_ += compressed.size();
+  Status st = zstd_.Write(compressed);
+  if (!error_.ok()) return error_;
+  return st;
+}
+
+Status PackReader::Finish() {
+  if (!error_.ok()) return error_;
+  if (!ended_ || !zstd_.complete() || !line_.empty()) {
+    return Status::Unavailable("the pack stream broke off after " + std::to_string(commits_applied_) +
+                               " commits; the next run resumes from there");
+  }
+  return Status::Ok();
+}
+
+Status PackReader::OnRecord(std::string_view line) {
+  if (ended_) return Bad("data after the end record");
+  auto parsed = ParseJson(line, "pack record", 64);
+  if (!parsed.ok()) return Bad(parsed.status().message());
+  const Json& r = *parsed;
+  if (!r.is_object() || !r.contains("t") || !r["t"].is_string()) return Bad("a record has no type");
+  std::string type = r["t"];
+  if (type == "version") {
+    if (!r.contains("hash") || !r["hash"].is_string() || !r.contains("json") || !r["json"].is_string()) {
+      return Bad("a version record needs 'hash' and 'json' strings");
+    }
+    auto hash = HashFromHex(r["hash"].get<std::string>());
+    if (!hash) return Bad("a version hash is not SHA-256 hex");
+    std::string text = r["json"];
+    if (Sha256(text) != *hash) return Bad("element version " + ToHex(*hash) + " does not match its hash");
+    versions_[*hash] = std::move(text);
+    ++versions_received_;
+    return Status::Ok();
+  }
+  if (type == "commit") return OnCommit(r);
+  if (type == "end") {
+    if (!r.contains("commits") || !r["commits"].is_number_unsigned() ||
+        r["commits"].get<uint64_t>() != commits_applied_) {
+      return Bad("the end record counts other commits than were sent");
+    }
+    ended_ = true;
+    return Status::Ok();
+  }
+  return Bad("unknown record type '" + type + "'");
+}
+
+Status PackReader::OnCommit(const Json& r) {
+  Repository::ImportedCommit in;
+  Commit& c = in.commit;
+  if (!r.contains("id") || !r.contains("parents") || !r["parents"].is_array() ||
+      !r.contains("changes") || !r["changes"].is_array() || !r.contains("hash") ||
+      !r["hash"].is_string() || !r.contains("author") || !r["author"].is_string() ||
+      !r.contains("created") || !r["created"].is_string()) {
+    return Bad("a commit record lacks id, parents, author, created, hash or changes");
+  }
+  ASSIGN_OR_RETURN(c.id, Uuid(r["id"], "commit id"));
+  for (const auto& p : r["parents"]) {
+    ASSIGN_OR_RETURN(std::string pid, Uuid(p, "parent id"));
+    c.parents.push_back(pid);
+  }
+  c.author = r["author"];
+  auto created = ParseTimestamp(r["created"].get<std::string>());
+  if (!created) return Bad("commit " + c.id + " has a malformed time");
+  c.created = *created;
+  ASSIGN_OR_RETURN(c.name, OptText(r, "name"));
+  ASSIGN_OR_RETURN(c.description, OptText(r, "description"));
+  auto hash = HashFromHex(r["hash"].get<std::string>());
+  if (!hash) return Bad("commit " + c.id + " has a malformed hash");
+  c.hash = *hash;
+  for (const auto& ch : r["changes"]) {
+    if (!ch.is_object() || !ch.contains("element")) return Bad("a change lacks 'element'");
+    Change change;
+    ASSIGN_OR_RETURN(change.element_id, Uuid(ch["element"], "element id"));
+    if (ch.contains("version") && !ch["version"].is_null()) {
+      if (!ch["version"].is_string()) return Bad("a change's version is not a string");
+      auto v = HashFromHex(ch["version"].get<std::string>());
+      if (!v) return Bad("a change's version is not SHA-256 hex");
+      change.version = *v;
+      if (auto it = versions_.find(*v); it != versions_.end()) in.versions.insert(*it);
+    }
+    in.changes.push_back(std::move(change));
+  }
+  RETURN_IF_ERROR(repo_.ImportCommit(resource_id_, in));
+  for (const auto& [h, text] : in.versions) versions_.erase(h);
+  ++commits_applied_;
+  return Status::Ok();
+}
+
+}  // namespace tandem

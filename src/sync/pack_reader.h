@@ -1,0 +1,52 @@
+// PackReader: the target side of a pack stream. Bytes go in as they arrive;
+// it decompresses them, splits the NDJSON records, keeps the element versions
+// of the next commit and imports each commit through Repository::ImportCommit
+// (which verifies every hash) as soon as its record is complete, so memory is
+// bounded by one commit and an interrupted stream leaves whole commits only.
+// Not thread-safe.
+#pragma once
+
+#include <map>
+#include <string>
+
+#include "common/zstd_stream.h"
+#include "repo/repository.h"
+
+namespace tandem {
+
+struct PackLimits {
+  uint64_t max_record_bytes = 256ull << 20;  // one NDJSON line
+  uint64_t max_total_bytes = 64ull << 30;    // decompressed stream
+};
+
+class PackReader {
+ public:
+  PackReader(Repository& repo, std::string resource_id, PackLimits limits = {});
+
+  // Feeds compressed bytes. Stops at the first error (Corruption for bad data).
+  Status Feed(std::string_view compressed);
+  // The stream ended: it must have ended cleanly with its "end" record.
+  Status Finish();
+
+  uint64_t commits_applied() const { return commits_applied_; }
+  uint64_t versions_received() const { return versions_received_; }
+  uint64_t bytes_received() const { return bytes_received_; }
+
+ private:
+  Status OnRecord(std::string_view line);
+  Status OnCommit(const Json& record);
+
+  Repository& repo_;
+  std::string resource_id_;
+  PackLimits limits_;
+  ZstdDecompressor zstd_;
+  std::string line_;
+  Status error_;
+  std::map<Hash, std::string> versions_;  // received, not yet used by a commit
+  bool ended_ = false;
+  uint64_t commits_applied_ = 0;
+  uint64_t versions_received_ = 0;
+  uint64_t bytes_received_ = 0;
+};
+
+}  // namespace tandem

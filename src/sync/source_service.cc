@@ -1,0 +1,128 @@
+#include "sync/source_service.h"
+
+#include <map>
+#include <set>
+
+#include "common/clock.h"
+
+namespace tandem {
+
+Result<std::vector<std::string>> SourceService::OriginChain(const Resource& r) {
+  std::vector<std::string> chain;
+  if (!r.origin.empty()) {
+    // A synchronized copy: its stored chain names the servers before this one.
+    Json origin = Json::parse(r.origin, nullptr, false);
+    if (origin.is_object() && origin.contains("chain") && origin["chain"].is_array()) {
+      for (const auto& s : origin["chain"]) {
+        if (s.is_string()) chain.push_back(s.get<std::string>());
+      }
+    }
+  }
+  ASSIGN_OR_RETURN(std::string self, repo_.ServerId());
+  chain.push_back(self);
+  return chain;
+}
+
+Result<CatalogueEntry> SourceService::Describe(const Resource& r) {
+  CatalogueEntry e;
+  e.resource = r;
+  ASSIGN_OR_RETURN(e.origin, OriginChain(r));
+  PageRequest all{std::nullopt, std::nullopt, 100'000};
+  ASSIGN_OR_RETURN(auto branches, repo_.ListBranches(r.id, all));
+  for (auto& b : branches.items) {
+    std::optional<Hash> hash;
+    if (b.head) {
+      ASSIGN_OR_RETURN(Commit c, repo_.GetCommit(r.id, *b.head));
+      hash = c.hash;
+    }
+    e.branches.push_back(std::move(b));
+    e.head_hashes.push_back(hash);
+  }
+  ASSIGN_OR_RETURN(auto tags, repo_.ListTags(r.id, all));
+  e.tags = std::move(tags.items);
+  return e;
+}
+
+Result<Catalogue> SourceService::BuildCatalogue(const CatalogueRequest& request) {
+  Catalogue out;
+  std::map<std::string, std::vector<std::string>> selected;  // resource id -> selected_by
+  for (const auto& id : request.resources) {
+    auto r = repo_.GetResource(id);
+    if (r.status().code() == StatusCode::kNotFound) {
+      out.missing_resources.push_back(id);
+      continue;
+    }
+    if (!r.ok()) return r.status();
+    selected[id].push_back("resource");
+  }
+  ASSIGN_OR_RETURN(auto categories, repo_.ListCategories());
+  std::map<std::string, std::vector<std::string>> children;
+  std::set<std::string> known;
+  for (const auto& c : categories) {
+    known.insert(c.id);
+    if (c.parent_id) children[*c.parent_id].push_back(c.id);
+  }
+  for (const auto& id : request.categories) {
+    if (!known.count(id)) {
+      out.missing_categories.push_back(id);
+      continue;
+    }
+    // The category and all of its sub-categories.
+    std::vector<std::string> todo{id};
+    while (!todo.empty()) {
+      std::string cat = todo.back();
+      todo.pop_back();
+      for (const auto& child : children[cat]) todo.push_back(child);
+      PageRequest page{std::nullopt, std::nullopt, 1000};
+      while (true) {
+        ASSIGN_OR_RETURN(auto list, repo_.ListResources(ResourceFilter{cat}, page));
+        for (const auto& r : list.items) selected[r.id].push_back(id);
+        if (!list.more_after) break;
+        page.after = list.items.back().id;
+      }
+    }
+  }
+  for (auto& [id, by] : selected) {
+    ASSIGN_OR_RETURN(Resource r, repo_.GetResource(id));
+    ASSIGN_OR_RETURN(CatalogueEntry e, Describe(r));
+    e.selected_by = std::move(by);
+    out.entries.push_back(std::move(e));
+  }
+  return out;
+}
+
+Status SourceService::WritePack(const std::string& resource_id,
+                                const std::vector<std::string>& have, const ByteSink& sink) {
+  ASSIGN_OR_RETURN(auto commits, repo_.CommitsNotIn(resource_id, have));
+  ZstdCompressor z(sink);
+  std::set<Hash> sent;
+  uint64_t versions = 0;
+  for (const auto& c : commits) {
+    ASSIGN_OR_RETURN(auto changes, repo_.CommitChanges(c));
+    Json change_list = Json::array();
+    for (const auto& ch : changes) {
+      change_list.push_back({{"element", ch.element_id},
+                             {"version", ch.version ? Json(ToHex(*ch.version)) : Json(nullptr)}});
+      if (!ch.version || !sent.insert(*ch.version).second) continue;
+      ASSIGN_OR_RETURN(std::string text, repo_.ElementVersionText(*ch.version));
+      Json record = {{"t", "version"}, {"hash", ToHex(*ch.version)}, {"json", text}};
+      RETURN_IF_ERROR(z.Write(record.dump() + "\n"));
+      ++versions;
+    }
+    Json record = {{"t", "commit"},
+                   {"id", c.id},
+                   {"parents", c.parents},
+                   {"author", c.author},
+                   {"created", FormatTimestamp(c.created)},
+                   {"name", c.name ? Json(*c.name) : Json(nullptr)},
+                   {"description", c.description ? Json(*c.description) : Json(nullptr)},
+                   {"hash", ToHex(c.hash)},
+                   {"changes", change_list}};
+    RETURN_IF_ERROR(z.Write(record.dump() + "\n"));
+  }
+  Json end = {{"t", "end"}, {"commits", commits.size()}, {"versions", versions}};
+  RETURN_IF_ERROR(z.Write(end.dump() + "\n"));
+  return z.Finish();
+}
+
+}  // namespace tandem

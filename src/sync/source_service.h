@@ -1,0 +1,43 @@
+// SourceService: the source side of synchronization. It answers a target's
+// catalogue request (resolving selected categories with their sub-categories)
+// and writes packs of the commits a target lacks, streamed through a zstd
+// compressor so memory stays bounded. Only reads the repository. Thread-safe.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "common/zstd_stream.h"
+#include "repo/repository.h"
+#include "sync/protocol.h"
+
+namespace tandem {
+
+struct CatalogueRequest {
+  std::vector<std::string> resources;
+  std::vector<std::string> categories;
+};
+
+struct Catalogue {
+  std::vector<CatalogueEntry> entries;
+  std::vector<std::string> missing_resources;
+  std::vector<std::string> missing_categories;
+};
+
+class SourceService {
+ public:
+  explicit SourceService(Repository& repo) : repo_(repo) {}
+
+  Result<Catalogue> BuildCatalogue(const CatalogueRequest& request);
+  // The origin chain this server reports for `r` (its stored chain plus itself).
+  Result<std::vector<std::string>> OriginChain(const Resource& r);
+  // Writes the pack of `resource_id` for a target that has `have`, compressed, to `sink`.
+  Status WritePack(const std::string& resource_id, const std::vector<std::string>& have,
+                   const ByteSink& sink);
+
+ private:
+  Result<CatalogueEntry> Describe(const Resource& r);
+  Repository& repo_;
+};
+
+}  // namespace tandem

@@ -1,0 +1,465 @@
+#include "sync/sync_engine.h"
+
+#include <spdlog/spdlog.h>
+
+#include <set>
+
+#include "common/ids.h"
+
+namespace tandem {
+
+struct SyncEngine::Worker {
+  std::string id;
+  std::mutex mu;
+  std::condition_variable cv;
+  uint64_t requested = 0;  // run requests so far
+  uint64_t started = 0;    // requests covered by the run in progress or done
+  uint64_t completed = 0;  // requests covered by finished runs
+  bool stop = false;
+  std::string state = "idle";
+  int failures = 0;
+  int64_t next_attempt = 0;  // micros; 0 = none scheduled
+  std::chrono::steady_clock::time_point next_reconcile;
+  RunProgress progress;
+  std::thread thread;
+  std::thread watcher;
+};
+
+SyncEngine::SyncEngine(Repository& repo, CredentialBox box, Clock& clock,
+                       TransportFactory transports, SyncEngineOptions options)
+    : repo_(repo),
+      box_(std::move(box)),
+      clock_(clock),
+      transports_(std::move(transports)),
+      options_(options) {}
+
+SyncEngine::~SyncEngine() { Stop(); }
+
+Status SyncEngine::Start() {
+  ASSIGN_OR_RETURN(auto txn, repo_.store().BeginRead());
+  ASSIGN_OR_RETURN(auto configs, txn->ListRemoteConfigs());
+  txn.reset();
+  for (const auto& c : configs) StartWorker(c);
+  return Status::Ok();
+}
+
+void SyncEngine::Stop() {
+  std::vector<std::string> ids;
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& [id, w] : workers_) ids.push_back(id);
+  }
+  for (const auto& id : ids) StopWorker(id);
+}
+
+Result<RemoteConfig> SyncEngine::Load(const std::string& id) {
+  ASSIGN_OR_RETURN(auto txn, repo_.store().BeginRead());
+  ASSIGN_OR_RETURN(auto c, txn->GetRemoteConfig(id));
+  if (!c) return Status::NotFound("remote configuration " + id + " does not exist");
+  return *c;
+}
+
+Result<Json> SyncEngine::Record(const RemoteConfig& c) {
+  ASSIGN_OR_RETURN(RemoteConfigSpec spec, SpecFromStored(c.spec));
+  Json j = SpecToJson(spec);
+  j["id"] = c.id;
+  j["created"] = FormatTimestamp(c.created);
+  return j;
+}
+
+Status SyncEngine::Validate(const RemoteConfigSpec& spec, const std::string& password) {
+  ASSIGN_OR_RETURN(auto cat, repo_.GetCategory(spec.target_category_id));
+  (void)cat;
+  SourceClient source(transports_({spec.source_url, spec.username, password}), spec.source_url);
+  ASSIGN_OR_RETURN(SourceInfo info, source.Connect());
+  ASSIGN_OR_RETURN(std::string own, repo_.ServerId());
+  if (info.server_id == own) {
+    return Status::InvalidArgument("the source " + spec.source_url + " is this server itself");
+  }
+  ASSIGN_OR_RETURN(Catalogue catalogue, source.FetchCatalogue({spec.resources, spec.categories}));
+  if (!catalogue.missing_resources.empty() || !catalogue.missing_categories.empty()) {
+    std::string list;
+    for (const auto& id : catalogue.missing_resources) list += " resource " + id;
+    for (const auto& id : catalogue.missing_categories) list += " category " + id;
+    return Status::InvalidArgument("the source " + spec.source_url + " has no" + list);
+  }
+  return Status::Ok();
+}
+
+Result<Json> SyncEngine::Create(const Json& body) {
+  std::optional<std::string> password;
+  ASSIGN_OR_RETURN(RemoteConfigSpec spec, ParseRemoteConfigSpec(body, false, {}, password));
+  RETURN_IF_ERROR(Validate(spec, *password));
+  RemoteConfig c{NewUuid(), spec.name, SpecToJson(spec).dump(), box_.Seal(*password),
+                 Json{{"resources", Json::object()}}.dump(), clock_.NowMicros()};
+  {
+    ASSIGN_OR_RETURN(auto txn, repo_.store().BeginWrite());
+    ASSIGN_OR_RETURN(auto existing, txn->ListRemoteConfigs());
+    for (const auto& other : existing) {
+      if (other.name == spec.name) {
+        return Status::Conflict("a remote configuration named '" + spec.name + "' exists (" + other.id + ")");
+      }
+    }
+    RETURN_IF_ERROR(txn->InsertRemoteConfig(c));
+    RETURN_IF_ERROR(txn->CommitTransaction());
+  }
+  StartWorker(c);
+  if (spec.enabled && spec.trigger != TriggerType::kManual) {
+    ASSIGN_OR_RETURN(Json ignored, RequestRun(c.id, false, std::chrono::seconds(0)));
+    (void)ignored;
+  }
+  return Record(c);
+}
+
+Result<Json> SyncEngine::Update(const std::string& id, const Json& body) {
+  ASSIGN_OR_RETURN(RemoteConfig c, Load(id));
+  ASSIGN_OR_RETURN(RemoteConfigSpec base, SpecFromStored(c.spec));
+  std::optional<std::string> password;
+  ASSIGN_OR_RETURN(RemoteConfigSpec spec, ParseRemoteConfigSpec(body, true, base, password));
+  std::string current_password;
+  if (password) {
+    current_password = *password;
+  } else {
+    ASSIGN_OR_RETURN(current_password, box_.Unseal(c.secret));
+  }
+  RETURN_IF_ERROR(Validate(spec, current_password));
+  StopWorker(id);
+  c.name = spec.name;
+  c.spec = SpecToJson(spec).dump();
+  if (password) c.secret = box_.Seal(*password);
+  {
+    ASSIGN_OR_RETURN(auto txn, repo_.store().BeginWrite());
+    RETURN_IF_ERROR(txn->UpdateRemoteConfig(c));
+    RETURN_IF_ERROR(txn->CommitTransaction());
+  }
+  StartWorker(c);
+  return Record(c);
+}
+
+Status SyncEngine::Delete(const std::string& id) {
+  ASSIGN_OR_RETURN(RemoteConfig c, Load(id));
+  StopWorker(c.id);
+  ASSIGN_OR_RETURN(auto txn, repo_.store().BeginWrite());
+  RETURN_IF_ERROR(txn->DeleteRemoteConfig(id));
+  return txn->CommitTransaction();
+}
+
+Result<Json> SyncEngine::Get(const std::string& id) {
+  ASSIGN_OR_RETURN(RemoteConfig c, Load(id));
+  return Record(c);
+}
+
+Result<Json> SyncEngine::List() {
+  ASSIGN_OR_RETURN(auto txn, repo_.store().BeginRead());
+  ASSIGN_OR_RETURN(auto configs, txn->ListRemoteConfigs());
+  Json out = Json::array();
+  for (const auto& c : configs) {
+    ASSIGN_OR_RETURN(Json j, Record(c));
+    out.push_back(std::move(j));
+  }
+  return out;
+}
+
+Result<std::string> SyncEngine::TargetCategoryOf(const std::string& id) {
+  ASSIGN_OR_RETURN(RemoteConfig c, Load(id));
+  ASSIGN_OR_RETURN(RemoteConfigSpec spec, SpecFromStored(c.spec));
+  return spec.target_category_id;
+}
+
+Result<Json> SyncEngine::GetStatus(const std::string& id) {
+  ASSIGN_OR_RETURN(RemoteConfig c, Load(id));
+  ASSIGN_OR_RETURN(RemoteConfigSpec spec, SpecFromStored(c.spec));
+  Json stored = Json::parse(c.state, nullptr, false);
+  if (!stored.is_object()) stored = Json::object();
+  Json out = {{"id", c.id}, {"name", c.name}};
+  std::string state = spec.enabled ? "idle" : "paused";
+  {
+    std::lock_guard lock(mu_);
+    auto it = workers_.find(id);
+    if (it != workers_.end()) {
+      Worker* w = it->second.get();
+      std::lock_guard wl(w->mu);
+      state = w->state;
+      if (state == "running") {
+        int64_t elapsed = clock_.NowMicros() - w->progress.started;
+        uint64_t bytes = w->progress.bytes_done;
+        out["progress"] = {{"resourcesDone", w->progress.resources_done.load()},
+                           {"resourcesTotal", w->progress.resources_total.load()},
+                           {"commitsDone", w->progress.commits_done.load()},
+                           {"bytesDone", bytes},
+                           {"bytesPerSecond", elapsed > 0 ? bytes * 1'000'000 / elapsed : 0}};
+      }
+      if (state == "waiting") out["nextAttempt"] = FormatTimestamp(w->next_attempt);
+    }
+  }
+  if (stored.value("completed", false)) state = "completed";
+  out["state"] = state;
+  for (const char* key : {"lastRun", "lastSuccess", "lastError", "consecutiveFailures"}) {
+    out[key] = stored.contains(key) ? stored[key] : Json(nullptr);
+  }
+  Json rows = Json::array();
+  if (stored.contains("resources") && stored["resources"].is_object()) {
+    for (const auto& [rid, row] : stored["resources"].items()) rows.push_back(row);
+  }
+  out["resources"] = rows;
+  return out;
+}
+
+Result<Json> SyncEngine::Runs(const std::string& id, size_t limit) {
+  ASSIGN_OR_RETURN(RemoteConfig c, Load(id));
+  ASSIGN_OR_RETURN(auto txn, repo_.store().BeginRead());
+  ASSIGN_OR_RETURN(auto runs, txn->ListSyncRuns(c.id, limit));
+  Json out = Json::array();
+  for (const auto& r : runs) {
+    Json report = Json::parse(r.report, nullptr, false);
+    out.push_back({{"started", FormatTimestamp(r.started)},
+                   {"finished", FormatTimestamp(r.finished)},
+                   {"outcome", r.outcome},
+                   {"report", report.is_discarded() ? Json(nullptr) : report}});
+  }
+  return out;
+}
+
+Result<Json> SyncEngine::RequestRun(const std::string& id, bool wait, std::chrono::seconds timeout) {
+  ASSIGN_OR_RETURN(RemoteConfig c, Load(id));
+  ASSIGN_OR_RETURN(RemoteConfigSpec spec, SpecFromStored(c.spec));
+  if (!spec.enabled) return Status::Conflict("remote configuration '" + c.name + "' is disabled; enable it first");
+  Worker* w = nullptr;
+  {
+    std::lock_guard lock(mu_);
+    auto it = workers_.find(id);
+    if (it == workers_.end()) return Status::Unavailable("remote configuration " + id + " is stopping");
+    w = it->second.get();
+  }
+  std::unique_lock wl(w->mu);
+  if (w->state == "completed") {
+    return Status::Conflict("one-time configuration '" + c.name + "' has completed; create a new one to run again");
+  }
+  uint64_t ticket = ++w->requested;
+  w->cv.notify_all();
+  if (!wait) return Json{{"queued", true}};
+  if (!w->cv.wait_for(wl, timeout, [&] { return w->completed >= ticket || w->stop; })) {
+    return Status::Unavailable("the run has not finished within " + std::to_string(timeout.count()) +
+                               " s; follow it at /api/v1/remote-configs/" + id + "/status");
+  }
+  wl.unlock();
+  ASSIGN_OR_RETURN(Json runs, Runs(id, 1));
+  return runs.empty() ? Json(nullptr) : runs[0];
+}
+
+void SyncEngine::StartWorker(const RemoteConfig& c) {
+  auto spec = SpecFromStored(c.spec);
+  if (!spec.ok() || !spec->enabled) return;
+  auto w = std::make_unique<Worker>();
+  w->id = c.id;
+  w->next_reconcile = std::chrono::steady_clock::now() + options_.reconcile_interval;
+  Json stored = Json::parse(c.state, nullptr, false);
+  if (stored.is_object() && stored.value("completed", false)) w->state = "completed";
+  Worker* raw = w.get();
+  {
+    std::lock_guard lock(mu_);
+    workers_[c.id] = std::move(w);
+  }
+  raw->thread = std::thread([this, raw] { WorkerLoop(raw); });
+  if (spec->trigger == TriggerType::kCommit && !spec->once) {
+    raw->watcher = std::thread([this, raw] { WatchFeed(raw); });
+  }
+}
+
+void SyncEngine::StopWorker(const std::string& id) {
+  std::unique_ptr<Worker> w;
+  {
+    std::lock_guard lock(mu_);
+    auto it = workers_.find(id);
+    if (it == workers_.end()) return;
+    w = std::move(it->second);
+    workers_.erase(it);
+  }
+  {
+    std::lock_guard wl(w->mu);
+    w->stop = true;
+  }
+  w->cv.notify_all();
+  if (w->thread.joinable()) w->thread.join();
+  if (w->watcher.joinable()) w->watcher.join();
+}
+
+void SyncEngine::WorkerLoop(Worker* w) {
+  while (true) {
+    std::unique_lock wl(w->mu);
+    auto spec = Load(w->id).status().ok() ? SpecFromStored(Load(w->id)->spec) : Result<RemoteConfigSpec>(Status::NotFound(""));
+    bool periodic = spec.ok() && spec->trigger != TriggerType::kManual && !spec->once;
+    auto due = [&] {
+      if (w->stop) return true;
+      if (w->state == "completed") return false;
+      if (w->state == "waiting") return clock_.NowMicros() >= w->next_attempt;
+      if (w->requested > w->started) return true;
+      return periodic && std::chrono::steady_clock::now() >= w->next_reconcile;
+    };
+    while (!due()) w->cv.wait_for(wl, std::chrono::milliseconds(250));
+    if (w->stop) return;
+    if (w->requested <= w->started) ++w->requested;  // a reconcile or retry counts as a request
+    w->started = w->requested;
+    w->state = "running";
+    wl.unlock();
+    RunOnce(w);
+    wl.lock();
+    w->completed = w->started;
+    w->next_reconcile = std::chrono::steady_clock::now() + options_.reconcile_interval;
+    w->cv.notify_all();
+  }
+}
+
+void SyncEngine::RunOnce(Worker* w) {
+  auto finish = [&](const std::string& state) {
+    std::lock_guard wl(w->mu);
+    w->state = state;
+  };
+  auto config = Load(w->id);
+  if (!config.ok()) return finish("error");
+  auto spec = SpecFromStored(config->spec);
+  auto password = box_.Unseal(config->secret);
+  if (!spec.ok() || !password.ok()) {
+    spdlog::error("remote configuration {}: {}", w->id,
+                  (!spec.ok() ? spec.status() : password.status()).message());
+    return finish("error");
+  }
+  Json state = Json::parse(config->state, nullptr, false);
+  if (!state.is_object()) state = Json::object();
+  Json previous = state.value("resources", Json::object());
+
+  SourceClient source(transports_({spec->source_url, spec->username, *password}), spec->source_url);
+  SyncRunner runner(repo_, clock_, w->id, *spec, previous, w->progress);
+  RunReport report = runner.Run(source);
+
+  Json report_json = {{"started", FormatTimestamp(report.started)},
+                      {"finished", FormatTimestamp(report.finished)},
+                      {"outcome", report.outcome},
+                      {"commits", report.commits},
+                      {"bytes", report.bytes},
+                      {"resources", report.resources}};
+  if (!report.error.empty()) report_json["error"] = report.error;
+  Json rows = Json::object();
+  for (const auto& row : report.resources) {
+    if (row.contains("sourceId") && row["sourceId"].is_string()) rows[row["sourceId"].get<std::string>()] = row;
+  }
+  if (report.outcome != "error") state["resources"] = rows;
+  state["lastRun"] = {{"finished", FormatTimestamp(report.finished)}, {"outcome", report.outcome}};
+  int failures = 0;
+  std::string next_state = "idle";
+  int64_t next_attempt = 0;
+  if (report.outcome == "error") {
+    {
+      std::lock_guard wl(w->mu);
+      failures = ++w->failures;
+    }
+    state["lastError"] = {{"time", FormatTimestamp(report.finished)},
+                          {"message", report.error},
+                          {"hint", "check that the source is running and reachable at " +
+                                       spec->source_url + " and that the account can read there"}};
+    if (spec->trigger != TriggerType::kManual) {
+      auto backoff = std::min<int64_t>(int64_t{1} << std::min(failures, 20),
+                                       options_.max_backoff.count());
+      next_attempt = clock_.NowMicros() + backoff * 1'000'000;
+      next_state = "waiting";
+    } else {
+      next_state = "error";
+    }
+  } else {
+    std::lock_guard wl(w->mu);
+    w->failures = 0;
+    state["lastSuccess"] = FormatTimestamp(report.finished);
+    if (spec->once && report.outcome == "ok") {
+      state["completed"] = true;
+      next_state = "completed";
+    }
+  }
+  state["consecutiveFailures"] = failures;
+  auto txn = repo_.store().BeginWrite();
+  if (txn.ok()) {
+    RemoteConfig updated = *config;
+    updated.state = state.dump();
+    Status st = (*txn)->UpdateRemoteConfig(updated);
+    if (st.ok()) {
+      auto seq = (*txn)->InsertSyncRun(SyncRun{0, w->id, report.started, report.finished,
+                                               report.outcome, report_json.dump()});
+      st = seq.ok() ? (*txn)->CommitTransaction() : seq.status();
+    }
+    if (!st.ok()) spdlog::error("remote configuration {}: cannot record run: {}", w->id, st.message());
+  }
+  spdlog::info("remote configuration '{}': run {} ({} commits)", spec->name, report.outcome,
+               report.commits);
+  std::lock_guard wl(w->mu);
+  w->state = next_state;
+  w->next_attempt = next_attempt;
+}
+
+void SyncEngine::WatchFeed(Worker* w) {
+  // Follows the source's change feed; any change to a resource of this
+  // configuration (or to categories and resource placement) asks for a run.
+  int64_t since = -1;
+  int failures = 0;
+  std::unique_ptr<SyncTransport> transport;
+  while (true) {
+    {
+      std::lock_guard wl(w->mu);
+      if (w->stop || w->state == "completed") return;
+    }
+    auto config = Load(w->id);
+    if (!config.ok()) return;
+    auto spec = SpecFromStored(config->spec);
+    auto password = box_.Unseal(config->secret);
+    if (!spec.ok() || !password.ok()) return;
+    if (!transport) transport = transports_({spec->source_url, spec->username, *password});
+    std::string path = since < 0 ? "/api/v1/changes?limit=1&since=" + std::to_string(INT64_MAX - 1)
+                                 : "/api/v1/changes?limit=1000&wait=" +
+                                       std::to_string(options_.feed_wait.count()) +
+                                       "&since=" + std::to_string(since);
+    auto reply = transport->Get(path);
+    Json body = reply.ok() ? Json::parse(reply->body, nullptr, false) : Json();
+    if (!reply.ok() || reply->status != 200 || !body.is_object() || !body.contains("headSeq")) {
+      transport.reset();
+      ++failures;
+      auto backoff = std::chrono::seconds(std::min<int64_t>(int64_t{1} << std::min(failures, 6), 60));
+      std::unique_lock wl(w->mu);
+      w->cv.wait_for(wl, backoff, [&] { return w->stop; });
+      continue;
+    }
+    bool reconnected = failures > 0;
+    failures = 0;
+    int64_t head = body["headSeq"];
+    if (since < 0 || reconnected) {
+      // (Re)connected: changes may have been missed meanwhile, so reconcile.
+      if (since >= 0 || reconnected) {
+        std::lock_guard wl(w->mu);
+        ++w->requested;
+        w->cv.notify_all();
+      }
+      since = since < 0 ? head : since;
+      if (since > head) since = head;
+      if (!reconnected) continue;
+    }
+    std::set<std::string> watched(spec->resources.begin(), spec->resources.end());
+    Json state = Json::parse(config->state, nullptr, false);
+    if (state.is_object() && state.contains("resources")) {
+      for (const auto& [rid, row] : state["resources"].items()) watched.insert(rid);
+    }
+    bool relevant = false;
+    for (const auto& e : body.value("events", Json::array())) {
+      std::string type = e.value("type", "");
+      std::string rid = e.value("resourceId", "");
+      if (watched.count(rid) || type.rfind("category.", 0) == 0 || type == "resource.created" ||
+          type == "resource.moved") {
+        relevant = true;
+      }
+    }
+    since = body.value("lastSeq", since);
+    if (relevant) {
+      std::lock_guard wl(w->mu);
+      ++w->requested;
+      w->cv.notify_all();
+    }
+  }
+}
+
+}  // namespace tandem

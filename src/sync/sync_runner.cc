@@ -1,0 +1,195 @@
+#include "sync/sync_runner.h"
+
+#include <algorithm>
+#include <set>
+
+#include "sync/pack_reader.h"
+
+namespace tandem {
+
+Json SyncRunner::Row(const CatalogueEntry& e, const std::string& state, const std::string& message) {
+  return Json{{"sourceId", e.resource.id},
+              {"targetId", e.resource.id},
+              {"name", e.resource.name},
+              {"projectId", e.resource.project_id},
+              {"selectedBy", e.selected_by},
+              {"state", state},
+              {"message", message.empty() ? Json(nullptr) : Json(message)}};
+}
+
+RunReport SyncRunner::Run(SourceClient& source) {
+  RunReport report;
+  report.started = clock_.NowMicros();
+  progress_.Reset(report.started);
+  auto info = source.Connect();
+  auto finish_error = [&](const Status& st) {
+    report.outcome = "error";
+    report.error = st.message();
+    report.finished = clock_.NowMicros();
+    return report;
+  };
+  if (!info.ok()) return finish_error(info.status());
+  auto catalogue = source.FetchCatalogue({spec_.resources, spec_.categories});
+  if (!catalogue.ok()) return finish_error(catalogue.status());
+  progress_.resources_total = catalogue->entries.size();
+
+  bool all_synced = true;
+  std::set<std::string> seen;
+  for (const auto& entry : catalogue->entries) {
+    seen.insert(entry.resource.id);
+    Json row = SyncResource(source, *info, entry);
+    all_synced = all_synced && row["state"] == "synced";
+    report.resources.push_back(std::move(row));
+    ++progress_.resources_done;
+  }
+  // Resources of the last run that the catalogue no longer offers: their
+  // copies stay; say why they are no longer synchronized.
+  for (const auto& [id, row] : previous_.items()) {
+    if (seen.count(id)) continue;
+    Json kept = row;
+    bool by_id = std::find(spec_.resources.begin(), spec_.resources.end(), id) != spec_.resources.end();
+    if (by_id) {
+      kept["state"] = "error";
+      kept["message"] = "the resource no longer exists at the source; the copy here is kept";
+      all_synced = false;
+    } else {
+      kept["state"] = "excluded";
+      kept["message"] = "the resource left the selected categories at the source; the copy here is "
+                        "kept but no longer synchronized";
+    }
+    report.resources.push_back(std::move(kept));
+  }
+  for (const auto& id : catalogue->missing_resources) {
+    if (previous_.contains(id)) continue;
+    report.resources.push_back(Json{{"sourceId", id}, {"targetId", nullptr}, {"name", nullptr},
+                                    {"state", "error"},
+                                    {"message", "the source has no resource " + id}});
+    all_synced = false;
+  }
+  for (const auto& id : catalogue->missing_categories) {
+    report.resources.push_back(Json{{"sourceId", nullptr}, {"categoryId", id}, {"state", "error"},
+                                    {"message", "the source has no category " + id}});
+    all_synced = false;
+  }
+  report.commits = commits_;
+  report.bytes = bytes_;
+  report.outcome = all_synced ? "ok" : "partial";
+  report.finished = clock_.NowMicros();
+  return report;
+}
+
+Json SyncRunner::SyncResource(SourceClient& source, const SourceInfo& info,
+                              const CatalogueEntry& entry) {
+  const Resource& src = entry.resource;
+  auto own = repo_.ServerId();
+  if (!own.ok()) return Row(entry, "error", own.status().message());
+  if (std::find(entry.origin.begin(), entry.origin.end(), *own) != entry.origin.end()) {
+    return Row(entry, "conflict",
+               "cycle: project '" + src.name + "' originates from this server; synchronizing it "
+               "back here is refused");
+  }
+  Json origin = {{"server", spec_.source_url},
+                 {"serverId", info.server_id},
+                 {"configuration", config_id_},
+                 {"configurationName", spec_.name},
+                 {"chain", entry.origin}};
+  std::string origin_text = origin.dump();
+
+  auto local = repo_.GetResource(src.id);
+  if (local.status().code() == StatusCode::kNotFound) {
+    // Uniqueness by Resource ID (absent here), Project ID and name.
+    auto by_pid = repo_.FindResourceByProjectId(src.project_id);
+    if (!by_pid.ok()) return Row(entry, "error", by_pid.status().message());
+    if (*by_pid) {
+      return Row(entry, "conflict",
+                 "Project ID '" + src.project_id + "' is already used here by project '" +
+                     (*by_pid)->name + "' (" + (*by_pid)->id + "); source project '" + src.name +
+                     "' (" + src.id + ") is not copied until that is resolved");
+    }
+    auto by_name = repo_.FindResourceByName(spec_.target_category_id, src.name);
+    if (!by_name.ok()) return Row(entry, "error", by_name.status().message());
+    if (*by_name) {
+      return Row(entry, "conflict",
+                 "the target category already holds a project named '" + src.name + "' (" +
+                     (*by_name)->id + "); source project " + src.id +
+                     " is not copied until that is resolved");
+    }
+    auto created = repo_.CreateMirror(src, spec_.target_category_id, origin_text);
+    if (!created.ok()) return Row(entry, "error", created.status().message());
+    local = std::move(created);
+  } else if (!local.ok()) {
+    return Row(entry, "error", local.status().message());
+  } else {
+    if (local->origin.empty()) {
+      return Row(entry, "conflict",
+                 "a local project '" + local->name + "' has the same Resource ID " + src.id +
+                     "; it is not overwritten");
+    }
+    auto stored = Json::parse(local->origin, nullptr, false);
+    if (!stored.is_object() || stored.value("serverId", "") != info.server_id) {
+      return Row(entry, "conflict",
+                 "project " + src.id + " here is a copy from another source; it is not overwritten");
+    }
+    if (!local->read_only) {
+      return Row(entry, "detached",
+                 "the read-only flag of this copy was removed; synchronization no longer writes to it");
+    }
+  }
+
+  // The source owns the metadata; the configuration owns the category.
+  std::string message;
+  auto meta = repo_.UpdateMirrorMetadata(src.id, src.name, src.description,
+                                         spec_.target_category_id, origin_text);
+  if (meta.status().code() == StatusCode::kConflict) {
+    message = "rename at the source clashes here: " + meta.status().message() +
+              "; the copy keeps its old name meanwhile";
+  } else if (!meta.ok()) {
+    return Row(entry, "error", meta.status().message());
+  }
+
+  // Pull what the copy lacks, unless every head already matches.
+  auto branches = repo_.ListBranches(src.id, {std::nullopt, std::nullopt, 100'000});
+  if (!branches.ok()) return Row(entry, "error", branches.status().message());
+  std::vector<std::string> have;
+  for (const auto& b : branches->items) {
+    if (b.head) have.push_back(*b.head);
+  }
+  bool up_to_date = true;
+  for (const auto& b : entry.branches) {
+    auto it = std::find_if(branches->items.begin(), branches->items.end(),
+                           [&](const Branch& l) { return l.id == b.id; });
+    if (it == branches->items.end() || it->head != b.head) up_to_date = false;
+  }
+  if (!up_to_date) {
+    PackReader reader(repo_, src.id);
+    Status fetched = source.FetchPack(src.id, have, [&](std::string_view bytes) {
+      progress_.bytes_done += bytes.size();
+      return reader.Feed(bytes).ok();
+    });
+    Status read = reader.Finish();
+    commits_ += reader.commits_applied();
+    progress_.commits_done += reader.commits_applied();
+    bytes_ += reader.bytes_received();
+    if (!read.ok()) {
+      std::string state = read.code() == StatusCode::kCorruption ? "error" : "behind";
+      return Row(entry, state, (fetched.ok() ? read : fetched).message());
+    }
+    if (!fetched.ok()) return Row(entry, "behind", fetched.message());
+  }
+  Status refs = repo_.MirrorRefs(src.id, entry.branches, entry.tags);
+  if (!refs.ok()) return Row(entry, "error", refs.message());
+
+  Json row = Row(entry, message.empty() ? "synced" : "conflict", message);
+  Json heads = Json::array();
+  for (size_t i = 0; i < entry.branches.size(); ++i) {
+    const Branch& b = entry.branches[i];
+    heads.push_back({{"branch", b.name},
+                     {"branchId", b.id},
+                     {"sourceHead", b.head ? Json(*b.head) : Json(nullptr)},
+                     {"syncedHead", b.head ? Json(*b.head) : Json(nullptr)}});
+  }
+  row["heads"] = heads;
+  return row;
+}
+
+}  // namespace tandem

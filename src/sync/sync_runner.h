@@ -1,0 +1,74 @@
+// SyncRunner: one synchronization run of one remote configuration on the
+// target. It reads the source's catalogue, and for each selected resource
+// checks uniqueness (Resource ID, Project ID, name in the target category),
+// refuses cycles, creates the read-only copy, restores the source's metadata
+// and the configured category, pulls the commits the copy lacks through a
+// verified pack, and mirrors branches and tags. A problem with one resource
+// is reported for it and the others go on. Not thread-safe; one per run.
+#pragma once
+
+#include <atomic>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "common/clock.h"
+#include "repo/repository.h"
+#include "sync/remote_config.h"
+#include "sync/source_client.h"
+
+namespace tandem {
+
+// Live progress of a run, read by the status endpoint while it runs.
+struct RunProgress {
+  std::atomic<uint64_t> resources_total{0};
+  std::atomic<uint64_t> resources_done{0};
+  std::atomic<uint64_t> commits_done{0};
+  std::atomic<uint64_t> bytes_done{0};
+  std::atomic<int64_t> started{0};
+  void Reset(int64_t now) {
+    resources_total = resources_done = commits_done = bytes_done = 0;
+    started = now;
+  }
+};
+
+struct RunReport {
+  int64_t started = 0;
+  int64_t finished = 0;
+  std::string outcome;  // "ok": every resource synced; "partial": some not; "error": run failed
+  std::string error;    // for "error": what failed, and what to do
+  uint64_t commits = 0;
+  uint64_t bytes = 0;
+  Json resources = Json::array();  // one row per resource (docs/synchronization.md)
+};
+
+class SyncRunner {
+ public:
+  SyncRunner(Repository& repo, Clock& clock, std::string config_id, RemoteConfigSpec spec,
+             Json previous_resources, RunProgress& progress)
+      : repo_(repo),
+        clock_(clock),
+        config_id_(std::move(config_id)),
+        spec_(std::move(spec)),
+        previous_(std::move(previous_resources)),
+        progress_(progress) {}
+
+  // Never fails as a whole for one resource's problem; a failure to reach the
+  // source or read its catalogue makes the report's outcome "error".
+  RunReport Run(SourceClient& source);
+
+ private:
+  Json SyncResource(SourceClient& source, const SourceInfo& info, const CatalogueEntry& entry);
+  Json Row(const CatalogueEntry& e, const std::string& state, const std::string& message);
+
+  Repository& repo_;
+  Clock& clock_;
+  std::string config_id_;
+  RemoteConfigSpec spec_;
+  Json previous_;  // resource rows of the last run, by source id
+  RunProgress& progress_;
+  uint64_t commits_ = 0;
+  uint64_t bytes_ = 0;
+};
+
+}  // namespace tandem
