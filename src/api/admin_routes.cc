@@ -264,7 +264,8 @@ void RegisterServer(ApiServer& api) {
     Json items = Json::array();
     for (const auto& e : events) items.push_back(EventRecord(e));
     int64_t last = events.empty() ? since : events.back().seq;
-    return Reply{200, {{"events", items}, {"lastSeq", last}}, {}, false};
+    ASSIGN_OR_RETURN(int64_t head, repo.LastEventSeq());
+    return Reply{200, {{"events", items}, {"lastSeq", last}, {"headSeq", head}}, {}, false};
   });
 }
 

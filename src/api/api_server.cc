@@ -160,8 +160,13 @@ Reply Call::PageReply(Json items, const std::string& first_id, const std::string
 
 // ---------------------------------------------------------------- ApiServer
 
-ApiServer::ApiServer(Repository& repo, Authenticator& auth, ApiOptions options)
-    : repo_(repo), auth_(auth), options_(std::move(options)), http_(new httplib::Server) {
+ApiServer::ApiServer(Repository& repo, Authenticator& auth, SyncEngine* engine, ApiOptions options)
+    : repo_(repo),
+      auth_(auth),
+      engine_(engine),
+      source_(repo),
+      options_(std::move(options)),
+      http_(new httplib::Server) {
   size_t threads = options_.threads;
   http_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   http_->set_payload_max_length(options_.max_body_bytes);
@@ -204,6 +209,7 @@ ApiServer::ApiServer(Repository& repo, Authenticator& auth, ApiOptions options)
   });
   RegisterSysmlRoutes(*this);
   RegisterAdminRoutes(*this);
+  RegisterSyncRoutes(*this);
 }
 
 ApiServer::~ApiServer() { Stop(); }
@@ -256,7 +262,25 @@ void ApiServer::Add(Method method, const std::string& pattern, std::optional<Rol
       if (reply.ok()) {
         res.status = reply->status;
         for (const auto& [k, v] : reply->headers) res.set_header(k, v);
-        if (!reply->empty) res.set_content(Render(reply->body), "application/json");
+        if (reply->stream) {
+          auto stream = std::move(reply->stream);
+          std::string path = req.path;
+          res.set_chunked_content_provider(
+              reply->content_type, [stream, path](size_t, httplib::DataSink& sink) {
+                Status written = stream([&](std::string_view bytes) {
+                  return sink.write(bytes.data(), bytes.size());
+                });
+                if (!written.ok()) {
+                  // The client sees a stream without its end and resumes later.
+                  spdlog::warn("stream of {} stopped: {}", path, written.ToString());
+                  return false;
+                }
+                sink.done();
+                return true;
+              });
+        } else if (!reply->empty) {
+          res.set_content(Render(reply->body), "application/json");
+        }
       } else {
         st = reply.status();
       }

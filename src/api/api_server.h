@@ -17,6 +17,8 @@
 #include <vector>
 
 #include "auth/authenticator.h"
+#include "sync/source_service.h"
+#include "sync/sync_engine.h"
 #include "common/canonical_json.h"
 #include "repo/repository.h"
 
@@ -44,6 +46,10 @@ struct Reply {
   Json body;
   std::vector<std::pair<std::string, std::string>> headers;
   bool empty = false;  // 204-style: no body at all
+  // When set, the body is streamed (chunked) from this writer instead of `body`;
+  // it runs after the handler returned, so it must own what it uses.
+  std::function<Status(const std::function<bool(std::string_view)>&)> stream;
+  std::string content_type;
 };
 
 enum class Method { kGet, kPost, kPut, kPatch, kDelete };
@@ -80,7 +86,8 @@ using RouteHandler = std::function<Result<Reply>(Call&)>;
 
 class ApiServer {
  public:
-  ApiServer(Repository& repo, Authenticator& auth, ApiOptions options);
+  // `engine` may be null (no remote configurations, e.g. in tools).
+  ApiServer(Repository& repo, Authenticator& auth, SyncEngine* engine, ApiOptions options);
   ~ApiServer();
 
   // Registers a route. `min_role` nullopt: no authentication (health only).
@@ -95,6 +102,8 @@ class ApiServer {
 
   Repository& repo() { return repo_; }
   Authenticator& auth() { return auth_; }
+  SyncEngine* engine() { return engine_; }
+  SourceService& source() { return source_; }
   const ApiOptions& options() const { return options_; }
 
  private:
@@ -102,6 +111,8 @@ class ApiServer {
 
   Repository& repo_;
   Authenticator& auth_;
+  SyncEngine* engine_;
+  SourceService source_;
   ApiOptions options_;
   std::unique_ptr<httplib::Server> http_;
 };
@@ -110,5 +121,6 @@ int HttpStatusFor(const Status& status);
 
 void RegisterSysmlRoutes(ApiServer& api);
 void RegisterAdminRoutes(ApiServer& api);
+void RegisterSyncRoutes(ApiServer& api);
 
 }  // namespace tandem

@@ -810,6 +810,11 @@ Result<Page<DataDifference>> Repository::Diff(const std::string& resource_id,
 
 // ---------------------------------------------------------------- change feed
 
+Result<int64_t> Repository::LastEventSeq() {
+  ASSIGN_OR_RETURN(auto txn, store_.BeginRead());
+  return txn->LastEventSeq();
+}
+
 Result<std::vector<Event>> Repository::Changes(int64_t since, size_t limit,
                                                std::chrono::milliseconds wait) {
   // Writers in this process wake us at once; the periodic re-read catches

@@ -200,6 +200,7 @@ class Repository {
   // ---- change feed
   // Events after `since`, waiting up to `wait` for the first one.
   Result<std::vector<Event>> Changes(int64_t since, size_t limit, std::chrono::milliseconds wait);
+  Result<int64_t> LastEventSeq();
 
   Store& store() { return store_; }
   Clock& clock() { return clock_; }

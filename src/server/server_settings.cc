@@ -57,6 +57,7 @@ const std::map<std::string, Apply>& KnownKeys() {
       {"storage.node-cache-entries", Int(&ServerSettings::node_cache_entries, 0, 10'000'000)},
       {"storage.max-changes-per-commit",
        Int(&ServerSettings::max_changes_per_commit, 1, 100'000'000)},
+      {"sync.reconcile-seconds", Int(&ServerSettings::sync_reconcile_seconds, 1, 86400)},
       {"log.level",
        [](const ConfigValue& v, const std::string& key, ServerSettings& s) -> Status {
          ASSIGN_OR_RETURN(s.log_level, ConfigString(v, key));

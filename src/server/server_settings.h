@@ -26,6 +26,7 @@ struct ServerSettings {
   size_t node_cache_entries = 20'000;
   size_t max_changes_per_commit = 1'000'000;
   std::string log_level = "info";
+  int sync_reconcile_seconds = 300;
 };
 
 // Flags given on the command line; each set one wins over the file.

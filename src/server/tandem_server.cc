@@ -22,7 +22,9 @@ TandemServer::TandemServer(ServerSettings settings) : settings_(std::move(settin
 
 TandemServer::~TandemServer() {
   Stop();
+  StopEngine();
   api_.reset();
+  engine_.reset();
   auth_.reset();
   repo_.reset();
   store_.reset();
@@ -77,6 +79,13 @@ Result<int> TandemServer::Start(const std::optional<std::string>& admin_password
     }
   }
 
+  ASSIGN_OR_RETURN(CredentialBox box,
+                   CredentialBox::Open((fs::path(settings_.data_dir) / "secret.key").string()));
+  SyncEngineOptions sync_options;
+  sync_options.reconcile_interval = std::chrono::seconds(settings_.sync_reconcile_seconds);
+  engine_ = std::make_unique<SyncEngine>(*repo_, std::move(box), SystemClock::Instance(),
+                                         HttpTransportFactory(), sync_options);
+
   ApiOptions api_options;
   api_options.max_body_bytes = settings_.max_body_bytes;
   api_options.max_json_depth = settings_.max_json_depth;
@@ -85,14 +94,20 @@ Result<int> TandemServer::Start(const std::optional<std::string>& admin_password
   api_options.threads = settings_.threads;
   api_options.max_wait = std::chrono::seconds(settings_.max_wait_seconds);
   api_options.version = TANDEM_VERSION;
-  api_ = std::make_unique<ApiServer>(*repo_, *auth_, api_options);
-  return api_->Bind(settings_.bind, settings_.port);
+  api_ = std::make_unique<ApiServer>(*repo_, *auth_, engine_.get(), api_options);
+  ASSIGN_OR_RETURN(int port, api_->Bind(settings_.bind, settings_.port));
+  RETURN_IF_ERROR(engine_->Start());
+  return port;
 }
 
 Status TandemServer::Serve() { return api_->Serve(); }
 
 void TandemServer::Stop() {
   if (api_) api_->Stop();
+}
+
+void TandemServer::StopEngine() {
+  if (engine_) engine_->Stop();
 }
 
 int RunServerMain(int argc, char** argv) {

@@ -29,6 +29,8 @@ class TandemServer {
   Result<int> Start(const std::optional<std::string>& admin_password, std::ostream& out);
   Status Serve();
   void Stop();
+  // Stops synchronization workers (waits for running runs' current step).
+  void StopEngine();
 
  private:
   ServerSettings settings_;
@@ -36,6 +38,7 @@ class TandemServer {
   std::unique_ptr<SqliteStore> store_;
   std::unique_ptr<Repository> repo_;
   std::unique_ptr<Authenticator> auth_;
+  std::unique_ptr<SyncEngine> engine_;
   std::unique_ptr<ApiServer> api_;
 };
 

@@ -28,7 +28,7 @@ namespace tandem {
 struct SyncEngineOptions {
   std::chrono::seconds reconcile_interval{300};
   std::chrono::seconds max_backoff{300};
-  std::chrono::seconds feed_wait{20};  // long-poll of the source's change feed
+  std::chrono::seconds feed_wait{5};  // long-poll of the source's change feed
 };
 
 class SyncEngine {

@@ -1,0 +1,299 @@
+// End-to-end tests of synchronization between real tandem-server processes:
+// whole history with the same ids and hashes (checked by an oracle that dumps
+// a resource's full history on both sides), incremental runs, read-only
+// copies, uniqueness conflicts, metadata owned by the source, multi-hop with
+// cycle refusal, the commit trigger, one-time configurations, and refusals at
+// configuration time.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <thread>
+
+#include "tests/e2e/e2e_util.h"
+
+namespace tandem::e2e {
+namespace {
+
+// Everything about a resource's history that a copy must reproduce.
+Json HistoryOracle(httplib::Client& c, const std::string& rid) {
+  Json resource = BodyJson(c.Get("/api/v1/resources/" + rid));
+  Json out = {{"id", resource["id"]},
+              {"projectId", resource["projectId"]},
+              {"name", resource["name"]},
+              {"description", resource["description"]}};
+  Json commits = Json::array();
+  for (auto& commit : GetAll(c, "/api/v1/resources/" + rid + "/commits?page%5Bsize%5D=1000")) {
+    std::string cid = commit["id"];
+    Json elements = Json::array();
+    for (auto& e : GetAll(c, "/sysml/v2/projects/" + rid + "/commits/" + cid +
+                                 "/elements?page%5Bsize%5D=1000")) {
+      elements.push_back(e);
+    }
+    commits.push_back({{"id", cid},
+                       {"parents", commit["parents"]},
+                       {"author", commit["author"]},
+                       {"created", commit["created"]},
+                       {"description", commit["description"]},
+                       {"hash", commit["hash"]},
+                       {"stateRoot", commit["stateRoot"]},
+                       {"tags", commit["tags"]},
+                       {"elements", elements}});
+  }
+  out["commits"] = commits;
+  Json branches = Json::array();
+  for (auto& b : GetAll(c, "/sysml/v2/projects/" + rid + "/branches")) {
+    branches.push_back({{"id", b["@id"]}, {"name", b["name"]}, {"head", b["head"]}});
+  }
+  out["branches"] = branches;
+  return out;
+}
+
+class SyncE2eTest : public ::testing::Test {
+ protected:
+  std::unique_ptr<ServerProcess> Start(const std::string& name) {
+    return ServerProcess::Start({dir_.Sub(name), {"--config", Conf()}, "admin-password-1"});
+  }
+  std::string Conf() {
+    std::string path = dir_.Sub("sync.conf");
+    std::ofstream(path) << "sync.reconcile-seconds = 3600\n";
+    return path;
+  }
+  static std::string Url(const ServerProcess& s) { return "http://127.0.0.1:" + std::to_string(s.port()); }
+  static std::string Root(httplib::Client& c) { return BodyJson(c.Get("/api/v1/server"))["rootCategoryId"]; }
+  // A reader account on `source` for targets to use.
+  static void AddReader(ServerProcess& source) {
+    auto r = PostJson(*source.Client(), "/api/v1/users",
+                      {{"name", "puller"}, {"password", "puller-password"}, {"role", "reader"}});
+    ASSERT_EQ(r->status, 201) << r->body;
+  }
+  static Json Config(const ServerProcess& source, std::vector<std::string> resources,
+                     const std::string& target_category, const std::string& trigger = "manual",
+                     std::vector<std::string> categories = {}) {
+    return {{"name", "cfg-" + std::to_string(source.port()) + "-" + trigger},
+            {"source", {{"url", Url(source)}, {"username", "puller"}, {"password", "puller-password"}}},
+            {"resources", resources},
+            {"categories", categories},
+            {"targetCategoryId", target_category},
+            {"trigger", {{"type", trigger}}}};
+  }
+  static std::string CreateConfig(httplib::Client& target, const Json& config) {
+    auto r = PostJson(target, "/api/v1/remote-configs", config);
+    EXPECT_EQ(r->status, 201) << r->body;
+    return BodyJson(r).value("id", "");
+  }
+  static Json SyncNow(httplib::Client& target, const std::string& config) {
+    auto r = target.Post("/api/v1/remote-configs/" + config + "/sync?wait=true", "", "application/json");
+    EXPECT_TRUE(r);
+    EXPECT_EQ(r->status, 200) << r->body;
+    return BodyJson(r);
+  }
+  static Json Row(httplib::Client& target, const std::string& config, const std::string& rid) {
+    Json st = BodyJson(target.Get("/api/v1/remote-configs/" + config + "/status"));
+    for (auto& row : st["resources"]) {
+      if (row["sourceId"] == rid) return row;
+    }
+    return nullptr;
+  }
+  static std::string Commit(httplib::Client& c, const std::string& rid, const Json& body) {
+    auto r = PostJson(c, "/sysml/v2/projects/" + rid + "/commits", body);
+    EXPECT_EQ(r->status, 201) << r->body;
+    return BodyJson(r).value("@id", "");
+  }
+  static Json OneChange(const std::string& element, const std::string& name) {
+    return {{"change", Json::array({Json{{"identity", {{"@id", element}}},
+                                         {"payload", {{"@type", "PartDefinition"}, {"name", name}}}}})}};
+  }
+
+  TempDir dir_;
+};
+
+TEST_F(SyncE2eTest, WholeHistoryArrivesWithTheSameIdsAndHashesAndStaysReadOnly) {
+  auto a = Start("a"), b = Start("b");
+  AddReader(*a);
+  auto ca = a->Client(), cb = b->Client();
+  std::string rid = CreateProject(*ca, "Library");
+  std::string c1 = Commit(*ca, rid, RealModel());
+  std::string element = RealModel()["change"][0]["identity"]["@id"];
+  Commit(*ca, rid, OneChange(element, "renamed once"));
+  ASSERT_EQ(PostJson(*ca, "/sysml/v2/projects/" + rid + "/tags",
+                     {{"name", "release"}, {"taggedCommit", {{"@id", c1}}}})->status, 201);
+  ASSERT_EQ(PostJson(*ca, "/sysml/v2/projects/" + rid + "/branches",
+                     {{"name", "review"}, {"head", {{"@id", c1}}}})->status, 201);
+
+  std::string cfg = CreateConfig(*cb, Config(*a, {rid}, Root(*cb)));
+  Json run = SyncNow(*cb, cfg);
+  EXPECT_EQ(run["outcome"], "ok") << run.dump();
+  EXPECT_EQ(HistoryOracle(*ca, rid), HistoryOracle(*cb, rid));
+  Json copy = BodyJson(cb->Get("/api/v1/resources/" + rid));
+  EXPECT_EQ(copy["readOnly"], true);
+  EXPECT_EQ(copy["origin"]["configuration"], cfg);
+
+  // Read-only: commits, branches and tags are refused, naming where it comes from.
+  auto refused = PostJson(*cb, "/sysml/v2/projects/" + rid + "/commits", OneChange(element, "x"));
+  EXPECT_EQ(refused->status, 409);
+  EXPECT_NE(refused->body.find(Url(*a)), std::string::npos) << refused->body;
+  EXPECT_EQ(PostJson(*cb, "/sysml/v2/projects/" + rid + "/tags",
+                     {{"name", "mine"}, {"taggedCommit", {{"@id", c1}}}})->status, 409);
+
+  // Incremental: one new commit arrives; a run with nothing new moves nothing.
+  Commit(*ca, rid, OneChange(element, "renamed twice"));
+  Json second = SyncNow(*cb, cfg);
+  EXPECT_EQ(second["report"]["commits"], 1);
+  EXPECT_EQ(HistoryOracle(*ca, rid), HistoryOracle(*cb, rid));
+  Json third = SyncNow(*cb, cfg);
+  EXPECT_EQ(third["report"]["commits"], 0);
+  EXPECT_EQ(third["report"]["bytes"], 0);
+
+  // The password is never in responses, and not in the store file in clear.
+  EXPECT_EQ(cb->Get("/api/v1/remote-configs/" + cfg)->body.find("puller-password"), std::string::npos);
+  EXPECT_EQ(ReadFile(dir_.Sub("b") + "/tandem.db").find("puller-password"), std::string::npos);
+}
+
+TEST_F(SyncE2eTest, SourceOwnsMetadataAndConflictsAreReportedNotOverwritten) {
+  auto a = Start("a"), b = Start("b");
+  AddReader(*a);
+  auto ca = a->Client(), cb = b->Client();
+  std::string lib = CreateProject(*ca, "Library");
+  std::string clash_pid = BodyJson(PostJson(*ca, "/api/v1/resources",
+                                            {{"name", "Shared PID"}, {"projectId", "PRJ-SAME"}}))["id"];
+  std::string clash_name = CreateProject(*ca, "Taken");
+  // The target already has a project with the same Project ID, and one named "Taken".
+  ASSERT_EQ(PostJson(*cb, "/api/v1/resources", {{"name", "Local"}, {"projectId", "PRJ-SAME"}})->status, 201);
+  CreateProject(*cb, "Taken");
+
+  std::string cfg = CreateConfig(*cb, Config(*a, {lib, clash_pid, clash_name}, Root(*cb)));
+  Json run = SyncNow(*cb, cfg);
+  EXPECT_EQ(run["outcome"], "partial");
+  EXPECT_EQ(Row(*cb, cfg, lib)["state"], "synced");
+  Json pid_row = Row(*cb, cfg, clash_pid);
+  EXPECT_EQ(pid_row["state"], "conflict");
+  EXPECT_NE(pid_row["message"].get<std::string>().find("PRJ-SAME"), std::string::npos);
+  EXPECT_EQ(Row(*cb, cfg, clash_name)["state"], "conflict");
+  EXPECT_EQ(cb->Get("/api/v1/resources/" + clash_pid)->status, 404);  // nothing touched
+
+  // A rename at the source reaches the target; a rename and move at the target are reverted.
+  ASSERT_EQ(PatchJson(*ca, "/api/v1/resources/" + lib, {{"name", "Library v2"}})->status, 200);
+  std::string other_cat = BodyJson(PostJson(*cb, "/api/v1/categories", {{"name", "Elsewhere"}}))["id"];
+  ASSERT_EQ(PatchJson(*cb, "/api/v1/resources/" + lib,
+                      {{"name", "Local name"}, {"categoryId", other_cat}})->status, 200);
+  SyncNow(*cb, cfg);
+  Json copy = BodyJson(cb->Get("/api/v1/resources/" + lib));
+  EXPECT_EQ(copy["name"], "Library v2");
+  EXPECT_EQ(copy["categoryId"], Root(*cb));
+
+  // A conflict clears by itself once its cause is removed.
+  std::string local_taken = GetAll(*cb, "/api/v1/resources")[0]["id"];
+  for (auto& r : GetAll(*cb, "/api/v1/resources")) {
+    if (r["name"] == "Taken") local_taken = r["id"];
+  }
+  ASSERT_EQ(cb->Delete("/api/v1/resources/" + local_taken)->status, 204);
+  SyncNow(*cb, cfg);
+  EXPECT_EQ(Row(*cb, cfg, clash_name)["state"], "synced");
+}
+
+TEST_F(SyncE2eTest, MultiHopKeepsTheOriginsHashesAndRefusesCycles) {
+  auto a = Start("a"), b = Start("b"), c = Start("c");
+  AddReader(*a);
+  AddReader(*b);
+  AddReader(*c);
+  auto ca = a->Client(), cb = b->Client(), cc = c->Client();
+  std::string rid = CreateProject(*ca, "Shared");
+  Commit(*ca, rid, RealModel());
+  std::string ab = CreateConfig(*cb, Config(*a, {rid}, Root(*cb)));
+  SyncNow(*cb, ab);
+  std::string bc = CreateConfig(*cc, Config(*b, {rid}, Root(*cc)));
+  Json run = SyncNow(*cc, bc);
+  EXPECT_EQ(run["outcome"], "ok") << run.dump();
+  EXPECT_EQ(HistoryOracle(*ca, rid), HistoryOracle(*cc, rid));
+  Json origin = BodyJson(cc->Get("/api/v1/resources/" + rid))["origin"];
+  ASSERT_EQ(origin["chain"].size(), 2u);  // A, then B
+  EXPECT_EQ(origin["chain"][0], BodyJson(ca->Get("/api/v1/server"))["serverId"]);
+
+  // Bringing it from C back to A, where it originates, is a cycle.
+  std::string ca_cfg = CreateConfig(*ca, Config(*c, {rid}, Root(*ca)));
+  SyncNow(*ca, ca_cfg);
+  Json row = Row(*ca, ca_cfg, rid);
+  EXPECT_EQ(row["state"], "conflict");
+  EXPECT_NE(row["message"].get<std::string>().find("cycle"), std::string::npos);
+}
+
+TEST_F(SyncE2eTest, CommitTriggerFollowsTheSourceWithinSeconds) {
+  auto a = Start("a"), b = Start("b");
+  AddReader(*a);
+  auto ca = a->Client(), cb = b->Client();
+  std::string rid = CreateProject(*ca, "Live");
+  std::string first = Commit(*ca, rid, RealModel());
+  std::string cfg = CreateConfig(*cb, Config(*a, {rid}, Root(*cb), "commit"));
+  auto head_on_b = [&] {
+    auto r = cb->Get("/sysml/v2/projects/" + rid + "/branches");
+    Json list = BodyJson(r);
+    return list.is_array() && !list.empty() && list[0]["head"].is_object()
+               ? list[0]["head"]["@id"].get<std::string>()
+               : std::string();
+  };
+  auto wait_for_head = [&](const std::string& want) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (head_on_b() == want) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return false;
+  };
+  ASSERT_TRUE(wait_for_head(first)) << "the first run starts when the configuration is created";
+  std::string element = RealModel()["change"][3]["identity"]["@id"];
+  std::string next = Commit(*ca, rid, OneChange(element, "live change"));
+  auto start = std::chrono::steady_clock::now();
+  ASSERT_TRUE(wait_for_head(next));
+  std::cout << "commit reached the target after "
+            << std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count()
+            << " ms\n";
+}
+
+TEST_F(SyncE2eTest, OneTimeConfigurationCompletesAndKeepsItsCopies) {
+  auto a = Start("a"), b = Start("b");
+  AddReader(*a);
+  auto ca = a->Client(), cb = b->Client();
+  std::string rid = CreateProject(*ca, "Dormant");
+  Commit(*ca, rid, RealModel());
+  Json config = Config(*a, {rid}, Root(*cb), "commit");
+  config["once"] = true;
+  std::string cfg = CreateConfig(*cb, config);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  std::string state;
+  while (std::chrono::steady_clock::now() < deadline && state != "completed") {
+    state = BodyJson(cb->Get("/api/v1/remote-configs/" + cfg + "/status"))["state"];
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(state, "completed");
+  EXPECT_EQ(HistoryOracle(*ca, rid), HistoryOracle(*cb, rid));
+  EXPECT_EQ(cb->Delete("/api/v1/remote-configs/" + cfg)->status, 204);
+  Json copy = BodyJson(cb->Get("/api/v1/resources/" + rid));
+  EXPECT_EQ(copy["readOnly"], true);
+}
+
+TEST_F(SyncE2eTest, ConfigurationsAreCheckedAgainstTheSourceBeforeTheyExist) {
+  auto a = Start("a"), b = Start("b");
+  AddReader(*a);
+  auto ca = a->Client(), cb = b->Client();
+  std::string rid = CreateProject(*ca, "P");
+  Json wrong_password = Config(*a, {rid}, Root(*cb));
+  wrong_password["source"]["password"] = "not-it-at-all";
+  auto r1 = PostJson(*cb, "/api/v1/remote-configs", wrong_password);
+  EXPECT_EQ(r1->status, 401) << r1->body;
+  EXPECT_EQ(r1->body.find("not-it-at-all"), std::string::npos);
+  auto r2 = PostJson(*cb, "/api/v1/remote-configs",
+                     Config(*a, {"00000000-0000-4000-8000-000000000000"}, Root(*cb)));
+  EXPECT_EQ(r2->status, 400) << r2->body;
+  EXPECT_NE(r2->body.find("has no resource"), std::string::npos);
+  Json no_port = Config(*a, {rid}, Root(*cb));
+  no_port["source"]["url"] = "http://127.0.0.1";
+  EXPECT_EQ(PostJson(*cb, "/api/v1/remote-configs", no_port)->status, 400);
+  Json down = Config(*a, {rid}, Root(*cb));
+  down["source"]["url"] = "http://127.0.0.1:1";
+  auto r3 = PostJson(*cb, "/api/v1/remote-configs", down);
+  EXPECT_EQ(r3->status, 503) << r3->body;
+  EXPECT_TRUE(BodyJson(cb->Get("/api/v1/remote-configs")).empty());
+}
+
+}  // namespace
+}  // namespace tandem::e2e
