@@ -5,8 +5,8 @@
 
 #include "api/admin_json.h"
 #include "api/api_server.h"
-#include "common/json_fields.h"
 #include "common/clock.h"
+#include "common/json_fields.h"
 
 namespace tandem {
 namespace {
@@ -35,7 +35,7 @@ void RegisterCategories(ApiServer& api) {
     ASSIGN_OR_RETURN(auto list, repo.ListCategories());
     Json items = Json::array();
     for (const auto& c : list) items.push_back(CategoryRecord(c));
-    return Reply{200, items, {}, false};
+    return JsonReply(200, items);
   });
   api.Add(Method::kPost, P("/categories"), Role::kAdmin, [&repo](Call& call) -> Result<Reply> {
     ASSIGN_OR_RETURN(Json body, call.Body());
@@ -47,13 +47,13 @@ void RegisterCategories(ApiServer& api) {
     ASSIGN_OR_RETURN(auto description, f.OptionalString("description"));
     spec.description = description.value_or("");
     ASSIGN_OR_RETURN(Category c, repo.CreateCategory(spec));
-    return Reply{201, CategoryRecord(c), {}, false};
+    return JsonReply(201, CategoryRecord(c));
   });
   api.Add(Method::kGet, P("/categories/") + kId, Role::kReader,
           [&repo](Call& call) -> Result<Reply> {
             ASSIGN_OR_RETURN(std::string id, call.IdParam(1, "categoryId"));
             ASSIGN_OR_RETURN(Category c, repo.GetCategory(id));
-            return Reply{200, CategoryRecord(c), {}, false};
+            return JsonReply(200, CategoryRecord(c));
           });
   api.Add(Method::kPatch, P("/categories/") + kId, Role::kAdmin,
           [&repo](Call& call) -> Result<Reply> {
@@ -66,13 +66,13 @@ void RegisterCategories(ApiServer& api) {
             ASSIGN_OR_RETURN(patch.parent_id, f.OptionalString("parentId"));
             ASSIGN_OR_RETURN(patch.description, f.OptionalString("description"));
             ASSIGN_OR_RETURN(Category c, repo.UpdateCategory(id, patch));
-            return Reply{200, CategoryRecord(c), {}, false};
+            return JsonReply(200, CategoryRecord(c));
           });
   api.Add(Method::kDelete, P("/categories/") + kId, Role::kAdmin,
           [&repo](Call& call) -> Result<Reply> {
             ASSIGN_OR_RETURN(std::string id, call.IdParam(1, "categoryId"));
             RETURN_IF_ERROR(repo.DeleteCategory(id));
-            return Reply{204, nullptr, {}, true};
+            return EmptyReply();
           });
 }
 
@@ -99,13 +99,13 @@ void RegisterResources(ApiServer& api) {
     ASSIGN_OR_RETURN(spec.project_id, f.OptionalString("projectId"));
     ASSIGN_OR_RETURN(spec.description, f.OptionalString("description"));
     ASSIGN_OR_RETURN(Resource r, repo.CreateResource(spec));
-    return Reply{201, ResourceRecord(r), {}, false};
+    return JsonReply(201, ResourceRecord(r));
   });
   api.Add(Method::kGet, P("/resources/") + kId, Role::kReader,
           [&repo](Call& call) -> Result<Reply> {
             ASSIGN_OR_RETURN(std::string id, call.IdParam(1, "resourceId"));
             ASSIGN_OR_RETURN(Resource r, repo.GetResource(id));
-            return Reply{200, ResourceRecord(r), {}, false};
+            return JsonReply(200, ResourceRecord(r));
           });
   api.Add(Method::kPatch, P("/resources/") + kId, Role::kWriter,
           [&repo](Call& call) -> Result<Reply> {
@@ -122,13 +122,13 @@ void RegisterResources(ApiServer& api) {
               return Status::PermissionDenied("only an admin may change readOnly");
             }
             ASSIGN_OR_RETURN(Resource r, repo.UpdateResource(id, patch));
-            return Reply{200, ResourceRecord(r), {}, false};
+            return JsonReply(200, ResourceRecord(r));
           });
   api.Add(Method::kDelete, P("/resources/") + kId, Role::kAdmin,
           [&repo](Call& call) -> Result<Reply> {
             ASSIGN_OR_RETURN(std::string id, call.IdParam(1, "resourceId"));
             RETURN_IF_ERROR(repo.DeleteResource(id));
-            return Reply{204, nullptr, {}, true};
+            return EmptyReply();
           });
   api.Add(Method::kGet, P("/resources/") + kId + "/commits", Role::kReader,
           [&repo](Call& call) -> Result<Reply> {
@@ -148,8 +148,7 @@ void RegisterResources(ApiServer& api) {
             }
             std::string first = list.items.empty() ? "" : list.items.front().id;
             std::string last = list.items.empty() ? "" : list.items.back().id;
-            return call.PageReply(std::move(items), first, last, list.more_after,
-                                  list.more_before);
+            return call.PageReply(std::move(items), first, last, list.more_after, list.more_before);
           });
   api.Add(Method::kGet, P("/resources/") + kId + "/commits/" + kId, Role::kReader,
           [&repo](Call& call) -> Result<Reply> {
@@ -164,7 +163,7 @@ void RegisterResources(ApiServer& api) {
                                                  {"usedProject", u.used_project},
                                                  {"usedCommit", u.used_commit}});
             }
-            return Reply{200, record, {}, false};
+            return JsonReply(200, record);
           });
 }
 
@@ -174,55 +173,58 @@ void RegisterUsersAndLogin(ApiServer& api) {
     ASSIGN_OR_RETURN(auto users, auth.ListUsers());
     Json items = Json::array();
     for (const auto& u : users) items.push_back(UserRecord(u));
-    return Reply{200, items, {}, false};
+    return JsonReply(200, items);
   });
   auto parse_role = [](const std::optional<std::string>& name) -> Result<std::optional<Role>> {
     if (!name) return std::optional<Role>();
     auto role = ParseRole(*name);
-    if (!role) return Status::InvalidArgument("role must be admin, writer or reader, got '" + *name + "'");
+    if (!role)
+      return Status::InvalidArgument("role must be admin, writer or reader, got '" + *name + "'");
     return std::optional<Role>(*role);
   };
-  api.Add(Method::kPost, P("/users"), Role::kAdmin, [&auth, parse_role](Call& call) -> Result<Reply> {
-    ASSIGN_OR_RETURN(Json body, call.Body());
-    ASSIGN_OR_RETURN(auto f, JsonFields::Of(body, "user"));
-    RETURN_IF_ERROR(f.OnlyAllowed({"name", "password", "role"}));
-    ASSIGN_OR_RETURN(std::string name, f.RequiredString("name"));
-    ASSIGN_OR_RETURN(std::string password, f.RequiredString("password"));
-    ASSIGN_OR_RETURN(std::string role_name, f.RequiredString("role"));
-    ASSIGN_OR_RETURN(auto role, parse_role(role_name));
-    ASSIGN_OR_RETURN(User u, auth.CreateUser(name, password, *role));
-    return Reply{201, UserRecord(u), {}, false};
-  });
-  // Any user may change their own password; only an admin may change others or roles.
-  api.Add(Method::kPatch, P("/users/") + kUserName, Role::kReader,
+  api.Add(Method::kPost, P("/users"), Role::kAdmin,
           [&auth, parse_role](Call& call) -> Result<Reply> {
-            std::string name = call.Param(1);
             ASSIGN_OR_RETURN(Json body, call.Body());
-            ASSIGN_OR_RETURN(auto f, JsonFields::Of(body, "user patch"));
-            RETURN_IF_ERROR(f.OnlyAllowed({"password", "role", "currentPassword"}));
-            ASSIGN_OR_RETURN(auto password, f.OptionalString("password"));
-            ASSIGN_OR_RETURN(auto role_name, f.OptionalString("role"));
+            ASSIGN_OR_RETURN(auto f, JsonFields::Of(body, "user"));
+            RETURN_IF_ERROR(f.OnlyAllowed({"name", "password", "role"}));
+            ASSIGN_OR_RETURN(std::string name, f.RequiredString("name"));
+            ASSIGN_OR_RETURN(std::string password, f.RequiredString("password"));
+            ASSIGN_OR_RETURN(std::string role_name, f.RequiredString("role"));
             ASSIGN_OR_RETURN(auto role, parse_role(role_name));
-            bool admin = call.who().AtLeast(Role::kAdmin);
-            if (!admin && (name != call.who().user || role)) {
-              return Status::PermissionDenied("only an admin may change other users or roles");
-            }
-            if (!admin) {
-              // A stolen token alone must not be enough to take the account over.
-              ASSIGN_OR_RETURN(auto current, f.OptionalString("currentPassword"));
-              if (!current) {
-                return Status::InvalidArgument("changing your own password needs 'currentPassword'");
-              }
-              auto checked = auth.CheckPassword(name, *current);
-              if (!checked.ok()) return Status::PermissionDenied("'currentPassword' is wrong");
-            }
-            ASSIGN_OR_RETURN(User u, auth.UpdateUser(name, password, role));
-            return Reply{200, UserRecord(u), {}, false};
+            ASSIGN_OR_RETURN(User u, auth.CreateUser(name, password, *role));
+            return JsonReply(201, UserRecord(u));
           });
+  // Any user may change their own password; only an admin may change others or roles.
+  api.Add(
+      Method::kPatch, P("/users/") + kUserName, Role::kReader,
+      [&auth, parse_role](Call& call) -> Result<Reply> {
+        std::string name = call.Param(1);
+        ASSIGN_OR_RETURN(Json body, call.Body());
+        ASSIGN_OR_RETURN(auto f, JsonFields::Of(body, "user patch"));
+        RETURN_IF_ERROR(f.OnlyAllowed({"password", "role", "currentPassword"}));
+        ASSIGN_OR_RETURN(auto password, f.OptionalString("password"));
+        ASSIGN_OR_RETURN(auto role_name, f.OptionalString("role"));
+        ASSIGN_OR_RETURN(auto role, parse_role(role_name));
+        bool admin = call.who().AtLeast(Role::kAdmin);
+        if (!admin && (name != call.who().user || role)) {
+          return Status::PermissionDenied("only an admin may change other users or roles");
+        }
+        if (!admin) {
+          // A stolen token alone must not be enough to take the account over.
+          ASSIGN_OR_RETURN(auto current, f.OptionalString("currentPassword"));
+          if (!current) {
+            return Status::InvalidArgument("changing your own password needs 'currentPassword'");
+          }
+          auto checked = auth.CheckPassword(name, *current);
+          if (!checked.ok()) return Status::PermissionDenied("'currentPassword' is wrong");
+        }
+        ASSIGN_OR_RETURN(User u, auth.UpdateUser(name, password, role));
+        return JsonReply(200, UserRecord(u));
+      });
   api.Add(Method::kDelete, P("/users/") + kUserName, Role::kAdmin,
           [&auth](Call& call) -> Result<Reply> {
             RETURN_IF_ERROR(auth.DeleteUser(call.Param(1)));
-            return Reply{204, nullptr, {}, true};
+            return EmptyReply();
           });
   api.Add(Method::kPost, P("/login"), std::nullopt, [&auth](Call& call) -> Result<Reply> {
     ASSIGN_OR_RETURN(Json body, call.Body());
@@ -232,40 +234,38 @@ void RegisterUsersAndLogin(ApiServer& api) {
     ASSIGN_OR_RETURN(std::string password, f.RequiredString("password"));
     ASSIGN_OR_RETURN(Principal who, auth.CheckPassword(user, password));
     ASSIGN_OR_RETURN(IssuedToken t, auth.IssueToken(who));
-    return Reply{200,
-                 {{"token", t.token}, {"tokenType", "Bearer"}, {"expires", FormatTimestamp(t.expires)},
-                  {"user", who.user}, {"role", RoleName(who.role)}},
-                 {},
-                 false};
+    return JsonReply(200, {{"token", t.token},
+                           {"tokenType", "Bearer"},
+                           {"expires", FormatTimestamp(t.expires)},
+                           {"user", who.user},
+                           {"role", RoleName(who.role)}});
   });
 }
 
 void RegisterServer(ApiServer& api) {
   Repository& repo = api.repo();
   api.Add(Method::kGet, P("/health"), std::nullopt, [](Call&) -> Result<Reply> {
-    return Reply{200, {{"status", "ok"}}, {}, false};
+    return JsonReply(200, {{"status", "ok"}});
   });
   api.Add(Method::kGet, P("/server"), Role::kReader, [&repo](Call& call) -> Result<Reply> {
     ASSIGN_OR_RETURN(std::string id, repo.ServerId());
     ASSIGN_OR_RETURN(std::string root, repo.RootCategoryId());
-    return Reply{200,
-                 {{"serverId", id}, {"version", call.options().version}, {"rootCategoryId", root}},
-                 {},
-                 false};
+    return JsonReply(
+        200, {{"serverId", id}, {"version", call.options().version}, {"rootCategoryId", root}});
   });
   api.Add(Method::kGet, P("/changes"), Role::kReader, [&repo](Call& call) -> Result<Reply> {
     ASSIGN_OR_RETURN(int64_t since, ParseInt(call.Query("since"), "since", 0,
                                              std::numeric_limits<int64_t>::max(), 0));
-    ASSIGN_OR_RETURN(int64_t wait, ParseInt(call.Query("wait"), "wait", 0,
-                                            call.options().max_wait.count(), 0));
+    ASSIGN_OR_RETURN(int64_t wait,
+                     ParseInt(call.Query("wait"), "wait", 0, call.options().max_wait.count(), 0));
     ASSIGN_OR_RETURN(int64_t limit, ParseInt(call.Query("limit"), "limit", 1, 1000, 1000));
-    ASSIGN_OR_RETURN(auto events, repo.Changes(since, static_cast<size_t>(limit),
-                                               std::chrono::seconds(wait)));
+    ASSIGN_OR_RETURN(auto events,
+                     repo.Changes(since, static_cast<size_t>(limit), std::chrono::seconds(wait)));
     Json items = Json::array();
     for (const auto& e : events) items.push_back(EventRecord(e));
     int64_t last = events.empty() ? since : events.back().seq;
     ASSIGN_OR_RETURN(int64_t head, repo.LastEventSeq());
-    return Reply{200, {{"events", items}, {"lastSeq", last}, {"headSeq", head}}, {}, false};
+    return JsonReply(200, {{"events", items}, {"lastSeq", last}, {"headSeq", head}});
   });
 }
 

@@ -52,6 +52,21 @@ struct Reply {
   std::string content_type;
 };
 
+// A reply with a JSON body.
+inline Reply JsonReply(int status, Json body) {
+  Reply r;
+  r.status = status;
+  r.body = std::move(body);
+  return r;
+}
+// A reply with no body (204).
+inline Reply EmptyReply() {
+  Reply r;
+  r.status = 204;
+  r.empty = true;
+  return r;
+}
+
 enum class Method { kGet, kPost, kPut, kPatch, kDelete };
 
 // One request as a handler sees it.

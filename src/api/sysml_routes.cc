@@ -3,8 +3,8 @@
 // relationships and diffs. Queries, merges, projectUsage of an element and
 // meta data types answer 501 until a later release implements them.
 #include "api/api_server.h"
-#include "common/json_fields.h"
 #include "api/sysml_json.h"
+#include "common/json_fields.h"
 
 namespace tandem {
 namespace {
@@ -55,19 +55,20 @@ void RegisterProjects(ApiServer& api) {
     RETURN_IF_ERROR(f.OnlyAllowed({"@type", "alias", "defaultBranch", "description", "name"}));
     RETURN_IF_ERROR(f.TypeIs("Project"));
     if (f.Has("defaultBranch")) {
-      return Status::InvalidArgument("project request: 'defaultBranch' cannot be chosen; a new "
-                                     "project gets the branch 'main'");
+      return Status::InvalidArgument(
+          "project request: 'defaultBranch' cannot be chosen; a new "
+          "project gets the branch 'main'");
     }
     ResourceSpec spec;
     ASSIGN_OR_RETURN(spec.name, f.RequiredString("name"));
     ASSIGN_OR_RETURN(spec.description, f.OptionalString("description"));
     ASSIGN_OR_RETURN(Resource r, repo.CreateResource(spec));
-    return Reply{call.options().post_status, ProjectJson(r), {}, false};
+    return JsonReply(call.options().post_status, ProjectJson(r));
   });
   api.Add(Method::kGet, P("/projects/") + kId, Role::kReader, [&repo](Call& call) -> Result<Reply> {
     ASSIGN_OR_RETURN(std::string id, call.IdParam(1, "projectId"));
     ASSIGN_OR_RETURN(Resource r, repo.GetResource(id));
-    return Reply{200, ProjectJson(r), {}, false};
+    return JsonReply(200, ProjectJson(r));
   });
   api.Add(Method::kPut, P("/projects/") + kId, Role::kWriter, [&repo](Call& call) -> Result<Reply> {
     ASSIGN_OR_RETURN(std::string id, call.IdParam(1, "projectId"));
@@ -85,14 +86,14 @@ void RegisterProjects(ApiServer& api) {
       return Status::InvalidArgument("project request: changing 'defaultBranch' is not supported");
     }
     ASSIGN_OR_RETURN(Resource r, repo.UpdateResource(id, patch));
-    return Reply{200, ProjectJson(r), {}, false};
+    return JsonReply(200, ProjectJson(r));
   });
   api.Add(Method::kDelete, P("/projects/") + kId, Role::kAdmin,
           [&repo](Call& call) -> Result<Reply> {
             ASSIGN_OR_RETURN(std::string id, call.IdParam(1, "projectId"));
             ASSIGN_OR_RETURN(Resource r, repo.GetResource(id));
             RETURN_IF_ERROR(repo.DeleteResource(id));
-            return Reply{200, ProjectJson(r), {}, false};
+            return JsonReply(200, ProjectJson(r));
           });
 }
 
@@ -114,13 +115,13 @@ void RegisterBranchesAndTags(ApiServer& api) {
     ASSIGN_OR_RETURN(std::string name, f.RequiredString("name"));
     ASSIGN_OR_RETURN(std::string head, f.RequiredReference("head"));
     ASSIGN_OR_RETURN(Branch b, repo.CreateBranch(id, name, head));
-    return Reply{call.options().post_status, BranchJson(b), {}, false};
+    return JsonReply(call.options().post_status, BranchJson(b));
   });
   api.Add(Method::kGet, branches + "/" + kId, Role::kReader, [&repo](Call& call) -> Result<Reply> {
     ASSIGN_OR_RETURN(std::string id, call.IdParam(1, "projectId"));
     ASSIGN_OR_RETURN(std::string bid, call.IdParam(2, "branchId"));
     ASSIGN_OR_RETURN(Branch b, repo.GetBranch(id, bid));
-    return Reply{200, BranchJson(b), {}, false};
+    return JsonReply(200, BranchJson(b));
   });
   api.Add(Method::kDelete, branches + "/" + kId, Role::kWriter,
           [&repo](Call& call) -> Result<Reply> {
@@ -128,7 +129,7 @@ void RegisterBranchesAndTags(ApiServer& api) {
             ASSIGN_OR_RETURN(std::string bid, call.IdParam(2, "branchId"));
             ASSIGN_OR_RETURN(Branch b, repo.GetBranch(id, bid));
             RETURN_IF_ERROR(repo.DeleteBranch(id, bid));
-            return Reply{200, BranchJson(b), {}, false};
+            return JsonReply(200, BranchJson(b));
           });
   api.Add(Method::kPost, branches + "/" + kId + "/merge", Role::kWriter,
           [](Call&) { return NotYet("merge"); });
@@ -150,20 +151,20 @@ void RegisterBranchesAndTags(ApiServer& api) {
     ASSIGN_OR_RETURN(std::string commit, f.RequiredReference("taggedCommit"));
     ASSIGN_OR_RETURN(auto description, f.OptionalString("description"));
     ASSIGN_OR_RETURN(Tag t, repo.CreateTag(id, name, commit, description));
-    return Reply{call.options().post_status, TagJson(t), {}, false};
+    return JsonReply(call.options().post_status, TagJson(t));
   });
   api.Add(Method::kGet, tags + "/" + kId, Role::kReader, [&repo](Call& call) -> Result<Reply> {
     ASSIGN_OR_RETURN(std::string id, call.IdParam(1, "projectId"));
     ASSIGN_OR_RETURN(std::string tid, call.IdParam(2, "tagId"));
     ASSIGN_OR_RETURN(Tag t, repo.GetTag(id, tid));
-    return Reply{200, TagJson(t), {}, false};
+    return JsonReply(200, TagJson(t));
   });
   api.Add(Method::kDelete, tags + "/" + kId, Role::kWriter, [&repo](Call& call) -> Result<Reply> {
     ASSIGN_OR_RETURN(std::string id, call.IdParam(1, "projectId"));
     ASSIGN_OR_RETURN(std::string tid, call.IdParam(2, "tagId"));
     ASSIGN_OR_RETURN(Tag t, repo.GetTag(id, tid));
     RETURN_IF_ERROR(repo.DeleteTag(id, tid));
-    return Reply{200, TagJson(t), {}, false};
+    return JsonReply(200, TagJson(t));
   });
 }
 
@@ -183,13 +184,13 @@ void RegisterCommits(ApiServer& api) {
     ASSIGN_OR_RETURN(CommitRequest req, ParseCommitRequest(body));
     ASSIGN_OR_RETURN(req.branch_id, call.QueryId("branchId"));
     ASSIGN_OR_RETURN(Commit c, repo.CreateCommit(id, req, call.who().user));
-    return Reply{call.options().post_status, CommitJson(c), {}, false};
+    return JsonReply(call.options().post_status, CommitJson(c));
   });
   api.Add(Method::kGet, commit, Role::kReader, [&repo](Call& call) -> Result<Reply> {
     ASSIGN_OR_RETURN(std::string id, call.IdParam(1, "projectId"));
     ASSIGN_OR_RETURN(std::string cid, call.IdParam(2, "commitId"));
     ASSIGN_OR_RETURN(Commit c, repo.GetCommit(id, cid));
-    return Reply{200, CommitJson(c), {}, false};
+    return JsonReply(200, CommitJson(c));
   });
   auto change_json = [](const Repository::ChangeView& v) {
     return DataVersionJson(v.change.change_id, v.change.element_id, v.payload);
@@ -208,7 +209,7 @@ void RegisterCommits(ApiServer& api) {
             ASSIGN_OR_RETURN(std::string cid, call.IdParam(2, "commitId"));
             ASSIGN_OR_RETURN(std::string chid, call.IdParam(3, "changeId"));
             ASSIGN_OR_RETURN(auto v, repo.GetChange(id, cid, chid));
-            return Reply{200, change_json(v), {}, false};
+            return JsonReply(200, change_json(v));
           });
 }
 
@@ -232,7 +233,7 @@ void RegisterElements(ApiServer& api) {
             ASSIGN_OR_RETURN(std::string eid, call.IdParam(3, "elementId"));
             RETURN_IF_ERROR(CheckExcludeUsed(call));
             ASSIGN_OR_RETURN(Json e, repo.GetElement(id, cid, eid));
-            return Reply{200, std::move(e), {}, false};
+            return JsonReply(200, std::move(e));
           });
   api.Add(Method::kGet, commit + "/elements/" + kId + "/projectUsage", Role::kReader,
           [](Call&) { return NotYet("projectUsage of an element"); });

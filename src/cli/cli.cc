@@ -80,6 +80,7 @@ int RunCli(const std::vector<std::string>& args, std::istream& in, std::ostream&
   AddCommitCommands(app, selected);
   AddRefCommands(app, selected);
   AddElementCommands(app, selected);
+  AddSyncCommands(app, selected);
 
   if (args.empty()) {
     err << app.help();

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <deque>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -13,6 +14,7 @@
 #include "cli/output.h"
 #include "cli/request_target.h"
 #include "cli/server_url.h"
+#include "cli/sync_commands.h"
 
 namespace tandem {
 namespace {
@@ -662,6 +664,587 @@ TEST_F(CliTest, ElementPrintsPrettyJsonAtTheGivenCommit) {
   Outcome missing = Cli({"element", kRes, "nope", "--commit", "c1"});
   EXPECT_EQ(missing.code, kExitServerError);
   EXPECT_NE(missing.err.find("error: 404 Not Found"), std::string::npos);
+}
+
+// ---------------------------------------------------------------- sync
+
+constexpr char kSourcePassword[] = "src-Pa55-w0rd";
+constexpr char kConfigId[] = "55555555-eeee-4eee-8eee-000000000005";
+constexpr char kTargetCat[] = "66666666-ffff-4fff-8fff-000000000006";
+constexpr char kOldRun[] = "2024-05-01T09:00:00.000000Z";
+constexpr char kNewRun[] = "2024-05-01T10:00:05.000000Z";
+
+// Runs `tandem sync` commands with a fake clock: sleeping advances it and
+// records how long was slept, so following a run takes no real time.
+class SyncCliTest : public CliTest {
+ protected:
+  SyncCliTest() {
+    SyncWaitHooks hooks;
+    hooks.now_micros = [this] { return now_micros_; };
+    hooks.sleep = [this](std::chrono::milliseconds d) {
+      sleeps_.push_back(d);
+      now_micros_ += std::chrono::duration_cast<std::chrono::microseconds>(d).count();
+    };
+    hooks.is_terminal = [this](const std::ostream&) { return terminal_; };
+    SetSyncWaitHooks(std::move(hooks));
+  }
+  ~SyncCliTest() override { SetSyncWaitHooks({}); }
+
+  // Like Cli(), and also checks that the source password never shows.
+  Outcome Sync(std::vector<std::string> args, const std::string& input = "") {
+    args.insert(args.begin(), "sync");
+    Outcome r = Cli(args, input);
+    EXPECT_EQ(r.out.find(kSourcePassword), std::string::npos) << r.out;
+    EXPECT_EQ(r.err.find(kSourcePassword), std::string::npos) << r.err;
+    return r;
+  }
+
+  std::string ConfigPath() const { return std::string("/api/v1/remote-configs/") + kConfigId; }
+
+  static json Config() {
+    return {{"id", kConfigId},
+            {"name", "Supplier A"},
+            {"source", {{"url", "https://supplier.example:8111"}, {"username", "mirror"}}},
+            {"resources", json::array({kRes})},
+            {"categories", json::array()},
+            {"targetCategoryId", kTargetCat},
+            {"trigger", {{"type", "tag"}, {"tag", "release"}}},
+            {"once", false},
+            {"enabled", true},
+            {"created", "2024-05-01T08:00:00.000000Z"}};
+  }
+
+  static json Status(const std::string& state, const std::string& last_run,
+                     const std::string& outcome = "ok", json progress = nullptr) {
+    json s = {
+        {"id", kConfigId},          {"name", "Supplier A"},
+        {"state", state},           {"lastRun", {{"finished", last_run}, {"outcome", outcome}}},
+        {"lastSuccess", kOldRun},   {"lastError", nullptr},
+        {"consecutiveFailures", 0}, {"resources", json::array()}};
+    if (!progress.is_null()) s["progress"] = progress;
+    return s;
+  }
+
+  static json Progress(int done, int total, int commits, int bytes, int rate) {
+    return {{"resourcesDone", done},
+            {"resourcesTotal", total},
+            {"commitsDone", commits},
+            {"bytesDone", bytes},
+            {"bytesPerSecond", rate}};
+  }
+
+  static json Row(const std::string& name, const std::string& state, json message = nullptr) {
+    return {{"sourceId", "src-" + name},
+            {"targetId", "src-" + name},
+            {"name", name},
+            {"projectId", "p-" + name},
+            {"selectedBy", json::array({"resource"})},
+            {"state", state},
+            {"message", message}};
+  }
+
+  static json Run(const std::string& finished, const std::string& outcome, json rows,
+                  json error = nullptr) {
+    json report = {{"commits", 12}, {"bytes", 3 * 1024 * 1024}, {"resources", rows}};
+    if (!error.is_null()) report["error"] = error;
+    return {{"started", "2024-05-01T10:00:00.000000Z"},
+            {"finished", finished},
+            {"outcome", outcome},
+            {"report", report}};
+  }
+
+  // The requests of `method` to `target`, in order.
+  std::vector<HttpRequest> Requests(const std::string& method, const std::string& target) const {
+    std::vector<HttpRequest> out;
+    for (const auto& r : server_.requests) {
+      if (r.method == method && r.target == target) out.push_back(r);
+    }
+    return out;
+  }
+
+  int64_t now_micros_ = 1'000'000'000;
+  std::vector<std::chrono::milliseconds> sleeps_;
+  bool terminal_ = false;
+};
+
+TEST_F(SyncCliTest, CreateTakesTheSourcePasswordFromTheEnvironment) {
+  env_.variables["TANDEM_SOURCE_PASSWORD"] = kSourcePassword;
+  json created = Config();
+  server_.On("POST", "/api/v1/remote-configs", 201, created);
+  Outcome r =
+      Sync({"create", "Supplier A", "--source", "https://supplier.example:8111", "--source-user",
+            "mirror", "--target-category", kTargetCat, "--resource", kRes, "--resource", kProject,
+            "--category", kMain, "--trigger", "tag", "--tag", "release", "--once"});
+  ASSERT_EQ(r.code, kExitOk) << r.err;
+  EXPECT_EQ(LastRequest().content_type, "application/json");
+  EXPECT_EQ(json::parse(LastRequest().body),
+            (json{{"name", "Supplier A"},
+                  {"source",
+                   {{"url", "https://supplier.example:8111"},
+                    {"username", "mirror"},
+                    {"password", kSourcePassword}}},
+                  {"resources", json::array({kRes, kProject})},
+                  {"categories", json::array({kMain})},
+                  {"targetCategoryId", kTargetCat},
+                  {"trigger", {{"type", "tag"}, {"tag", "release"}}},
+                  {"once", true},
+                  {"enabled", true}}));
+  EXPECT_EQ(r.out, std::string("Created remote configuration ") + kConfigId +
+                       " (Supplier A), trigger tag release\n"
+                       "The first run has started; follow it with: tandem sync status " +
+                       kConfigId + "\n");
+
+  // --json prints the server's record; defaults: trigger commit, enabled.
+  r = Sync({"create", "B", "--source", "http://s:1", "--source-user", "m", "--target-category",
+            kTargetCat, "--category", kMain, "--json"});
+  ASSERT_EQ(r.code, kExitOk) << r.err;
+  EXPECT_EQ(json::parse(r.out), created);
+  json sent = json::parse(LastRequest().body);
+  EXPECT_EQ(sent["trigger"], (json{{"type", "commit"}}));
+  EXPECT_EQ(sent["enabled"], true);
+  EXPECT_EQ(sent["once"], false);
+  EXPECT_EQ(sent["resources"], json::array());
+
+  // Each --resource takes one id, so NAME may follow it.
+  r = Sync({"create", "--resource", kRes, "C", "--source", "http://s:1", "--source-user", "m",
+            "--target-category", kTargetCat});
+  ASSERT_EQ(r.code, kExitOk) << r.err;
+  sent = json::parse(LastRequest().body);
+  EXPECT_EQ(sent["name"], "C");
+  EXPECT_EQ(sent["resources"], json::array({kRes}));
+}
+
+TEST_F(SyncCliTest, TheSourcePasswordIsNeverAFlag) {
+  env_.variables["TANDEM_SOURCE_PASSWORD"] = kSourcePassword;
+  for (const char* flag : {"--source-password", "--password"}) {
+    Outcome r = Sync({"create", "A", "--source", "http://s:1", "--source-user", "m",
+                      "--target-category", kTargetCat, "--resource", kRes, flag, "pw"});
+    EXPECT_EQ(r.code, kExitUsage) << flag;
+  }
+  EXPECT_TRUE(server_.requests.empty());
+}
+
+TEST_F(SyncCliTest, CreatePromptsForTheSourcePasswordOnATerminal) {
+  std::vector<std::string> prompts;
+  env_.read_secret = [&prompts](std::string_view prompt) -> Result<std::string> {
+    prompts.emplace_back(prompt);
+    return std::string(kSourcePassword);
+  };
+  server_.On("POST", "/api/v1/remote-configs", 201, Config());
+  Outcome r =
+      Sync({"create", "A", "--source", "https://supplier.example:8111", "--source-user", "mirror",
+            "--target-category", kTargetCat, "--resource", kRes, "--trigger", "manual"});
+  ASSERT_EQ(r.code, kExitOk) << r.err;
+  ASSERT_EQ(prompts.size(), 1u);  // the login password comes from TANDEM_PASSWORD
+  EXPECT_EQ(prompts[0], "Password of mirror at the source https://supplier.example:8111: ");
+  EXPECT_EQ(json::parse(LastRequest().body)["source"]["password"], kSourcePassword);
+  EXPECT_NE(r.out.find("Run it with: tandem sync now"), std::string::npos) << r.out;
+}
+
+TEST_F(SyncCliTest, CreateValidationErrorsExitTwoBeforeAnyRequest) {
+  env_.variables["TANDEM_SOURCE_PASSWORD"] = kSourcePassword;
+  std::vector<std::string> base = {"create",        "A", "--source",          "http://s:1",
+                                   "--source-user", "m", "--target-category", kTargetCat};
+  auto with = [&base](std::vector<std::string> extra) {
+    std::vector<std::string> args = base;
+    args.insert(args.end(), extra.begin(), extra.end());
+    return args;
+  };
+  Outcome r = Sync(with({}));
+  EXPECT_EQ(r.code, kExitUsage);
+  EXPECT_NE(r.err.find("give --resource ID or --category ID"), std::string::npos) << r.err;
+  r = Sync(with({"--resource", kRes, "--trigger", "tag"}));
+  EXPECT_EQ(r.code, kExitUsage);
+  EXPECT_NE(r.err.find("--trigger tag needs --tag NAME"), std::string::npos) << r.err;
+  r = Sync(with({"--resource", kRes, "--tag", "v1"}));
+  EXPECT_EQ(r.code, kExitUsage);
+  EXPECT_NE(r.err.find("--tag is only used with --trigger tag"), std::string::npos) << r.err;
+  r = Sync(with({"--resource", kRes, "--trigger", "manual", "--tag", "v1"}));
+  EXPECT_EQ(r.code, kExitUsage);
+  EXPECT_EQ(Sync(with({"--resource", kRes, "--trigger", "hourly"})).code, kExitUsage);
+  EXPECT_EQ(
+      Sync({"create", "A", "--source", "http://s:1", "--source-user", "m", "--resource", kRes})
+          .code,
+      kExitUsage);  // no --target-category
+  EXPECT_EQ(Sync({"create", "--source", "http://s:1", "--source-user", "m", "--resource", kRes,
+                  "--target-category", kTargetCat})
+                .code,
+            kExitUsage);                                                   // no NAME
+  EXPECT_EQ(Sync(with({"--resource", kRes, kProject})).code, kExitUsage);  // one id per flag
+  EXPECT_EQ(Sync({"now"}).code, kExitUsage);
+  EXPECT_EQ(Sync({"runs", kConfigId, "--limit", "0"}).code, kExitUsage);
+  EXPECT_EQ(Sync({"now", kConfigId, "--timeout", "0"}).code, kExitUsage);
+
+  // No source password and no terminal to ask.
+  env_.variables.erase("TANDEM_SOURCE_PASSWORD");
+  r = Sync(with({"--resource", kRes}));
+  EXPECT_EQ(r.code, kExitUsage);
+  EXPECT_NE(r.err.find("set TANDEM_SOURCE_PASSWORD or run interactively"), std::string::npos);
+  EXPECT_TRUE(server_.requests.empty());
+}
+
+TEST_F(SyncCliTest, CreateShowsWhyTheServerRefused) {
+  env_.variables["TANDEM_SOURCE_PASSWORD"] = kSourcePassword;
+  server_.On("POST", "/api/v1/remote-configs", 503,
+             {{"@type", "Error"},
+              {"description", "cannot reach the source at http://s:1: connection refused"}});
+  Outcome r = Sync({"create", "A", "--source", "http://s:1", "--source-user", "m",
+                    "--target-category", kTargetCat, "--resource", kRes});
+  EXPECT_EQ(r.code, kExitServerError);
+  EXPECT_EQ(r.err,
+            "error: 503 Service Unavailable: cannot reach the source at http://s:1: connection "
+            "refused\n");
+}
+
+TEST_F(SyncCliTest, ListShowEnableDisableDelete) {
+  json other = Config();
+  other["id"] = "c2";
+  other["name"] = "B";
+  other["trigger"] = {{"type", "commit"}};
+  other["once"] = true;
+  other["enabled"] = false;
+  server_.On("GET", "/api/v1/remote-configs", 200, json::array({Config(), other}));
+  Outcome r = Sync({"list"});
+  ASSERT_EQ(r.code, kExitOk) << r.err;
+  EXPECT_EQ(r.out, std::string("ID                                    NAME        SOURCE      "
+                               "                   TRIGGER       ENABLED\n") +
+                       kConfigId +
+                       "  Supplier A  https://supplier.example:8111  tag release   yes\n"
+                       "c2                                    B           "
+                       "https://supplier.example:8111  commit, once  no\n");
+
+  server_.On("GET", ConfigPath(), 200, Config());
+  r = Sync({"show", kConfigId});
+  ASSERT_EQ(r.code, kExitOk) << r.err;
+  EXPECT_EQ(r.out, std::string("id:               ") + kConfigId +
+                       "\n"
+                       "name:             Supplier A\n"
+                       "source:           https://supplier.example:8111\n"
+                       "source user:      mirror\n"
+                       "resources:        " +
+                       kRes + "\n" +
+                       "categories:       -\n"
+                       "target category:  " +
+                       kTargetCat + "\n" +
+                       "trigger:          tag release\n"
+                       "enabled:          yes\n"
+                       "created:          2024-05-01 08:00:00Z\n");
+  r = Sync({"show", kConfigId, "--json"});
+  EXPECT_EQ(json::parse(r.out), Config());
+
+  json disabled = Config();
+  disabled["enabled"] = false;
+  server_.On("PATCH", ConfigPath(), 200, disabled);
+  r = Sync({"disable", kConfigId});
+  ASSERT_EQ(r.code, kExitOk) << r.err;
+  EXPECT_EQ(json::parse(LastRequest().body), (json{{"enabled", false}}));
+  EXPECT_EQ(r.out, std::string("Disabled remote configuration ") + kConfigId + " (Supplier A)\n");
+  r = Sync({"enable", kConfigId});
+  ASSERT_EQ(r.code, kExitOk) << r.err;
+  EXPECT_EQ(json::parse(LastRequest().body), (json{{"enabled", true}}));
+  EXPECT_EQ(r.out.substr(0, 7), "Enabled");
+
+  server_.On("DELETE", ConfigPath(), 204, nullptr);
+  r = Sync({"delete", kConfigId});
+  ASSERT_EQ(r.code, kExitOk) << r.err;
+  EXPECT_EQ(r.out, std::string("Deleted remote configuration ") + kConfigId +
+                       "; the resources it copied stay on this server\n");
+}
+
+TEST_F(SyncCliTest, SetPasswordSendsOnlyTheNewPassword) {
+  server_.On("GET", ConfigPath(), 200, Config());
+  server_.On("PATCH", ConfigPath(), 200, Config());
+  std::vector<std::string> prompts;
+  env_.read_secret = [&prompts](std::string_view prompt) -> Result<std::string> {
+    prompts.emplace_back(prompt);
+    return std::string(kSourcePassword);
+  };
+  Outcome r = Sync({"set-password", kConfigId});
+  ASSERT_EQ(r.code, kExitOk) << r.err;
+  ASSERT_EQ(prompts.size(), 1u);
+  EXPECT_EQ(prompts[0], "Password of mirror at the source https://supplier.example:8111: ");
+  EXPECT_EQ(LastRequest().method, "PATCH");
+  EXPECT_EQ(json::parse(LastRequest().body), (json{{"source", {{"password", kSourcePassword}}}}));
+  EXPECT_EQ(r.out, std::string("Changed the source password of remote configuration ") + kConfigId +
+                       " (Supplier A)\n");
+
+  env_.read_secret = nullptr;
+  env_.variables["TANDEM_SOURCE_PASSWORD"] = "from-env";
+  r = Sync({"set-password", kConfigId});
+  ASSERT_EQ(r.code, kExitOk) << r.err;
+  EXPECT_EQ(json::parse(LastRequest().body), (json{{"source", {{"password", "from-env"}}}}));
+}
+
+TEST_F(SyncCliTest, NowFollowsTheRunToAnOkOutcome) {
+  server_.On("GET", ConfigPath() + "/status", 200, Status("idle", kOldRun));  // before
+  server_.On("POST", ConfigPath() + "/sync", 202, {{"queued", true}});
+  server_.On("GET", ConfigPath() + "/status", 200, Status("idle", kOldRun));  // not started yet
+  server_.On("GET", ConfigPath() + "/status", 200,
+             Status("running", kOldRun, "ok", Progress(1, 3, 4, 2048, 1024)));
+  server_.On("GET", ConfigPath() + "/status", 200,
+             Status("running", kOldRun, "ok", Progress(2, 3, 9, 3 << 20, 1 << 20)));
+  server_.On("GET", ConfigPath() + "/status", 200, Status("idle", kNewRun, "ok"));
+  json run = Run(kNewRun, "ok", json::array({Row("Drone", "synced"), Row("Rover", "synced")}));
+  server_.On("GET", ConfigPath() + "/runs", 200, json::array({run, Run(kOldRun, "ok", {})}));
+
+  Outcome r = Sync({"now", kConfigId});
+  ASSERT_EQ(r.code, kExitOk) << r.err;
+  EXPECT_EQ(r.out,
+            "Run ok, finished 2024-05-01 10:00:05Z: 12 commits, 3.0 MiB\n"
+            "RESOURCE  STATE   MESSAGE\n"
+            "Drone     synced  -\n"
+            "Rover     synced  -\n");
+  // Not a terminal: plain lines, the first at once, then at most every 5 s.
+  EXPECT_EQ(r.err, "sync: waiting for the run to start (idle)\n");
+  // The run is asked for with an empty JSON body, after reading the status.
+  std::vector<HttpRequest> posts = Requests("POST", ConfigPath() + "/sync");
+  ASSERT_EQ(posts.size(), 1u);
+  EXPECT_EQ(posts[0].body, "{}");
+  EXPECT_EQ(posts[0].content_type, "application/json");
+  EXPECT_EQ(server_.requests[0].target, ConfigPath() + "/status");
+  EXPECT_EQ(server_.requests[1].method, "POST");
+  EXPECT_EQ(Requests("GET", ConfigPath() + "/status").size(), 5u);
+  ASSERT_EQ(sleeps_.size(), 4u);  // no real sleeping; one poll interval each
+  for (auto d : sleeps_) EXPECT_EQ(d, kSyncPollInterval);
+}
+
+TEST_F(SyncCliTest, NowPrintsPlainProgressLinesWhenTheRunTakesLonger) {
+  server_.On("GET", ConfigPath() + "/status", 200, Status("idle", kOldRun));
+  server_.On("POST", ConfigPath() + "/sync", 202, {{"queued", true}});
+  for (int i = 0; i < 20; ++i) {  // 6 s of polls at 1/3
+    server_.On("GET", ConfigPath() + "/status", 200,
+               Status("running", kOldRun, "ok", Progress(1, 3, 4, 100, 50)));
+  }
+  server_.On("GET", ConfigPath() + "/status", 200,
+             Status("running", kOldRun, "ok", Progress(2, 3, 7, 5000, 900)));
+  server_.On("GET", ConfigPath() + "/status", 200, Status("idle", kNewRun, "ok"));
+  server_.On("GET", ConfigPath() + "/runs", 200,
+             json::array({Run(kNewRun, "ok", json::array({Row("Drone", "synced")}))}));
+  Outcome r = Sync({"now", kConfigId});
+  ASSERT_EQ(r.code, kExitOk) << r.err;
+  EXPECT_EQ(r.err,
+            "sync: 1/3 resources, 4 commits, 100 B, 50 B/s\n"
+            "sync: 2/3 resources, 7 commits, 4.9 KiB, 900 B/s\n");
+}
+
+TEST_F(SyncCliTest, NowDrawsAProgressBarOnATerminal) {
+  terminal_ = true;
+  server_.On("GET", ConfigPath() + "/status", 200, Status("idle", kOldRun));
+  server_.On("POST", ConfigPath() + "/sync", 202, {{"queued", true}});
+  server_.On("GET", ConfigPath() + "/status", 200,
+             Status("running", kOldRun, "ok", Progress(1, 4, 4, 2048, 1024)));
+  server_.On("GET", ConfigPath() + "/status", 200, Status("idle", kNewRun, "ok"));
+  server_.On("GET", ConfigPath() + "/runs", 200, json::array({Run(kNewRun, "ok", json::array())}));
+  Outcome r = Sync({"now", kConfigId});
+  ASSERT_EQ(r.code, kExitOk) << r.err;
+  EXPECT_EQ(r.err,
+            "\r\x1b[K[######------------------] 1/4 resources, 4 commits, 2.0 KiB, 1.0 KiB/s"
+            "\r\x1b[K");
+}
+
+TEST_F(SyncCliTest, NowExitsOneForAPartialRun) {
+  server_.On("GET", ConfigPath() + "/status", 200, Status("idle", ""));
+  server_.On("GET", ConfigPath() + "/status", 200, Status("idle", kNewRun, "partial"));
+  server_.On("POST", ConfigPath() + "/sync", 202, {{"queued", true}});
+  json rows = json::array(
+      {Row("Drone", "synced"),
+       Row("Rover", "conflict", "Project ID 'p-Rover' is already used here by project 'Old'")});
+  server_.On("GET", ConfigPath() + "/runs", 200, json::array({Run(kNewRun, "partial", rows)}));
+  Outcome r = Sync({"now", kConfigId});
+  EXPECT_EQ(r.code, kExitServerError);
+  EXPECT_EQ(r.out,
+            "Run partial, finished 2024-05-01 10:00:05Z: 12 commits, 3.0 MiB\n"
+            "RESOURCE  STATE     MESSAGE\n"
+            "Drone     synced    -\n"
+            "Rover     conflict  Project ID 'p-Rover' is already used here by project 'Old'\n");
+  EXPECT_NE(r.err.find("error: the run was partial: 1 of 2 resources are not synchronized\n"),
+            std::string::npos)
+      << r.err;
+}
+
+TEST_F(SyncCliTest, NowPrintsTheErrorAndTheHintOfAFailedRun) {
+  server_.On("GET", ConfigPath() + "/status", 200, Status("idle", kOldRun));
+  json failed = Status("error", kNewRun, "error");
+  failed["lastError"] = {{"time", kNewRun},
+                         {"message", "cannot reach the source: connection refused"},
+                         {"hint", "check that the source is running"}};
+  failed["consecutiveFailures"] = 1;
+  server_.On("GET", ConfigPath() + "/status", 200, failed);
+  server_.On("POST", ConfigPath() + "/sync", 202, {{"queued", true}});
+  server_.On("GET", ConfigPath() + "/runs", 200,
+             json::array({Run(kNewRun, "error", json::array(),
+                              "cannot reach the source: connection refused")}));
+  Outcome r = Sync({"now", kConfigId});
+  EXPECT_EQ(r.code, kExitServerError);
+  EXPECT_EQ(r.err,
+            "error: the run failed: cannot reach the source: connection refused\n"
+            "hint: check that the source is running\n");
+}
+
+TEST_F(SyncCliTest, NowWithJsonPrintsTheRun) {
+  server_.On("GET", ConfigPath() + "/status", 200, Status("idle", kOldRun));
+  server_.On("POST", ConfigPath() + "/sync", 202, {{"queued", true}});
+  server_.On("GET", ConfigPath() + "/status", 200, Status("idle", kNewRun));
+  json run = Run(kNewRun, "ok", json::array({Row("Drone", "synced")}));
+  server_.On("GET", ConfigPath() + "/runs", 200, json::array({run}));
+  Outcome r = Sync({"now", kConfigId, "--json"});
+  ASSERT_EQ(r.code, kExitOk) << r.err;
+  EXPECT_EQ(json::parse(r.out), run);
+
+  // The exit code still tells a partial run.
+  server_.On("GET", ConfigPath() + "/status", 200, Status("idle", "2024-05-01T11:00:00.000000Z"));
+  json partial = Run("2024-05-01T11:00:00.000000Z", "partial", json::array({Row("D", "behind")}));
+  server_.On("GET", ConfigPath() + "/runs", 200, json::array({partial}));
+  r = Sync({"--json", "now", kConfigId});
+  EXPECT_EQ(r.code, kExitServerError);
+  EXPECT_EQ(json::parse(r.out), partial);
+}
+
+TEST_F(SyncCliTest, NowWaitsForTheQueuedRunWhenAnotherIsRunning) {
+  const std::string first = "2024-05-01T10:00:01.000000Z";
+  server_.On("GET", ConfigPath() + "/status", 200,
+             Status("running", kOldRun, "ok", Progress(0, 1, 0, 0, 0)));  // before
+  server_.On("POST", ConfigPath() + "/sync", 202, {{"queued", true}});
+  // The run that was going ends; the queued one has not started yet.
+  server_.On("GET", ConfigPath() + "/status", 200, Status("idle", first));
+  server_.On("GET", ConfigPath() + "/status", 200,
+             Status("running", first, "ok", Progress(0, 1, 0, 0, 0)));
+  server_.On("GET", ConfigPath() + "/status", 200, Status("idle", kNewRun));
+  server_.On("GET", ConfigPath() + "/runs", 200,
+             json::array({Run(first, "partial", json::array()), Run(kOldRun, "ok", {})}));
+  server_.On("GET", ConfigPath() + "/runs", 200,
+             json::array({Run(kNewRun, "ok", json::array()), Run(first, "partial", json::array()),
+                          Run(kOldRun, "ok", {})}));
+  Outcome r = Sync({"now", kConfigId});
+  ASSERT_EQ(r.code, kExitOk) << r.err;
+  EXPECT_EQ(r.out, "Run ok, finished 2024-05-01 10:00:05Z: 12 commits, 3.0 MiB\n");
+  EXPECT_EQ(Requests("GET", ConfigPath() + "/runs").size(), 2u);
+}
+
+TEST_F(SyncCliTest, NowGivesUpAtTheDeadline) {
+  server_.On("GET", ConfigPath() + "/status", 200, Status("idle", kOldRun));
+  server_.On("POST", ConfigPath() + "/sync", 202, {{"queued", true}});
+  server_.On("GET", ConfigPath() + "/status", 200,
+             Status("running", kOldRun, "ok", Progress(0, 1, 0, 0, 0)));
+  Outcome r = Sync({"now", kConfigId, "--timeout", "3"});
+  EXPECT_EQ(r.code, kExitServerError);
+  EXPECT_NE(r.err.find("error: no result after 3 s; the run goes on at the server"),
+            std::string::npos)
+      << r.err;
+  EXPECT_EQ(sleeps_.size(), 10u);  // 10 x 300 ms
+}
+
+TEST_F(SyncCliTest, NowStopsWhenTheRunEndsWithoutARecord) {
+  server_.On("GET", ConfigPath() + "/status", 200, Status("idle", kOldRun));
+  server_.On("POST", ConfigPath() + "/sync", 202, {{"queued", true}});
+  server_.On("GET", ConfigPath() + "/status", 200,
+             Status("running", kOldRun, "ok", Progress(0, 1, 0, 0, 0)));
+  server_.On("GET", ConfigPath() + "/status", 200, Status("error", kOldRun));
+  Outcome r = Sync({"now", kConfigId});
+  EXPECT_EQ(r.code, kExitServerError);
+  EXPECT_NE(r.err.find("error: the run stopped without recording a result (state error)"),
+            std::string::npos)
+      << r.err;
+  EXPECT_LT(sleeps_.size(), 60u);
+}
+
+TEST_F(SyncCliTest, NowOfADisabledConfigurationShowsTheServersReason) {
+  server_.On("GET", ConfigPath() + "/status", 200, Status("paused", kOldRun));
+  server_.On("POST", ConfigPath() + "/sync", 409,
+             {{"@type", "Error"},
+              {"description", "remote configuration 'Supplier A' is disabled; enable it first"}});
+  Outcome r = Sync({"now", kConfigId});
+  EXPECT_EQ(r.code, kExitServerError);
+  EXPECT_EQ(
+      r.err,
+      "error: 409 Conflict: remote configuration 'Supplier A' is disabled; enable it first\n");
+  EXPECT_TRUE(sleeps_.empty());
+}
+
+TEST_F(SyncCliTest, NowWithoutWaitingOnlyAsks) {
+  server_.On("POST", ConfigPath() + "/sync", 202, {{"queued", true}});
+  Outcome r = Sync({"now", kConfigId, "--no-wait"});
+  ASSERT_EQ(r.code, kExitOk) << r.err;
+  EXPECT_EQ(r.out, std::string("Asked for a run of remote configuration ") + kConfigId +
+                       "; follow it with: tandem sync status " + kConfigId + "\n");
+  EXPECT_EQ(server_.requests.size(), 1u);
+  EXPECT_EQ(LastRequest().body, "{}");
+  r = Sync({"now", kConfigId, "--no-wait", "--json"});
+  EXPECT_EQ(json::parse(r.out), (json{{"queued", true}}));
+  EXPECT_TRUE(sleeps_.empty());
+}
+
+TEST_F(SyncCliTest, StatusShowsStateLastRunErrorAndResources) {
+  json s = Status("waiting", kNewRun, "error");
+  s["nextAttempt"] = "2024-05-01T10:00:09.000000Z";
+  s["lastError"] = {{"time", kNewRun},
+                    {"message", "cannot reach the source"},
+                    {"hint", "check that the source is running"}};
+  s["consecutiveFailures"] = 2;
+  s["resources"] = json::array({Row("Drone", "synced"),
+                                Row("Rover", "behind", "connection reset during the pack"),
+                                {{"sourceId", nullptr},
+                                 {"categoryId", "cat-9"},
+                                 {"state", "error"},
+                                 {"message", "the source has no category cat-9"}}});
+  server_.On("GET", ConfigPath() + "/status", 200, s);
+  Outcome r = Sync({"status", kConfigId});
+  ASSERT_EQ(r.code, kExitOk) << r.err;
+  EXPECT_EQ(r.out, std::string("configuration:         Supplier A (") + kConfigId + ")\n" +
+                       "state:                 waiting: next attempt at 2024-05-01 10:00:09Z\n"
+                       "last run:              2024-05-01 10:00:05Z, error\n"
+                       "last success:          2024-05-01 09:00:00Z\n"
+                       "last error:            2024-05-01 10:00:05Z: cannot reach the source\n"
+                       "hint:                  check that the source is running\n"
+                       "consecutive failures:  2\n"
+                       "\n"
+                       "RESOURCE        STATE   MESSAGE\n"
+                       "Drone           synced  -\n"
+                       "Rover           behind  connection reset during the pack\n"
+                       "category cat-9  error   the source has no category cat-9\n");
+
+  r = Sync({"status", kConfigId, "--json"});
+  ASSERT_EQ(r.code, kExitOk) << r.err;
+  EXPECT_EQ(json::parse(r.out), s);
+}
+
+TEST_F(SyncCliTest, StatusOfANewConfiguration) {
+  json s = {{"id", kConfigId},           {"name", "Supplier A"},
+            {"state", "running"},        {"progress", Progress(1, 2, 5, 1536, 512)},
+            {"lastRun", nullptr},        {"lastSuccess", nullptr},
+            {"lastError", nullptr},      {"consecutiveFailures", nullptr},
+            {"resources", json::array()}};
+  server_.On("GET", ConfigPath() + "/status", 200, s);
+  Outcome r = Sync({"status", kConfigId});
+  ASSERT_EQ(r.code, kExitOk) << r.err;
+  EXPECT_EQ(r.out, std::string("configuration:         Supplier A (") + kConfigId + ")\n" +
+                       "state:                 running: 1/2 resources, 5 commits, 1.5 KiB, "
+                       "512 B/s\n"
+                       "last run:              never\n"
+                       "last success:          never\n"
+                       "last error:            -\n"
+                       "consecutive failures:  0\n"
+                       "\n"
+                       "No resources synchronized yet\n");
+}
+
+TEST_F(SyncCliTest, RunsListsNewestFirstUpToTheLimit) {
+  json runs = json::array(
+      {Run(kNewRun, "partial", json::array({Row("Drone", "synced"), Row("Rover", "conflict")})),
+       Run("2024-05-01T09:30:00.000000Z", "error", json::array(), "cannot reach the source"),
+       Run(kOldRun, "ok", json::array({Row("Drone", "synced")}))});
+  server_.On("GET", ConfigPath() + "/runs", 200, runs);
+  Outcome r = Sync({"runs", kConfigId, "--limit", "2"});
+  ASSERT_EQ(r.code, kExitOk) << r.err;
+  EXPECT_EQ(r.out,
+            "STARTED               FINISHED              OUTCOME  COMMITS  DATA     RESOURCES   "
+            "ERROR\n"
+            "2024-05-01 10:00:00Z  2024-05-01 10:00:05Z  partial  12       3.0 MiB  1/2 synced\n"
+            "2024-05-01 10:00:00Z  2024-05-01 09:30:00Z  error    12       3.0 MiB  -           "
+            "cannot reach the source\n");
+  r = Sync({"runs", kConfigId, "--json"});
+  ASSERT_EQ(r.code, kExitOk) << r.err;
+  EXPECT_EQ(json::parse(r.out), runs);
 }
 
 // ---------------------------------------------------------------- building blocks

@@ -20,6 +20,7 @@ void AddResourceCommands(CLI::App& app, CommandAction& selected);  // resource
 void AddCommitCommands(CLI::App& app, CommandAction& selected);    // commit, log
 void AddRefCommands(CLI::App& app, CommandAction& selected);       // branch, tag
 void AddElementCommands(CLI::App& app, CommandAction& selected);   // elements, element
+void AddSyncCommands(CLI::App& app, CommandAction& selected);      // sync (sync_commands.h)
 
 // Makes `command` store `action` in `selected` when the parser chooses it.
 void OnSelect(CLI::App* command, CommandAction& selected, CommandAction action);

@@ -163,8 +163,18 @@ class Repository {
   // ---- history export and import (synchronization; repository_sync.cc)
   // Commits of the resource that are not ancestors-or-self of a `have`
   // commit, walking back from its branch heads; parents first.
+  // With `want`, the walk starts from those commits instead of every branch head.
   Result<std::vector<Commit>> CommitsNotIn(const std::string& resource_id,
-                                           const std::vector<std::string>& have);
+                                           const std::vector<std::string>& have,
+                                           const std::vector<std::string>& want = {});
+  // The newest ancestor-or-self of `head` that carries a tag named `tag`.
+  Result<std::optional<Commit>> NewestTagged(const std::string& resource_id,
+                                             const std::string& head, const std::string& tag);
+  Result<std::vector<std::string>> UsedProjects(const std::string& resource_id);
+  // Commits of the resource that no other commit here has as a parent: with
+  // the branch heads, what a target tells a source it has, so commits that
+  // arrived before an interrupted run could move the heads are not sent again.
+  Result<std::vector<std::string>> Tips(const std::string& resource_id);
   // The whole change set of a commit, in request order.
   Result<std::vector<Change>> CommitChanges(const Commit& commit);
   // The canonical JSON text of an element version.

@@ -3,6 +3,7 @@
 // commit (element version hashes, recomputed state and commit hash) before
 // it stores it in one transaction.
 #include <algorithm>
+#include <queue>
 #include <set>
 
 #include "common/ids.h"
@@ -12,16 +13,19 @@
 namespace tandem {
 
 Result<std::vector<Commit>> Repository::CommitsNotIn(const std::string& resource_id,
-                                                     const std::vector<std::string>& have) {
+                                                     const std::vector<std::string>& have,
+                                                     const std::vector<std::string>& want) {
   ASSIGN_OR_RETURN(auto txn, store_.BeginRead());
   ASSIGN_OR_RETURN(Resource r, LoadResource(*txn, resource_id));
   std::set<std::string> stop(have.begin(), have.end());
   std::set<std::string> seen;
-  std::vector<std::string> frontier;
-  PageRequest all{std::nullopt, std::nullopt, 100'000};
-  ASSIGN_OR_RETURN(auto branches, txn->ListBranches(r.id, all));
-  for (const auto& b : branches.items) {
-    if (b.head) frontier.push_back(*b.head);
+  std::vector<std::string> frontier = want;
+  if (want.empty()) {
+    PageRequest all{std::nullopt, std::nullopt, 100'000};
+    ASSIGN_OR_RETURN(auto branches, txn->ListBranches(r.id, all));
+    for (const auto& b : branches.items) {
+      if (b.head) frontier.push_back(*b.head);
+    }
   }
   std::vector<Commit> out;
   while (!frontier.empty()) {
@@ -35,6 +39,59 @@ Result<std::vector<Commit>> Repository::CommitsNotIn(const std::string& resource
   // Local order puts parents before children.
   std::sort(out.begin(), out.end(), [](const Commit& a, const Commit& b) { return a.seq < b.seq; });
   return out;
+}
+
+Result<std::optional<Commit>> Repository::NewestTagged(const std::string& resource_id,
+                                                      const std::string& head,
+                                                      const std::string& tag) {
+  ASSIGN_OR_RETURN(auto txn, store_.BeginRead());
+  ASSIGN_OR_RETURN(Resource r, LoadResource(*txn, resource_id));
+  // Newest first by local order: the first tagged commit met is the newest.
+  auto older = [](const Commit& a, const Commit& b) { return a.seq < b.seq; };
+  std::priority_queue<Commit, std::vector<Commit>, decltype(older)> frontier(older);
+  std::set<std::string> queued{head};
+  ASSIGN_OR_RETURN(Commit start, LoadCommit(*txn, r.id, head));
+  frontier.push(std::move(start));
+  while (!frontier.empty()) {
+    Commit c = frontier.top();
+    frontier.pop();
+    ASSIGN_OR_RETURN(auto tags, txn->ListTagsOfCommit(c.id));
+    for (const auto& t : tags) {
+      if (t.name == tag) return std::optional<Commit>(std::move(c));
+    }
+    for (const auto& p : c.parents) {
+      if (!queued.insert(p).second) continue;
+      ASSIGN_OR_RETURN(Commit pc, LoadCommit(*txn, r.id, p));
+      frontier.push(std::move(pc));
+    }
+  }
+  return std::optional<Commit>();
+}
+
+Result<std::vector<std::string>> Repository::Tips(const std::string& resource_id) {
+  ASSIGN_OR_RETURN(auto txn, store_.BeginRead());
+  ASSIGN_OR_RETURN(Resource r, LoadResource(*txn, resource_id));
+  std::set<std::string> ids, parents;
+  PageRequest page{std::nullopt, std::nullopt, 10'000};
+  while (true) {
+    ASSIGN_OR_RETURN(auto list, txn->ListCommits(r.id, page, false));
+    for (const auto& c : list.items) {
+      ids.insert(c.id);
+      parents.insert(c.parents.begin(), c.parents.end());
+    }
+    if (!list.more_after) break;
+    page.after = list.items.back().id;
+  }
+  std::vector<std::string> tips;
+  for (const auto& id : ids) {
+    if (!parents.count(id)) tips.push_back(id);
+  }
+  return tips;
+}
+
+Result<std::vector<std::string>> Repository::UsedProjects(const std::string& resource_id) {
+  ASSIGN_OR_RETURN(auto txn, store_.BeginRead());
+  return txn->ListUsedProjects(resource_id);
 }
 
 Result<std::vector<Change>> Repository::CommitChanges(const Commit& commit) {
@@ -137,6 +194,17 @@ Status Repository::ImportCommit(const std::string& resource_id, const ImportedCo
   if (!parents.empty()) {
     ASSIGN_OR_RETURN(auto old, txn->ListProjectUsages(parents.front().seq));
     for (auto& u : old) usages[u.element_id] = std::move(u);
+  }
+  for (const auto& w : writes) {
+    if (!w.facts || !w.facts->usage) continue;
+    const ProjectUsage& u = *w.facts->usage;
+    ASSIGN_OR_RETURN(auto used_commit, txn->GetCommit(u.used_commit));
+    if (!used_commit || used_commit->resource_id != u.used_project) {
+      return Status::NotFound("commit " + given.id + " uses project " + u.used_project +
+                              " at commit " + u.used_commit +
+                              ", which is not on this server; it waits until that dependency "
+                              "is synchronized");
+    }
   }
   std::vector<Change> changes;
   for (const auto& w : writes) {

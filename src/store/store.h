@@ -45,6 +45,8 @@ class ReadTransaction {
   virtual Result<Page<Resource>> ListResources(const ResourceFilter& filter,
                                                const PageRequest& page) = 0;
   virtual Result<uint64_t> CountResourcesInCategory(const std::string& category_id) = 0;
+  // Projects that any commit of `resource_id` uses (ProjectUsage), sorted.
+  virtual Result<std::vector<std::string>> ListUsedProjects(const std::string& resource_id) = 0;
   // Resources other than `resource_id` whose commits use it (ProjectUsage).
   virtual Result<std::vector<std::string>> ListUsersOfResource(const std::string& resource_id) = 0;
 

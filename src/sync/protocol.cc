@@ -52,6 +52,9 @@ Json CatalogueEntryToJson(const CatalogueEntry& e) {
                         {"head", Opt(b.head)},
                         {"headHash", e.head_hashes[i] ? Json(ToHex(*e.head_hashes[i])) : Json(nullptr)},
                         {"created", FormatTimestamp(b.created)}});
+    if (!e.tag_cuts.empty()) {
+      branches.back()["tagCut"] = e.tag_cuts[i] ? Json(*e.tag_cuts[i]) : Json(nullptr);
+    }
   }
   Json tags = Json::array();
   for (const auto& t : e.tags) {
@@ -73,7 +76,8 @@ Json CatalogueEntryToJson(const CatalogueEntry& e) {
               {"origin", origin},
               {"selectedBy", e.selected_by},
               {"branches", branches},
-              {"tags", tags}};
+              {"tags", tags},
+              {"usedProjects", e.used_projects}};
 }
 
 Result<CatalogueEntry> CatalogueEntryFromJson(const Json& j) {
@@ -112,8 +116,23 @@ Result<CatalogueEntry> CatalogueEntryFromJson(const Json& j) {
       hash = HashFromHex(*hash_hex);
       if (!hash) return Status::InvalidArgument("catalogue: 'headHash' is not a SHA-256 in hex");
     }
+    if (b.contains("tagCut")) {
+      if (e.tag_cuts.size() != e.branches.size()) e.tag_cuts.resize(e.branches.size());
+      ASSIGN_OR_RETURN(auto cut, OptStr(b, "tagCut", true));
+      e.tag_cuts.push_back(cut);
+    }
     e.branches.push_back(std::move(br));
     e.head_hashes.push_back(hash);
+  }
+  if (!e.tag_cuts.empty()) e.tag_cuts.resize(e.branches.size());
+  if (j.contains("usedProjects")) {
+    ASSIGN_OR_RETURN(const Json* used, Array(j, "usedProjects"));
+    for (const auto& u : *used) {
+      if (!u.is_string() || !IsUuid(u.get<std::string>())) {
+        return Status::InvalidArgument("catalogue: 'usedProjects' must hold UUIDs");
+      }
+      e.used_projects.push_back(NormalizeUuid(u.get<std::string>()));
+    }
   }
   ASSIGN_OR_RETURN(const Json* tags, Array(j, "tags"));
   for (const auto& t : *tags) {

@@ -25,6 +25,9 @@ struct CatalogueEntry {
   std::vector<Branch> branches;
   std::vector<std::optional<Hash>> head_hashes;  // parallel to branches
   std::vector<Tag> tags;
+  // With a tag in the request: per branch, the newest commit carrying it.
+  std::vector<std::optional<std::string>> tag_cuts;  // parallel to branches, or empty
+  std::vector<std::string> used_projects;  // projects its commits use (dependencies)
 };
 
 Json CatalogueEntryToJson(const CatalogueEntry& e);

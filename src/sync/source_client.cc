@@ -127,6 +127,7 @@ Result<SourceInfo> SourceClient::Connect() {
 
 Result<Catalogue> SourceClient::FetchCatalogue(const CatalogueRequest& request) {
   Json body = {{"resources", request.resources}, {"categories", request.categories}};
+  if (request.tag) body["tag"] = *request.tag;
   ASSIGN_OR_RETURN(TransportReply reply, transport_->Post("/sync/v1/catalogue", body.dump()));
   if (reply.status != 200) return ErrorFor(reply, "reading the catalogue");
   auto j = Json::parse(reply.body, nullptr, false);
@@ -151,11 +152,15 @@ Result<Catalogue> SourceClient::FetchCatalogue(const CatalogueRequest& request) 
 }
 
 Status SourceClient::FetchPack(const std::string& resource_id, const std::vector<std::string>& have,
-                               const ByteSink& sink) {
-  std::string list;
-  for (const auto& h : have) list += (list.empty() ? "" : ",") + h;
-  std::string path = "/sync/v1/resources/" + PercentEncode(resource_id) + "/pack";
-  if (!list.empty()) path += "?have=" + PercentEncode(list);
+                               const std::vector<std::string>& want, const ByteSink& sink) {
+  auto joined = [](const std::vector<std::string>& ids) {
+    std::string list;
+    for (const auto& id : ids) list += (list.empty() ? "" : ",") + id;
+    return list;
+  };
+  std::string path = "/sync/v1/resources/" + PercentEncode(resource_id) + "/pack?have=" +
+                     PercentEncode(joined(have));
+  if (!want.empty()) path += "&want=" + PercentEncode(joined(want));
   ASSIGN_OR_RETURN(TransportReply reply, transport_->GetStream(path, sink));
   if (reply.status != 200) return ErrorFor(reply, "fetching history of project " + resource_id);
   return Status::Ok();

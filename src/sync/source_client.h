@@ -61,7 +61,7 @@ class SourceClient {
   Result<SourceInfo> Connect();
   Result<Catalogue> FetchCatalogue(const CatalogueRequest& request);
   Status FetchPack(const std::string& resource_id, const std::vector<std::string>& have,
-                   const ByteSink& sink);
+                   const std::vector<std::string>& want, const ByteSink& sink);
 
  private:
   Status ErrorFor(const TransportReply& reply, const std::string& what);

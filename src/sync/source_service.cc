@@ -23,7 +23,8 @@ Result<std::vector<std::string>> SourceService::OriginChain(const Resource& r) {
   return chain;
 }
 
-Result<CatalogueEntry> SourceService::Describe(const Resource& r) {
+Result<CatalogueEntry> SourceService::Describe(const Resource& r,
+                                               const std::optional<std::string>& tag) {
   CatalogueEntry e;
   e.resource = r;
   ASSIGN_OR_RETURN(e.origin, OriginChain(r));
@@ -35,11 +36,20 @@ Result<CatalogueEntry> SourceService::Describe(const Resource& r) {
       ASSIGN_OR_RETURN(Commit c, repo_.GetCommit(r.id, *b.head));
       hash = c.hash;
     }
+    if (tag) {
+      std::optional<std::string> cut;
+      if (b.head) {
+        ASSIGN_OR_RETURN(auto tagged, repo_.NewestTagged(r.id, *b.head, *tag));
+        if (tagged) cut = tagged->id;
+      }
+      e.tag_cuts.push_back(cut);
+    }
     e.branches.push_back(std::move(b));
     e.head_hashes.push_back(hash);
   }
   ASSIGN_OR_RETURN(auto tags, repo_.ListTags(r.id, all));
   e.tags = std::move(tags.items);
+  ASSIGN_OR_RETURN(e.used_projects, repo_.UsedProjects(r.id));
   return e;
 }
 
@@ -84,7 +94,7 @@ Result<Catalogue> SourceService::BuildCatalogue(const CatalogueRequest& request)
   }
   for (auto& [id, by] : selected) {
     ASSIGN_OR_RETURN(Resource r, repo_.GetResource(id));
-    ASSIGN_OR_RETURN(CatalogueEntry e, Describe(r));
+    ASSIGN_OR_RETURN(CatalogueEntry e, Describe(r, request.tag));
     e.selected_by = std::move(by);
     out.entries.push_back(std::move(e));
   }
@@ -92,8 +102,9 @@ Result<Catalogue> SourceService::BuildCatalogue(const CatalogueRequest& request)
 }
 
 Status SourceService::WritePack(const std::string& resource_id,
-                                const std::vector<std::string>& have, const ByteSink& sink) {
-  ASSIGN_OR_RETURN(auto commits, repo_.CommitsNotIn(resource_id, have));
+                                const std::vector<std::string>& have,
+                                const std::vector<std::string>& want, const ByteSink& sink) {
+  ASSIGN_OR_RETURN(auto commits, repo_.CommitsNotIn(resource_id, have, want));
   ZstdCompressor z(sink);
   std::set<Hash> sent;
   uint64_t versions = 0;

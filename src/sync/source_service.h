@@ -4,6 +4,7 @@
 // compressor so memory stays bounded. Only reads the repository. Thread-safe.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,7 @@ namespace tandem {
 struct CatalogueRequest {
   std::vector<std::string> resources;
   std::vector<std::string> categories;
+  std::optional<std::string> tag;  // tag trigger: report each branch's newest tagged commit
 };
 
 struct Catalogue {
@@ -32,11 +34,12 @@ class SourceService {
   // The origin chain this server reports for `r` (its stored chain plus itself).
   Result<std::vector<std::string>> OriginChain(const Resource& r);
   // Writes the pack of `resource_id` for a target that has `have`, compressed, to `sink`.
+  // `want`: walk back from these commits instead of every branch head.
   Status WritePack(const std::string& resource_id, const std::vector<std::string>& have,
-                   const ByteSink& sink);
+                   const std::vector<std::string>& want, const ByteSink& sink);
 
  private:
-  Result<CatalogueEntry> Describe(const Resource& r);
+  Result<CatalogueEntry> Describe(const Resource& r, const std::optional<std::string>& tag);
   Repository& repo_;
 };
 

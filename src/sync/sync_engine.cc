@@ -76,7 +76,7 @@ Status SyncEngine::Validate(const RemoteConfigSpec& spec, const std::string& pas
   if (info.server_id == own) {
     return Status::InvalidArgument("the source " + spec.source_url + " is this server itself");
   }
-  ASSIGN_OR_RETURN(Catalogue catalogue, source.FetchCatalogue({spec.resources, spec.categories}));
+  ASSIGN_OR_RETURN(Catalogue catalogue, source.FetchCatalogue({spec.resources, spec.categories, std::nullopt}));
   if (!catalogue.missing_resources.empty() || !catalogue.missing_categories.empty()) {
     std::string list;
     for (const auto& id : catalogue.missing_resources) list += " resource " + id;
@@ -261,7 +261,7 @@ void SyncEngine::StartWorker(const RemoteConfig& c) {
     workers_[c.id] = std::move(w);
   }
   raw->thread = std::thread([this, raw] { WorkerLoop(raw); });
-  if (spec->trigger == TriggerType::kCommit && !spec->once) {
+  if (spec->trigger != TriggerType::kManual && !spec->once) {
     raw->watcher = std::thread([this, raw] { WatchFeed(raw); });
   }
 }
@@ -448,8 +448,11 @@ void SyncEngine::WatchFeed(Worker* w) {
     for (const auto& e : body.value("events", Json::array())) {
       std::string type = e.value("type", "");
       std::string rid = e.value("resourceId", "");
-      if (watched.count(rid) || type.rfind("category.", 0) == 0 || type == "resource.created" ||
-          type == "resource.moved") {
+      if (spec->trigger == TriggerType::kTag) {
+        // Adding the tag is what triggers.
+        relevant = relevant || (type == "tag.created" && e.value("name", "") == spec->trigger_tag);
+      } else if (watched.count(rid) || type.rfind("category.", 0) == 0 ||
+                 type == "resource.created" || type == "resource.moved") {
         relevant = true;
       }
     }

@@ -1,6 +1,8 @@
 #include "sync/sync_runner.h"
 
 #include <algorithm>
+#include <functional>
+#include <map>
 #include <set>
 
 #include "sync/pack_reader.h"
@@ -29,15 +31,32 @@ RunReport SyncRunner::Run(SourceClient& source) {
     return report;
   };
   if (!info.ok()) return finish_error(info.status());
-  auto catalogue = source.FetchCatalogue({spec_.resources, spec_.categories});
+  std::optional<std::string> tag;
+  if (spec_.trigger == TriggerType::kTag) tag = spec_.trigger_tag;
+  auto catalogue = source.FetchCatalogue({spec_.resources, spec_.categories, tag});
   if (!catalogue.ok()) return finish_error(catalogue.status());
+  // Projects the selected ones use come along, before the ones that use them.
+  Status deps = AddDependencies(source, *catalogue, tag);
+  if (!deps.ok()) return finish_error(deps);
   progress_.resources_total = catalogue->entries.size();
 
   bool all_synced = true;
   std::set<std::string> seen;
+  std::map<std::string, std::string> failed;  // resource id -> its state, for users of it
   for (const auto& entry : catalogue->entries) {
     seen.insert(entry.resource.id);
-    Json row = SyncResource(source, *info, entry);
+    Json row;
+    std::string blocked;
+    for (const auto& used : entry.used_projects) {
+      if (failed.count(used)) blocked = used;
+    }
+    row = SyncResource(source, *info, entry);
+    if (!blocked.empty() && row["state"] != "synced") {
+      row["message"] = row["message"].is_string() ? row["message"].get<std::string>() : std::string();
+      row["message"] = row["message"].get<std::string>() + " (dependency " + blocked + " is " +
+                       failed[blocked] + ")";
+    }
+    if (row["state"] != "synced") failed[entry.resource.id] = row["state"];
     all_synced = all_synced && row["state"] == "synced";
     report.resources.push_back(std::move(row));
     ++progress_.resources_done;
@@ -76,6 +95,46 @@ RunReport SyncRunner::Run(SourceClient& source) {
   report.outcome = all_synced ? "ok" : "partial";
   report.finished = clock_.NowMicros();
   return report;
+}
+
+Status SyncRunner::AddDependencies(SourceClient& source, Catalogue& catalogue,
+                                   const std::optional<std::string>& tag) {
+  std::map<std::string, CatalogueEntry> by_id;
+  for (auto& e : catalogue.entries) by_id.emplace(e.resource.id, std::move(e));
+  std::vector<std::string> wanted;
+  for (int round = 0; round < 100; ++round) {
+    wanted.clear();
+    for (const auto& [id, e] : by_id) {
+      for (const auto& used : e.used_projects) {
+        if (!by_id.count(used) &&
+            std::find(wanted.begin(), wanted.end(), used) == wanted.end()) {
+          wanted.push_back(used);
+        }
+      }
+    }
+    if (wanted.empty()) break;
+    ASSIGN_OR_RETURN(Catalogue more, source.FetchCatalogue({wanted, {}, tag}));
+    for (auto& e : more.entries) {
+      e.selected_by = {"dependency"};
+      by_id.emplace(e.resource.id, std::move(e));
+    }
+    // A used project the source lacks gets no entry; importing a commit that
+    // needs it then fails with a message saying which project it waits for.
+    if (more.entries.empty()) break;
+  }
+  // Depth-first order: every resource after the projects it uses.
+  std::vector<CatalogueEntry> ordered;
+  std::set<std::string> placed, visiting;
+  std::function<void(const std::string&)> place = [&](const std::string& id) {
+    auto it = by_id.find(id);
+    if (it == by_id.end() || placed.count(id) || !visiting.insert(id).second) return;
+    for (const auto& used : it->second.used_projects) place(used);
+    placed.insert(id);
+    ordered.push_back(it->second);
+  };
+  for (const auto& [id, e] : by_id) place(id);
+  catalogue.entries = std::move(ordered);
+  return Status::Ok();
 }
 
 Json SyncRunner::SyncResource(SourceClient& source, const SourceInfo& info,
@@ -147,6 +206,21 @@ Json SyncRunner::SyncResource(SourceClient& source, const SourceInfo& info,
     return Row(entry, "error", meta.status().message());
   }
 
+  // With the tag trigger, each branch is copied up to its newest tagged commit
+  // and no further; branches with no tagged commit wait.
+  std::vector<Branch> wanted_branches;
+  std::vector<std::string> want;
+  for (size_t i = 0; i < entry.branches.size(); ++i) {
+    Branch b = entry.branches[i];
+    if (!entry.tag_cuts.empty()) {
+      b.head = entry.tag_cuts[i];
+      if (!b.head && b.id != src.default_branch_id) continue;
+    }
+    if (b.head) want.push_back(*b.head);
+    wanted_branches.push_back(std::move(b));
+  }
+  if (entry.tag_cuts.empty()) want.clear();  // all heads: the source walks from its own
+
   // Pull what the copy lacks, unless every head already matches.
   auto branches = repo_.ListBranches(src.id, {std::nullopt, std::nullopt, 100'000});
   if (!branches.ok()) return Row(entry, "error", branches.status().message());
@@ -155,14 +229,20 @@ Json SyncRunner::SyncResource(SourceClient& source, const SourceInfo& info,
     if (b.head) have.push_back(*b.head);
   }
   bool up_to_date = true;
-  for (const auto& b : entry.branches) {
+  for (const auto& b : wanted_branches) {
     auto it = std::find_if(branches->items.begin(), branches->items.end(),
                            [&](const Branch& l) { return l.id == b.id; });
     if (it == branches->items.end() || it->head != b.head) up_to_date = false;
   }
+  if (!up_to_date && !entry.tag_cuts.empty() && want.empty()) up_to_date = true;
   if (!up_to_date) {
+    auto tips = repo_.Tips(src.id);
+    if (!tips.ok()) return Row(entry, "error", tips.status().message());
+    for (auto& t : *tips) {
+      if (std::find(have.begin(), have.end(), t) == have.end()) have.push_back(std::move(t));
+    }
     PackReader reader(repo_, src.id);
-    Status fetched = source.FetchPack(src.id, have, [&](std::string_view bytes) {
+    Status fetched = source.FetchPack(src.id, have, want, [&](std::string_view bytes) {
       progress_.bytes_done += bytes.size();
       return reader.Feed(bytes).ok();
     });
@@ -176,17 +256,20 @@ Json SyncRunner::SyncResource(SourceClient& source, const SourceInfo& info,
     }
     if (!fetched.ok()) return Row(entry, "behind", fetched.message());
   }
-  Status refs = repo_.MirrorRefs(src.id, entry.branches, entry.tags);
+  Status refs = repo_.MirrorRefs(src.id, wanted_branches, entry.tags);
   if (!refs.ok()) return Row(entry, "error", refs.message());
 
   Json row = Row(entry, message.empty() ? "synced" : "conflict", message);
   Json heads = Json::array();
-  for (size_t i = 0; i < entry.branches.size(); ++i) {
-    const Branch& b = entry.branches[i];
-    heads.push_back({{"branch", b.name},
-                     {"branchId", b.id},
-                     {"sourceHead", b.head ? Json(*b.head) : Json(nullptr)},
-                     {"syncedHead", b.head ? Json(*b.head) : Json(nullptr)}});
+  for (const auto& source_branch : entry.branches) {
+    auto synced = std::find_if(wanted_branches.begin(), wanted_branches.end(),
+                               [&](const Branch& b) { return b.id == source_branch.id; });
+    std::optional<std::string> synced_head;
+    if (synced != wanted_branches.end()) synced_head = synced->head;
+    heads.push_back({{"branch", source_branch.name},
+                     {"branchId", source_branch.id},
+                     {"sourceHead", source_branch.head ? Json(*source_branch.head) : Json(nullptr)},
+                     {"syncedHead", synced_head ? Json(*synced_head) : Json(nullptr)}});
   }
   row["heads"] = heads;
   return row;

@@ -60,6 +60,10 @@ class SyncRunner {
  private:
   Json SyncResource(SourceClient& source, const SourceInfo& info, const CatalogueEntry& entry);
   Json Row(const CatalogueEntry& e, const std::string& state, const std::string& message);
+  // Adds the projects the selected ones use (recursively) and orders every
+  // resource after the ones it uses.
+  Status AddDependencies(SourceClient& source, Catalogue& catalogue,
+                         const std::optional<std::string>& tag);
 
   Repository& repo_;
   Clock& clock_;

@@ -127,7 +127,7 @@ std::unique_ptr<ServerProcess> ServerProcess::Start(const Options& options) {
   server->password_ = options.admin_password;
   server->stderr_path_ = options.data_dir + ".stderr";
   std::vector<std::string> argv = {BinaryPath("tools/tandem-server/tandem-server"), "--data-dir",
-                                   options.data_dir, "--port", "0"};
+                                   options.data_dir, "--port", std::to_string(options.port)};
   argv.insert(argv.end(), options.extra_args.begin(), options.extra_args.end());
   std::vector<std::string> envv = Environment({{"TANDEM_ADMIN_PASSWORD", options.admin_password}});
   EnsureStandardFds();

@@ -54,6 +54,7 @@ class ServerProcess {
     std::string data_dir;
     std::vector<std::string> extra_args;
     std::string admin_password = "admin-password-1";
+    int port = 0;  // 0 picks a free port
   };
   // Starts the server and waits until it listens (or fails with its stderr).
   static std::unique_ptr<ServerProcess> Start(const Options& options);

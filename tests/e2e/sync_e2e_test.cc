@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <functional>
 #include <thread>
 
 #include "tests/e2e/e2e_util.h"
@@ -50,8 +51,35 @@ Json HistoryOracle(httplib::Client& c, const std::string& rid) {
 
 class SyncE2eTest : public ::testing::Test {
  protected:
-  std::unique_ptr<ServerProcess> Start(const std::string& name) {
-    return ServerProcess::Start({dir_.Sub(name), {"--config", Conf()}, "admin-password-1"});
+  std::unique_ptr<ServerProcess> Start(const std::string& name, int port = 0) {
+    return ServerProcess::Start({dir_.Sub(name), {"--config", Conf()}, "admin-password-1", port});
+  }
+  // Waits (with a deadline) until `done` holds.
+  static bool WaitFor(const std::function<bool()>& done, int seconds = 20) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (done()) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return false;
+  }
+  static std::string Head(httplib::Client& c, const std::string& rid) {
+    Json list = BodyJson(c.Get("/sysml/v2/projects/" + rid + "/branches"));
+    if (!list.is_array()) return "";
+    for (auto& b : list) {
+      if (b["name"] == "main" && b["head"].is_object()) return b["head"]["@id"];
+    }
+    return "";
+  }
+  // A resource with `n` commits that each rewrite all 228 elements.
+  static std::string BigHistory(httplib::Client& c, const std::string& name, int n) {
+    std::string rid = CreateProject(c, name);
+    Json body = RealModel();
+    for (int i = 0; i < n; ++i) {
+      for (auto& ch : body["change"]) ch["payload"]["declaredName"] = name + std::to_string(i);
+      Commit(c, rid, body);
+    }
+    return rid;
   }
   std::string Conf() {
     std::string path = dir_.Sub("sync.conf");
@@ -293,6 +321,139 @@ TEST_F(SyncE2eTest, ConfigurationsAreCheckedAgainstTheSourceBeforeTheyExist) {
   auto r3 = PostJson(*cb, "/api/v1/remote-configs", down);
   EXPECT_EQ(r3->status, 503) << r3->body;
   EXPECT_TRUE(BodyJson(cb->Get("/api/v1/remote-configs")).empty());
+}
+
+TEST_F(SyncE2eTest, TagTriggerCopiesUpToTheNewestTaggedCommit) {
+  auto a = Start("a"), b = Start("b");
+  AddReader(*a);
+  auto ca = a->Client(), cb = b->Client();
+  std::string rid = CreateProject(*ca, "Versions");
+  std::string element = RealModel()["change"][0]["identity"]["@id"];
+  std::string c1 = Commit(*ca, rid, RealModel());
+  std::string c2 = Commit(*ca, rid, OneChange(element, "two"));
+  std::string c3 = Commit(*ca, rid, OneChange(element, "three"));
+  auto tag = [&](const std::string& commit) {
+    ASSERT_EQ(PostJson(*ca, "/sysml/v2/projects/" + rid + "/tags",
+                       {{"name", "release"}, {"taggedCommit", {{"@id", commit}}}})->status, 201);
+  };
+  tag(c1);
+  Json config = Config(*a, {rid}, Root(*cb), "tag");
+  config["trigger"]["tag"] = "release";
+  std::string cfg = CreateConfig(*cb, config);
+  ASSERT_TRUE(WaitFor([&] { return Head(*cb, rid) == c1; }));
+  EXPECT_EQ(cb->Get("/sysml/v2/projects/" + rid + "/commits/" + c2)->status, 404);  // nothing after
+  // Adding the tag to a later commit is what triggers; everything up to it comes.
+  tag(c3);
+  ASSERT_TRUE(WaitFor([&] { return Head(*cb, rid) == c3; }));
+  EXPECT_EQ(cb->Get("/sysml/v2/projects/" + rid + "/commits/" + c2)->status, 200);
+  EXPECT_EQ(GetAll(*cb, "/sysml/v2/projects/" + rid + "/tags").size(), 2u);
+}
+
+TEST_F(SyncE2eTest, UsedProjectsComeAlongAsDependencies) {
+  auto a = Start("a"), b = Start("b");
+  AddReader(*a);
+  auto ca = a->Client(), cb = b->Client();
+  std::string lib = CreateProject(*ca, "Library");
+  std::string lib_commit = Commit(*ca, lib, RealModel());
+  std::string app = CreateProject(*ca, "Application");
+  std::string usage = "7a000000-0000-4000-8000-000000000001";
+  Commit(*ca, app, {{"change", Json::array({Json{{"identity", {{"@id", usage}}},
+                                                  {"payload", {{"@type", "ProjectUsage"},
+                                                               {"usedProject", {{"@id", lib}}},
+                                                               {"usedCommit", {{"@id", lib_commit}}}}}}})}});
+  std::string cfg = CreateConfig(*cb, Config(*a, {app}, Root(*cb)));
+  Json run = SyncNow(*cb, cfg);
+  EXPECT_EQ(run["outcome"], "ok") << run.dump();
+  EXPECT_EQ(HistoryOracle(*ca, lib), HistoryOracle(*cb, lib));
+  EXPECT_EQ(HistoryOracle(*ca, app), HistoryOracle(*cb, app));
+  EXPECT_EQ(Row(*cb, cfg, lib)["selectedBy"], Json::array({"dependency"}));
+  EXPECT_EQ(BodyJson(cb->Get("/api/v1/resources/" + lib))["readOnly"], true);
+}
+
+TEST_F(SyncE2eTest, CategorySelectionFollowsMembershipAndDeletionKeepsCopies) {
+  auto a = Start("a"), b = Start("b");
+  AddReader(*a);
+  auto ca = a->Client(), cb = b->Client();
+  std::string cat = BodyJson(PostJson(*ca, "/api/v1/categories", {{"name", "Team"}}))["id"];
+  auto in_cat = [&](const std::string& name) {
+    return BodyJson(PostJson(*ca, "/api/v1/resources", {{"name", name}, {"categoryId", cat}}))["id"]
+        .get<std::string>();
+  };
+  std::string r1 = in_cat("One"), r2 = in_cat("Two");
+  std::string alone = CreateProject(*ca, "Alone");
+  Commit(*ca, r1, RealModel());
+  std::string cfg = CreateConfig(*cb, Config(*a, {alone}, Root(*cb), "manual", {cat}));
+  SyncNow(*cb, cfg);
+  EXPECT_EQ(Row(*cb, cfg, r1)["state"], "synced");
+  EXPECT_EQ(Row(*cb, cfg, r2)["state"], "synced");
+
+  // r2 leaves the category; r3 enters it; `alone` (selected by id) is deleted at the source.
+  ASSERT_EQ(PatchJson(*ca, "/api/v1/resources/" + r2, {{"categoryId", Root(*ca)}})->status, 200);
+  std::string r3 = in_cat("Three");
+  ASSERT_EQ(ca->Delete("/api/v1/resources/" + alone)->status, 204);
+  SyncNow(*cb, cfg);
+  EXPECT_EQ(Row(*cb, cfg, r2)["state"], "excluded");
+  EXPECT_EQ(Row(*cb, cfg, r3)["state"], "synced");
+  EXPECT_NE(Row(*cb, cfg, alone)["message"].get<std::string>().find("no longer exists"),
+            std::string::npos);
+  EXPECT_EQ(cb->Get("/api/v1/resources/" + r2)->status, 200);     // copies stay
+  EXPECT_EQ(cb->Get("/api/v1/resources/" + alone)->status, 200);
+}
+
+TEST_F(SyncE2eTest, KilledTargetResumesWithoutResending) {
+  auto a = Start("a");
+  AddReader(*a);
+  auto ca = a->Client();
+  std::string rid = BigHistory(*ca, "Big", 20);
+  int port = 0;
+  std::string cfg;
+  {
+    auto b = Start("b");
+    port = b->port();
+    auto cb = b->Client();
+    cfg = CreateConfig(*cb, Config(*a, {rid}, Root(*cb)));
+    ASSERT_EQ(cb->Post("/api/v1/remote-configs/" + cfg + "/sync", "{}", "application/json")->status, 202);
+    // Kill the target once part of the history has arrived.
+    ASSERT_TRUE(WaitFor([&] {
+      auto r = cb->Get("/api/v1/resources/" + rid + "/commits?page%5Bsize%5D=1000");
+      return r && r->status == 200 && !BodyJson(r).empty();
+    }));
+    b->Kill();
+  }
+  auto b = Start("b", port);
+  auto cb = b->Client();
+  size_t before = GetAll(*cb, "/api/v1/resources/" + rid + "/commits?page%5Bsize%5D=1000").size();
+  EXPECT_GT(before, 0u);
+  Json run = SyncNow(*cb, cfg);
+  EXPECT_EQ(run["outcome"], "ok") << run.dump();
+  EXPECT_EQ(run["report"]["commits"].get<size_t>(), 20 - before) << "only what was missing came";
+  EXPECT_EQ(HistoryOracle(*ca, rid), HistoryOracle(*cb, rid));
+}
+
+TEST_F(SyncE2eTest, SourceDownThenBackIsReportedAndRecovered) {
+  int port = 0;
+  std::string rid, cfg;
+  auto b = Start("b");
+  auto cb = b->Client();
+  {
+    auto a = Start("a");
+    port = a->port();
+    AddReader(*a);
+    rid = BigHistory(*a->Client(), "Far", 3);
+    cfg = CreateConfig(*cb, Config(*a, {rid}, Root(*cb)));
+    a->Kill();
+  }
+  Json failed = SyncNow(*cb, cfg);
+  EXPECT_EQ(failed["outcome"], "error");
+  Json status = BodyJson(cb->Get("/api/v1/remote-configs/" + cfg + "/status"));
+  EXPECT_EQ(status["state"], "error");
+  EXPECT_EQ(status["consecutiveFailures"], 1);
+  EXPECT_NE(status["lastError"]["hint"].get<std::string>().find("reachable"), std::string::npos);
+  auto a = Start("a", port);
+  Json recovered = SyncNow(*cb, cfg);
+  EXPECT_EQ(recovered["outcome"], "ok") << recovered.dump();
+  EXPECT_EQ(HistoryOracle(*a->Client(), rid), HistoryOracle(*cb, rid));
+  EXPECT_EQ(BodyJson(cb->Get("/api/v1/remote-configs/" + cfg + "/status"))["consecutiveFailures"], 0);
 }
 
 }  // namespace

@@ -180,6 +180,15 @@ class SqliteTransaction final : public WriteTransaction {
     ASSIGN_OR_RETURN(bool row, s->Step());
     return row ? static_cast<uint64_t>(s->Int(0)) : 0;
   }
+  Result<std::vector<std::string>> ListUsedProjects(const std::string& resource_id) override {
+    ASSIGN_OR_RETURN(auto s, conn_->Prepare(
+                                 "SELECT DISTINCT u.used_project FROM commit_usages u "
+                                 "JOIN commits c ON c.seq = u.commit_seq "
+                                 "WHERE c.resource_id = ?1 AND u.used_project <> ?1 "
+                                 "ORDER BY u.used_project"));
+    s->Bind(1, resource_id);
+    return All<std::string>(*s, [](const Statement& st) { return st.Text(0); });
+  }
   Result<std::vector<std::string>> ListUsersOfResource(const std::string& resource_id) override {
     ASSIGN_OR_RETURN(auto s, conn_->Prepare(
                                  "SELECT DISTINCT c.resource_id FROM commit_usages u "
