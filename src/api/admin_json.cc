@@ -50,7 +50,11 @@ Json CommitRecord(const CommitView& v) {
 }
 
 Json UserRecord(const User& u) {
-  return Json{{"name", u.name}, {"role", u.role}, {"created", FormatTimestamp(u.created)}};
+  Json scopes = Json::parse(u.scopes, nullptr, false);
+  return Json{{"name", u.name},
+              {"role", u.role},
+              {"scopes", scopes.is_array() ? scopes : Json::array()},
+              {"created", FormatTimestamp(u.created)}};
 }
 
 Json EventRecord(const Event& e) {

@@ -6,6 +6,7 @@
 #include "api/admin_json.h"
 #include "api/api_server.h"
 #include "common/clock.h"
+#include "common/ids.h"
 #include "common/json_fields.h"
 
 namespace tandem {
@@ -167,8 +168,26 @@ void RegisterResources(ApiServer& api) {
           });
 }
 
+// "scopes": category ids that must exist here (for the sync-manager role).
+Result<std::optional<std::vector<std::string>>> ParseScopes(Repository& repo, const Json& body) {
+  using R = std::optional<std::vector<std::string>>;
+  if (!body.contains("scopes")) return R();
+  if (!body["scopes"].is_array()) return Status::InvalidArgument("'scopes' must be a list of category ids");
+  std::vector<std::string> out;
+  for (const auto& v : body["scopes"]) {
+    if (!v.is_string() || !IsUuid(v.get<std::string>())) {
+      return Status::InvalidArgument("'scopes' must hold category ids (UUIDs)");
+    }
+    std::string id = NormalizeUuid(v.get<std::string>());
+    ASSIGN_OR_RETURN(Category c, repo.GetCategory(id));
+    out.push_back(c.id);
+  }
+  return R(std::move(out));
+}
+
 void RegisterUsersAndLogin(ApiServer& api) {
   Authenticator& auth = api.auth();
+  Repository& repo = api.repo();
   api.Add(Method::kGet, P("/users"), Role::kAdmin, [&auth](Call&) -> Result<Reply> {
     ASSIGN_OR_RETURN(auto users, auth.ListUsers());
     Json items = Json::array();
@@ -178,20 +197,24 @@ void RegisterUsersAndLogin(ApiServer& api) {
   auto parse_role = [](const std::optional<std::string>& name) -> Result<std::optional<Role>> {
     if (!name) return std::optional<Role>();
     auto role = ParseRole(*name);
-    if (!role)
-      return Status::InvalidArgument("role must be admin, writer or reader, got '" + *name + "'");
+    if (!role) {
+      return Status::InvalidArgument("role must be admin, writer, reader or sync-manager, got '" +
+                                     *name + "'");
+    }
     return std::optional<Role>(*role);
   };
   api.Add(Method::kPost, P("/users"), Role::kAdmin,
-          [&auth, parse_role](Call& call) -> Result<Reply> {
+          [&auth, &repo, parse_role](Call& call) -> Result<Reply> {
             ASSIGN_OR_RETURN(Json body, call.Body());
             ASSIGN_OR_RETURN(auto f, JsonFields::Of(body, "user"));
-            RETURN_IF_ERROR(f.OnlyAllowed({"name", "password", "role"}));
+            RETURN_IF_ERROR(f.OnlyAllowed({"name", "password", "role", "scopes"}));
             ASSIGN_OR_RETURN(std::string name, f.RequiredString("name"));
             ASSIGN_OR_RETURN(std::string password, f.RequiredString("password"));
             ASSIGN_OR_RETURN(std::string role_name, f.RequiredString("role"));
             ASSIGN_OR_RETURN(auto role, parse_role(role_name));
-            ASSIGN_OR_RETURN(User u, auth.CreateUser(name, password, *role));
+            ASSIGN_OR_RETURN(auto scopes, ParseScopes(repo, body));
+            ASSIGN_OR_RETURN(User u, auth.CreateUser(name, password, *role, scopes.value_or(
+                                                                               std::vector<std::string>{})));
             return JsonReply(201, UserRecord(u));
           });
   // Any user may change their own password; only an admin may change others or roles.

@@ -2,6 +2,8 @@
 
 #include <sodium.h>
 
+#include <nlohmann/json.hpp>
+
 #include "common/ids.h"
 
 namespace tandem {
@@ -41,6 +43,19 @@ Status ValidateUserName(const std::string& name) {
     }
   }
   return Status::Ok();
+}
+
+Result<Principal> Authenticator::PrincipalOf(const User& u) {
+  auto role = ParseRole(u.role);
+  if (!role) return Status::Corruption("user " + u.name + " has unknown role " + u.role);
+  Principal p{u.name, *role, {}};
+  auto scopes = nlohmann::json::parse(u.scopes, nullptr, false);
+  if (scopes.is_array()) {
+    for (const auto& s : scopes) {
+      if (s.is_string()) p.scopes.push_back(s.get<std::string>());
+    }
+  }
+  return p;
 }
 
 Authenticator::Authenticator(Store& store, Clock& clock, AuthOptions options)
@@ -119,8 +134,7 @@ Result<Principal> Authenticator::CheckPassword(const std::string& user,
     ReleaseHashSlot();
     return BadCredentials();
   }
-  auto role = ParseRole(found->role);
-  if (!role) return Status::Corruption("user " + user + " has unknown role " + found->role);
+  ASSIGN_OR_RETURN(Principal who, PrincipalOf(*found));
   Hash keyed = KeyedHash(user, password);
   int64_t now = clock_.NowMicros();
   {
@@ -129,7 +143,7 @@ Result<Principal> Authenticator::CheckPassword(const std::string& user,
     if (it != verified_.end() && it->second.expires > now &&
         it->second.stored_hash == found->password_hash &&
         sodium_memcmp(it->second.keyed_password.data(), keyed.data(), keyed.size()) == 0) {
-      return Principal{user, *role};
+      return who;
     }
   }
   AcquireHashSlot();
@@ -137,9 +151,9 @@ Result<Principal> Authenticator::CheckPassword(const std::string& user,
   ReleaseHashSlot();
   if (!good) return BadCredentials();
   std::lock_guard lock(mu_);
-  verified_[user] = Verified{keyed, found->password_hash, *role,
+  verified_[user] = Verified{keyed, found->password_hash,
                              now + std::chrono::microseconds(options_.verified_cache_ttl).count()};
-  return Principal{user, *role};
+  return who;
 }
 
 Result<Principal> Authenticator::CheckToken(const std::string& token) {
@@ -150,9 +164,7 @@ Result<Principal> Authenticator::CheckToken(const std::string& token) {
   }
   ASSIGN_OR_RETURN(auto user, txn->GetUser(t->user_name));
   if (!user) return Status::Unauthenticated("the token's user no longer exists");
-  auto role = ParseRole(user->role);
-  if (!role) return Status::Corruption("user " + user->name + " has unknown role " + user->role);
-  return Principal{user->name, *role};
+  return PrincipalOf(*user);
 }
 
 Result<IssuedToken> Authenticator::IssueToken(const Principal& who) {
@@ -172,11 +184,15 @@ Result<std::vector<User>> Authenticator::ListUsers() {
 }
 
 Result<User> Authenticator::CreateUser(const std::string& name, const std::string& password,
-                                       Role role) {
+                                       Role role, const std::vector<std::string>& scopes) {
   RETURN_IF_ERROR(ValidateUserName(name));
   RETURN_IF_ERROR(ValidatePassword(password));
+  if (role == Role::kSyncManager && scopes.empty()) {
+    return Status::InvalidArgument("a sync-manager needs 'scopes': the category ids it may manage");
+  }
   ASSIGN_OR_RETURN(std::string hash, HashPassword(password));
-  User u{name, hash, std::string(RoleName(role)), clock_.NowMicros()};
+  User u{name, hash, std::string(RoleName(role)), clock_.NowMicros(),
+         nlohmann::json(scopes).dump()};
   ASSIGN_OR_RETURN(auto txn, store_.BeginWrite());
   ASSIGN_OR_RETURN(auto existing, txn->GetUser(name));
   if (existing) return Status::Conflict("user " + name + " already exists");
@@ -187,7 +203,8 @@ Result<User> Authenticator::CreateUser(const std::string& name, const std::strin
 
 Result<User> Authenticator::UpdateUser(const std::string& name,
                                        const std::optional<std::string>& password,
-                                       const std::optional<Role> role) {
+                                       const std::optional<Role> role,
+                                       const std::optional<std::vector<std::string>>& scopes) {
   std::optional<std::string> hash;
   if (password) {
     RETURN_IF_ERROR(ValidatePassword(*password));
@@ -199,6 +216,10 @@ Result<User> Authenticator::UpdateUser(const std::string& name,
   User u = *found;
   if (hash) u.password_hash = *hash;
   if (role) u.role = std::string(RoleName(*role));
+  if (scopes) u.scopes = nlohmann::json(*scopes).dump();
+  if (u.role == RoleName(Role::kSyncManager) && u.scopes == "[]") {
+    return Status::InvalidArgument("a sync-manager needs 'scopes': the category ids it may manage");
+  }
   if (found->role == RoleName(Role::kAdmin) && u.role != found->role) {
     ASSIGN_OR_RETURN(auto users, txn->ListUsers());
     int admins = 0;

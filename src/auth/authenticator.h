@@ -47,12 +47,15 @@ class Authenticator {
   Result<IssuedToken> IssueToken(const Principal& who);
 
   Result<std::vector<User>> ListUsers();
-  Result<User> CreateUser(const std::string& name, const std::string& password, Role role);
+  // `scopes`: category ids a sync-manager may manage remote configurations in.
+  Result<User> CreateUser(const std::string& name, const std::string& password, Role role,
+                          const std::vector<std::string>& scopes = {});
   // Either field may be left unset. Changing anything drops cached
   // verifications; a new password also revokes the user's tokens. The last
   // admin cannot lose the admin role.
   Result<User> UpdateUser(const std::string& name, const std::optional<std::string>& password,
-                          const std::optional<Role> role);
+                          const std::optional<Role> role,
+                          const std::optional<std::vector<std::string>>& scopes = std::nullopt);
   Status DeleteUser(const std::string& name);
 
   static Result<std::string> HashPassword(const std::string& password);
@@ -62,9 +65,9 @@ class Authenticator {
   struct Verified {
     Hash keyed_password;
     std::string stored_hash;  // the verification holds only while this is unchanged
-    Role role;
     int64_t expires;
   };
+  static Result<Principal> PrincipalOf(const User& u);
   Hash KeyedHash(const std::string& user, const std::string& password) const;
   void Forget(const std::string& user);
 

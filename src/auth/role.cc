@@ -7,6 +7,7 @@ std::string_view RoleName(Role role) {
     case Role::kReader: return "reader";
     case Role::kWriter: return "writer";
     case Role::kAdmin: return "admin";
+    case Role::kSyncManager: return "sync-manager";
   }
   return "reader";
 }
@@ -15,6 +16,7 @@ std::optional<Role> ParseRole(std::string_view name) {
   if (name == "reader") return Role::kReader;
   if (name == "writer") return Role::kWriter;
   if (name == "admin") return Role::kAdmin;
+  if (name == "sync-manager") return Role::kSyncManager;
   return std::nullopt;
 }
 

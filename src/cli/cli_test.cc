@@ -896,6 +896,30 @@ TEST_F(SyncCliTest, CreateShowsWhyTheServerRefused) {
             "refused\n");
 }
 
+TEST_F(SyncCliTest, ARefusedSourceAccountIsNotBlamedOnTheLogin) {
+  env_.variables["TANDEM_SOURCE_PASSWORD"] = kSourcePassword;
+  server_.On("POST", "/api/v1/remote-configs", 401,
+             {{"@type", "Error"},
+              {"description",
+               "connecting at http://s:1: the source refused the credentials (wrong user name "
+               "or password)"}});
+  server_.On("POST", "/api/v1/remote-configs", 401,
+             {{"@type", "Error"}, {"description", "wrong user name or password"}});
+  Outcome r = Sync({"create", "A", "--source", "http://s:1", "--source-user", "m",
+                    "--target-category", kTargetCat, "--resource", kRes});
+  EXPECT_EQ(r.code, kExitServerError);
+  EXPECT_EQ(r.err,
+            "error: 401 Unauthorized: connecting at http://s:1: the source refused the "
+            "credentials (wrong user name or password)\n"
+            "hint: check the source account's user name and password (TANDEM_SOURCE_PASSWORD)\n");
+
+  // A failed login at the target keeps the usual hint.
+  r = Sync({"create", "A", "--source", "http://s:1", "--source-user", "m", "--target-category",
+            kTargetCat, "--resource", kRes});
+  EXPECT_EQ(r.code, kExitServerError);
+  EXPECT_NE(r.err.find("hint: check the user name (--user, TANDEM_USER)"), std::string::npos);
+}
+
 TEST_F(SyncCliTest, ListShowEnableDisableDelete) {
   json other = Config();
   other["id"] = "c2";

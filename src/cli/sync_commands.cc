@@ -206,6 +206,19 @@ Result<std::string> SourcePassword(const Environment& env, std::string_view user
   return password;
 }
 
+// The server answers 401 both when this client's login fails and when the
+// source refuses the configured account; RunCli would then suggest checking
+// the login. For the source's refusal, point at the source account instead.
+Status SourceAware(Status status) {
+  if (status.code() != StatusCode::kUnauthenticated ||
+      status.message().find("the source") == std::string::npos) {
+    return status;
+  }
+  return Status::PermissionDenied(
+      status.message() +
+      "\nhint: check the source account's user name and password (TANDEM_SOURCE_PASSWORD)");
+}
+
 // ---------------------------------------------------------------- commands
 
 Status List(CommandContext& ctx) {
@@ -279,7 +292,9 @@ Status Create(CommandContext& ctx, const CreateOptions& o) {
       {"trigger", trigger},
       {"once", o.once},
       {"enabled", !o.disabled}};
-  ASSIGN_OR_RETURN(json created, ctx.api.Post(kConfigs, body));
+  Result<json> posted = ctx.api.Post(kConfigs, body);
+  if (!posted.ok()) return SourceAware(posted.status());
+  json created = std::move(posted).value();
   if (ctx.json) {
     PrintJson(ctx.out, created);
     return Status::Ok();
@@ -336,8 +351,9 @@ Status SetPassword(CommandContext& ctx, const std::string& id) {
   const json& source = Member(config, "source");
   ASSIGN_OR_RETURN(std::string password,
                    SourcePassword(ctx.env, Field(source, "username"), Field(source, "url")));
-  ASSIGN_OR_RETURN(json updated,
-                   ctx.api.Patch(ConfigPath(id), {{"source", {{"password", password}}}}));
+  Result<json> patched = ctx.api.Patch(ConfigPath(id), {{"source", {{"password", password}}}});
+  if (!patched.ok()) return SourceAware(patched.status());
+  json updated = std::move(patched).value();
   if (ctx.json) {
     PrintJson(ctx.out, updated);
   } else {

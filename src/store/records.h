@@ -87,6 +87,7 @@ struct User {
   std::string password_hash;  // libsodium crypto_pwhash_str (Argon2id)
   std::string role;
   int64_t created = 0;
+  std::string scopes = "[]";  // JSON list of category ids (sync-manager role)
 };
 
 struct Token {

@@ -71,12 +71,22 @@ Status SyncEngine::Validate(const RemoteConfigSpec& spec, const std::string& pas
   ASSIGN_OR_RETURN(auto cat, repo_.GetCategory(spec.target_category_id));
   (void)cat;
   SourceClient source(transports_({spec.source_url, spec.username, password}), spec.source_url);
-  ASSIGN_OR_RETURN(SourceInfo info, source.Connect());
+  auto connected = source.Connect();
+  if (!connected.ok()) {
+    // The caller's request is fine; what failed is the source check. Say so
+    // with a 4xx that cannot be mistaken for the caller's own credentials.
+    return Status::InvalidArgument("checking the source failed: " + connected.status().message());
+  }
+  SourceInfo info = std::move(connected).value();
   ASSIGN_OR_RETURN(std::string own, repo_.ServerId());
   if (info.server_id == own) {
     return Status::InvalidArgument("the source " + spec.source_url + " is this server itself");
   }
-  ASSIGN_OR_RETURN(Catalogue catalogue, source.FetchCatalogue({spec.resources, spec.categories, std::nullopt}));
+  auto fetched = source.FetchCatalogue({spec.resources, spec.categories, std::nullopt});
+  if (!fetched.ok()) {
+    return Status::InvalidArgument("checking the source failed: " + fetched.status().message());
+  }
+  Catalogue catalogue = std::move(fetched).value();
   if (!catalogue.missing_resources.empty() || !catalogue.missing_categories.empty()) {
     std::string list;
     for (const auto& id : catalogue.missing_resources) list += " resource " + id;
@@ -122,7 +132,12 @@ Result<Json> SyncEngine::Update(const std::string& id, const Json& body) {
   } else {
     ASSIGN_OR_RETURN(current_password, box_.Unseal(c.secret));
   }
-  RETURN_IF_ERROR(Validate(spec, current_password));
+  // Only a change of what is fetched, from where, or into where needs the source.
+  bool reaches_source = password || spec.source_url != base.source_url ||
+                        spec.username != base.username || spec.resources != base.resources ||
+                        spec.categories != base.categories ||
+                        spec.target_category_id != base.target_category_id;
+  if (reaches_source) RETURN_IF_ERROR(Validate(spec, current_password));
   StopWorker(id);
   c.name = spec.name;
   c.spec = SpecToJson(spec).dump();

@@ -307,7 +307,8 @@ TEST_F(SyncE2eTest, ConfigurationsAreCheckedAgainstTheSourceBeforeTheyExist) {
   Json wrong_password = Config(*a, {rid}, Root(*cb));
   wrong_password["source"]["password"] = "not-it-at-all";
   auto r1 = PostJson(*cb, "/api/v1/remote-configs", wrong_password);
-  EXPECT_EQ(r1->status, 401) << r1->body;
+  EXPECT_EQ(r1->status, 400) << r1->body;
+  EXPECT_NE(r1->body.find("refused the credentials"), std::string::npos) << r1->body;
   EXPECT_EQ(r1->body.find("not-it-at-all"), std::string::npos);
   auto r2 = PostJson(*cb, "/api/v1/remote-configs",
                      Config(*a, {"00000000-0000-4000-8000-000000000000"}, Root(*cb)));
@@ -319,8 +320,40 @@ TEST_F(SyncE2eTest, ConfigurationsAreCheckedAgainstTheSourceBeforeTheyExist) {
   Json down = Config(*a, {rid}, Root(*cb));
   down["source"]["url"] = "http://127.0.0.1:1";
   auto r3 = PostJson(*cb, "/api/v1/remote-configs", down);
-  EXPECT_EQ(r3->status, 503) << r3->body;
+  EXPECT_EQ(r3->status, 400) << r3->body;
+  EXPECT_NE(r3->body.find("cannot reach"), std::string::npos) << r3->body;
   EXPECT_TRUE(BodyJson(cb->Get("/api/v1/remote-configs")).empty());
+}
+
+TEST_F(SyncE2eTest, SyncManagersWorkOnlyWithinTheirCategories) {
+  auto a = Start("a"), b = Start("b");
+  AddReader(*a);
+  auto ca = a->Client(), cb = b->Client();
+  std::string rid = CreateProject(*ca, "P");
+  std::string libs = BodyJson(PostJson(*cb, "/api/v1/categories", {{"name", "Libraries"}}))["id"];
+  std::string sub = BodyJson(PostJson(*cb, "/api/v1/categories",
+                                      {{"name", "Mechanical"}, {"parentId", libs}}))["id"];
+  ASSERT_EQ(PostJson(*cb, "/api/v1/users", {{"name", "mgr"}, {"password", "manager-pass-1"},
+                                            {"role", "sync-manager"}, {"scopes", {libs}}})->status,
+            201);
+  ASSERT_EQ(PostJson(*cb, "/api/v1/users", {{"name", "w"}, {"password", "writer-pass-1"},
+                                            {"role", "writer"}})->status, 201);
+  auto mgr = b->Client("mgr", "manager-pass-1");
+  auto outside = PostJson(*mgr, "/api/v1/remote-configs", Config(*a, {rid}, Root(*cb)));
+  EXPECT_EQ(outside->status, 403) << outside->body;
+  std::string admin_cfg = CreateConfig(*cb, Config(*a, {rid}, Root(*cb)));
+  Json inside_body = Config(*a, {rid}, sub);
+  inside_body["name"] = "mine";
+  auto inside = PostJson(*mgr, "/api/v1/remote-configs", inside_body);
+  ASSERT_EQ(inside->status, 201) << inside->body;
+  Json listed = BodyJson(mgr->Get("/api/v1/remote-configs"));
+  ASSERT_EQ(listed.size(), 1u);  // the admin's configuration is outside the scope
+  EXPECT_EQ(listed[0]["name"], "mine");
+  EXPECT_EQ(mgr->Get("/api/v1/remote-configs/" + admin_cfg + "/status")->status, 403);
+  EXPECT_EQ(mgr->Delete("/api/v1/remote-configs/" + admin_cfg)->status, 403);
+  EXPECT_EQ(b->Client("w", "writer-pass-1")->Get("/api/v1/remote-configs")->status, 403);
+  // A sync-manager reads like a reader but writes no models.
+  EXPECT_EQ(PostJson(*mgr, "/sysml/v2/projects", {{"name", "nope"}})->status, 403);
 }
 
 TEST_F(SyncE2eTest, TagTriggerCopiesUpToTheNewestTaggedCommit) {

@@ -88,7 +88,8 @@ CREATE TABLE IF NOT EXISTS users(
   name TEXT PRIMARY KEY,
   password_hash TEXT NOT NULL,
   role TEXT NOT NULL,
-  created INTEGER NOT NULL);
+  created INTEGER NOT NULL,
+  scopes TEXT NOT NULL DEFAULT '[]');
 CREATE TABLE IF NOT EXISTS tokens(
   token_hash BLOB PRIMARY KEY,
   user_name TEXT NOT NULL REFERENCES users(name) ON DELETE CASCADE,

@@ -467,35 +467,37 @@ class SqliteTransaction final : public WriteTransaction {
   // ---- users and tokens
   Result<std::optional<User>> GetUser(const std::string& name) override {
     ASSIGN_OR_RETURN(auto s, conn_->Prepare(
-                                 "SELECT name, password_hash, role, created FROM users "
+                                 "SELECT name, password_hash, role, created, scopes FROM users "
                                  "WHERE name = ?"));
     s->Bind(1, name);
     ASSIGN_OR_RETURN(bool row, s->Step());
     if (!row) return std::optional<User>();
-    return std::optional<User>(User{s->Text(0), s->Text(1), s->Text(2), s->Int(3)});
+    return std::optional<User>(User{s->Text(0), s->Text(1), s->Text(2), s->Int(3), s->Text(4)});
   }
   Result<std::vector<User>> ListUsers() override {
     ASSIGN_OR_RETURN(auto s, conn_->Prepare(
-                                 "SELECT name, password_hash, role, created FROM users "
+                                 "SELECT name, password_hash, role, created, scopes FROM users "
                                  "ORDER BY name"));
     std::vector<User> out;
     while (true) {
       ASSIGN_OR_RETURN(bool row, s->Step());
       if (!row) break;
-      out.push_back(User{s->Text(0), s->Text(1), s->Text(2), s->Int(3)});
+      out.push_back(User{s->Text(0), s->Text(1), s->Text(2), s->Int(3), s->Text(4)});
     }
     return out;
   }
   Status InsertUser(const User& u) override {
     ASSIGN_OR_RETURN(auto s, conn_->Prepare(
-                                 "INSERT INTO users(name, password_hash, role, created) "
-                                 "VALUES(?, ?, ?, ?)"));
-    return s->Bind(1, u.name).Bind(2, u.password_hash).Bind(3, u.role).Bind(4, u.created).Run();
+                                 "INSERT INTO users(name, password_hash, role, created, scopes) "
+                                 "VALUES(?, ?, ?, ?, ?)"));
+    return s->Bind(1, u.name).Bind(2, u.password_hash).Bind(3, u.role).Bind(4, u.created)
+        .Bind(5, u.scopes).Run();
   }
   Status UpdateUser(const User& u) override {
     ASSIGN_OR_RETURN(auto s, conn_->Prepare(
-                                 "UPDATE users SET password_hash = ?, role = ? WHERE name = ?"));
-    RETURN_IF_ERROR(s->Bind(1, u.password_hash).Bind(2, u.role).Bind(3, u.name).Run());
+                                 "UPDATE users SET password_hash = ?, role = ?, scopes = ? WHERE name = ?"));
+    RETURN_IF_ERROR(
+        s->Bind(1, u.password_hash).Bind(2, u.role).Bind(3, u.scopes).Bind(4, u.name).Run());
     return ExpectChanged("user " + u.name);
   }
   Status DeleteUser(const std::string& name) override {
@@ -754,6 +756,14 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path,
       }
     }
     RETURN_IF_ERROR(w.Exec(kSqliteSchemaV1));
+    // Stores made before users had scopes get the column (same schema version:
+    // no release shipped without it).
+    ASSIGN_OR_RETURN(auto cols, w.Prepare("SELECT count(*) FROM pragma_table_info('users') "
+                                          "WHERE name = 'scopes'"));
+    ASSIGN_OR_RETURN(bool has_row, cols->Step());
+    if (has_row && cols->Int(0) == 0) {
+      RETURN_IF_ERROR(w.Exec("ALTER TABLE users ADD COLUMN scopes TEXT NOT NULL DEFAULT '[]'"));
+    }
     RETURN_IF_ERROR(w.Exec("INSERT OR IGNORE INTO meta(key, value) VALUES('schema_version', '" +
                            std::to_string(kSchemaVersion) + "')"));
     return Status::Ok();
