@@ -463,6 +463,37 @@ TEST_F(SyncE2eTest, KilledTargetResumesWithoutResending) {
   EXPECT_EQ(HistoryOracle(*ca, rid), HistoryOracle(*cb, rid));
 }
 
+TEST_F(SyncE2eTest, KilledSourceMidRunLeavesWholeCommitsAndResumes) {
+  int port = 0;
+  std::string rid, cfg;
+  auto b = Start("b");
+  auto cb = b->Client();
+  {
+    auto a = Start("a");
+    port = a->port();
+    AddReader(*a);
+    rid = BigHistory(*a->Client(), "Streamed", 20);
+    cfg = CreateConfig(*cb, Config(*a, {rid}, Root(*cb)));
+    ASSERT_EQ(cb->Post("/api/v1/remote-configs/" + cfg + "/sync", "{}", "application/json")->status, 202);
+    ASSERT_TRUE(WaitFor([&] {
+      auto r = cb->Get("/api/v1/resources/" + rid + "/commits?page%5Bsize%5D=1000");
+      return r && r->status == 200 && !BodyJson(r).empty();
+    }));
+    a->Kill();
+  }
+  ASSERT_TRUE(WaitFor([&] {
+    return BodyJson(cb->Get("/api/v1/remote-configs/" + cfg + "/status"))["state"] != "running";
+  }));
+  // Every commit that arrived is whole: its element count matches its elements.
+  auto arrived = GetAll(*cb, "/api/v1/resources/" + rid + "/commits?page%5Bsize%5D=1000");
+  for (const auto& c : arrived) EXPECT_EQ(c["elementCount"], 228);
+  auto a = Start("a", port);
+  Json run = SyncNow(*cb, cfg);
+  EXPECT_EQ(run["outcome"], "ok") << run.dump();
+  EXPECT_EQ(run["report"]["commits"].get<size_t>(), 20 - arrived.size());
+  EXPECT_EQ(HistoryOracle(*a->Client(), rid), HistoryOracle(*cb, rid));
+}
+
 TEST_F(SyncE2eTest, SourceDownThenBackIsReportedAndRecovered) {
   int port = 0;
   std::string rid, cfg;
