@@ -85,9 +85,16 @@ class SqliteTransaction final : public WriteTransaction {
     if (open_) {
       // Rollback of a write that was not committed, or the end of a read snapshot.
       Status st = conn_->Exec(writer_lock_.owns_lock() ? "ROLLBACK" : "COMMIT");
-      (void)st;  // nothing more can be done here; the connection is reset below anyway
+      (void)st;  // checked below through the connection's own state
     }
-    if (owned_) store_.ReturnReader(std::move(owned_));
+    // A connection still inside a transaction (its ROLLBACK or COMMIT failed)
+    // would make every later transaction on it fail: drop it instead of reusing it.
+    bool stuck = sqlite3_get_autocommit(conn_->db()) == 0;
+    if (owned_) {
+      if (!stuck) store_.ReturnReader(std::move(owned_));
+    } else if (stuck) {
+      store_.writer_.reset();  // the next BeginWrite opens a fresh one
+    }
   }
 
   Status Begin() {
@@ -804,6 +811,9 @@ Result<std::unique_ptr<ReadTransaction>> SqliteStore::BeginRead() {
 
 Result<std::unique_ptr<WriteTransaction>> SqliteStore::BeginWrite() {
   std::unique_lock lock(writer_mu_);
+  if (!writer_) {
+    ASSIGN_OR_RETURN(writer_, Connect());
+  }
   auto txn = std::make_unique<SqliteTransaction>(*this, nullptr, std::move(lock));
   RETURN_IF_ERROR(txn->Begin());
   return std::unique_ptr<WriteTransaction>(std::move(txn));
