@@ -339,11 +339,19 @@ Result<bool> MerkleTrie::DiffAt(const Hash& base, const Hash& compare, size_t de
     }
     return true;
   }
-  // At least one side is a leaf (≤ kMaxLeafEntries); everything else under the
-  // other side differs from it anyway, so listing both costs the difference.
-  std::vector<TrieEntry> be, ce;
-  RETURN_IF_ERROR(Collect(base, be));
-  RETURN_IF_ERROR(Collect(compare, ce));
+  // One side is a small leaf: walk the other side nibble by nibble against the
+  // leaf's entries, so the cursor prunes what a page does not need.
+  if (b->leaf && c->leaf) return MergeDiff(b->entries, c->entries, from, visit);
+  bool leaf_is_base = b->leaf;
+  const TrieNode& leaf = leaf_is_base ? *b : *c;
+  return DiffEntries(leaf.entries, leaf_is_base ? compare : base, leaf_is_base, depth, from,
+                     bounded, visit);
+}
+
+Result<bool> MerkleTrie::MergeDiff(const std::vector<TrieEntry>& be,
+                                   const std::vector<TrieEntry>& ce,
+                                   const std::optional<std::string>& from,
+                                   const DiffVisitor& visit) {
   size_t i = 0, j = 0;
   while (i < be.size() || j < ce.size()) {
     const TrieEntry* x = i < be.size() ? &be[i] : nullptr;
@@ -360,6 +368,34 @@ Result<bool> MerkleTrie::DiffAt(const Hash& base, const Hash& compare, size_t de
     }
     if (from && !(key > *from)) continue;
     if (!visit(key, bv, cv)) return false;
+  }
+  return true;
+}
+
+Result<bool> MerkleTrie::DiffEntries(const std::vector<TrieEntry>& entries, const Hash& other,
+                                     bool entries_are_base, size_t depth,
+                                     const std::optional<std::string>& from, bool bounded,
+                                     const DiffVisitor& visit) {
+  ASSIGN_OR_RETURN(auto node, Load(other));
+  if (node->leaf) {
+    return entries_are_base ? MergeDiff(entries, node->entries, from, visit)
+                            : MergeDiff(node->entries, entries, from, visit);
+  }
+  std::array<std::vector<TrieEntry>, 16> groups;
+  for (const auto& e : entries) {
+    int nib = NibbleAt(e.key, depth);
+    if (nib < 0) return Status::Corruption("trie key shorter than the trie's depth");
+    groups[nib].push_back(e);
+  }
+  int start = bounded && from ? std::max(0, NibbleAt(*from, depth)) : 0;
+  for (int i = start; i < 16; ++i) {
+    bool present = node->bitmap & (1u << i);
+    if (!present && groups[i].empty()) continue;
+    bool child_bounded = bounded && from && i == NibbleAt(*from, depth);
+    ASSIGN_OR_RETURN(bool go_on,
+                     DiffEntries(groups[i], present ? node->children[i] : EmptyRoot(),
+                                 entries_are_base, depth + 1, from, child_bounded, visit));
+    if (!go_on) return false;
   }
   return true;
 }

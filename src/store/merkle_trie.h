@@ -112,6 +112,14 @@ class MerkleTrie {
   Result<bool> DiffAt(const Hash& base, const Hash& compare, size_t depth,
                       const std::optional<std::string>& from, bool bounded,
                       const DiffVisitor& visit);
+  // A leaf's entries against a subtree at the same depth.
+  Result<bool> DiffEntries(const std::vector<TrieEntry>& entries, const Hash& other,
+                           bool entries_are_base, size_t depth,
+                           const std::optional<std::string>& from, bool bounded,
+                           const DiffVisitor& visit);
+  static Result<bool> MergeDiff(const std::vector<TrieEntry>& base,
+                                const std::vector<TrieEntry>& compare,
+                                const std::optional<std::string>& from, const DiffVisitor& visit);
 
   TrieNodeSource& source_;
   TrieNodeSink* pending_ = nullptr;  // set while Apply runs

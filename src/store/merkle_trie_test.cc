@@ -157,6 +157,31 @@ TEST_F(MerkleTrieTest, DiffListsExactlyTheChangedKeys) {
   EXPECT_EQ(diff[Key(5000)], std::make_pair(std::string("-"), std::string("new")));
 }
 
+TEST_F(MerkleTrieTest, DiffOfALeafAgainstALargeTreePagesCheaply) {
+  std::vector<TrieMutation> muts;
+  for (int i = 0; i < 20000; ++i) muts.push_back({Key(i), "a"});
+  Hash big = ApplyAll(MerkleTrie::EmptyRoot(), muts);
+  Hash small = ApplyAll(MerkleTrie::EmptyRoot(), {{Key(3), "a"}, {Key(4), "changed"}});
+  // Page through the diff ten entries at a time; each page reads few nodes.
+  std::optional<std::string> from;
+  size_t total = 0, max_loads = 0;
+  while (true) {
+    source_.loads = 0;
+    size_t page = 0;
+    std::string last;
+    ASSERT_TRUE(trie_.Diff(small, big, from, [&](std::string_view k, const std::string*, const std::string*) {
+      last = std::string(k);
+      return ++page < 10;
+    }).ok());
+    max_loads = std::max(max_loads, source_.loads);
+    total += page;
+    if (page < 10) break;
+    from = last;
+  }
+  EXPECT_EQ(total, 19999u);  // every key but the unchanged Key(3)
+  EXPECT_LT(max_loads, 40u);
+}
+
 TEST_F(MerkleTrieTest, CorruptNodeIsReportedAsCorruption) {
   std::vector<TrieMutation> muts;
   for (int i = 0; i < 100; ++i) muts.push_back({Key(i), "v"});
