@@ -171,6 +171,7 @@ class Repository {
   Result<std::optional<Commit>> NewestTagged(const std::string& resource_id,
                                              const std::string& head, const std::string& tag);
   Result<std::vector<std::string>> UsedProjects(const std::string& resource_id);
+  Result<uint64_t> CountCommits(const std::string& resource_id);
   // Commits of the resource that no other commit here has as a parent: with
   // the branch heads, what a target tells a source it has, so commits that
   // arrived before an interrupted run could move the heads are not sent again.

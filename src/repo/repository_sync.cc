@@ -89,6 +89,11 @@ Result<std::vector<std::string>> Repository::Tips(const std::string& resource_id
   return tips;
 }
 
+Result<uint64_t> Repository::CountCommits(const std::string& resource_id) {
+  ASSIGN_OR_RETURN(auto txn, store_.BeginRead());
+  return txn->CountCommits(resource_id);
+}
+
 Result<std::vector<std::string>> Repository::UsedProjects(const std::string& resource_id) {
   ASSIGN_OR_RETURN(auto txn, store_.BeginRead());
   return txn->ListUsedProjects(resource_id);

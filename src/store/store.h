@@ -70,6 +70,8 @@ class ReadTransaction {
                                                   const std::string& change_id) = 0;
   virtual Result<std::vector<ProjectUsage>> ListProjectUsages(int64_t commit_seq) = 0;
 
+  virtual Result<uint64_t> CountCommits(const std::string& resource_id) = 0;
+
   // Content-addressed data. NotFound if absent; Corruption if stored bytes do not match.
   virtual Result<std::string> GetNode(const Hash& hash) = 0;
   virtual Result<std::string> GetElementVersion(const Hash& hash) = 0;

@@ -77,7 +77,8 @@ Json CatalogueEntryToJson(const CatalogueEntry& e) {
               {"selectedBy", e.selected_by},
               {"branches", branches},
               {"tags", tags},
-              {"usedProjects", e.used_projects}};
+              {"usedProjects", e.used_projects},
+              {"commitCount", e.commit_count}};
 }
 
 Result<CatalogueEntry> CatalogueEntryFromJson(const Json& j) {
@@ -125,6 +126,12 @@ Result<CatalogueEntry> CatalogueEntryFromJson(const Json& j) {
     e.head_hashes.push_back(hash);
   }
   if (!e.tag_cuts.empty()) e.tag_cuts.resize(e.branches.size());
+  if (j.contains("commitCount")) {
+    if (!j["commitCount"].is_number_unsigned()) {
+      return Status::InvalidArgument("catalogue: 'commitCount' must be a whole number");
+    }
+    e.commit_count = j["commitCount"].get<uint64_t>();
+  }
   if (j.contains("usedProjects")) {
     ASSIGN_OR_RETURN(const Json* used, Array(j, "usedProjects"));
     for (const auto& u : *used) {

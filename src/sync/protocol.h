@@ -28,6 +28,7 @@ struct CatalogueEntry {
   // With a tag in the request: per branch, the newest commit carrying it.
   std::vector<std::optional<std::string>> tag_cuts;  // parallel to branches, or empty
   std::vector<std::string> used_projects;  // projects its commits use (dependencies)
+  uint64_t commit_count = 0;               // commits of the resource at the source
 };
 
 Json CatalogueEntryToJson(const CatalogueEntry& e);

@@ -50,6 +50,7 @@ Result<CatalogueEntry> SourceService::Describe(const Resource& r,
   ASSIGN_OR_RETURN(auto tags, repo_.ListTags(r.id, all));
   e.tags = std::move(tags.items);
   ASSIGN_OR_RETURN(e.used_projects, repo_.UsedProjects(r.id));
+  ASSIGN_OR_RETURN(e.commit_count, repo_.CountCommits(r.id));
   return e;
 }
 

@@ -198,11 +198,21 @@ Result<Json> SyncEngine::GetStatus(const std::string& id) {
       if (state == "running") {
         int64_t elapsed = clock_.NowMicros() - w->progress.started;
         uint64_t bytes = w->progress.bytes_done;
+        uint64_t done = w->progress.commits_done, total = w->progress.commits_total;
+        Json eta = nullptr;
+        if (done > 0 && total > done && elapsed > 0) {
+          eta = static_cast<double>(total - done) * static_cast<double>(elapsed) /
+                static_cast<double>(done) / 1e6;
+        }
         out["progress"] = {{"resourcesDone", w->progress.resources_done.load()},
                            {"resourcesTotal", w->progress.resources_total.load()},
-                           {"commitsDone", w->progress.commits_done.load()},
+                           {"commitsDone", done},
+                           {"commitsTotal", total},
                            {"bytesDone", bytes},
-                           {"bytesPerSecond", elapsed > 0 ? bytes * 1'000'000 / elapsed : 0}};
+                           {"bytesPerSecond", elapsed > 0 ? bytes * 1'000'000 / elapsed : 0},
+                           {"commitsPerSecond",
+                            elapsed > 0 ? static_cast<double>(done) * 1e6 / static_cast<double>(elapsed) : 0.0},
+                           {"secondsLeft", eta}};
       }
       if (state == "waiting") out["nextAttempt"] = FormatTimestamp(w->next_attempt);
     }

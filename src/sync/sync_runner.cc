@@ -39,6 +39,12 @@ RunReport SyncRunner::Run(SourceClient& source) {
   Status deps = AddDependencies(source, *catalogue, tag);
   if (!deps.ok()) return finish_error(deps);
   progress_.resources_total = catalogue->entries.size();
+  for (const auto& e : catalogue->entries) {
+    // What the copy lacks, as far as counts tell (tags may cut it shorter).
+    auto have = repo_.CountCommits(e.resource.id);
+    uint64_t local = have.ok() ? *have : 0;
+    if (e.commit_count > local) progress_.commits_total += e.commit_count - local;
+  }
 
   bool all_synced = true;
   std::set<std::string> seen;

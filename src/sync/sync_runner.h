@@ -24,10 +24,11 @@ struct RunProgress {
   std::atomic<uint64_t> resources_total{0};
   std::atomic<uint64_t> resources_done{0};
   std::atomic<uint64_t> commits_done{0};
+  std::atomic<uint64_t> commits_total{0};  // estimate from the catalogue's commit counts
   std::atomic<uint64_t> bytes_done{0};
   std::atomic<int64_t> started{0};
   void Reset(int64_t now) {
-    resources_total = resources_done = commits_done = bytes_done = 0;
+    resources_total = resources_done = commits_done = commits_total = bytes_done = 0;
     started = now;
   }
 };

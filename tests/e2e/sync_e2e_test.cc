@@ -446,11 +446,18 @@ TEST_F(SyncE2eTest, KilledTargetResumesWithoutResending) {
     auto cb = b->Client();
     cfg = CreateConfig(*cb, Config(*a, {rid}, Root(*cb)));
     ASSERT_EQ(cb->Post("/api/v1/remote-configs/" + cfg + "/sync", "{}", "application/json")->status, 202);
-    // Kill the target once part of the history has arrived.
+    // Kill the target once part of the history has arrived; meanwhile the
+    // status shows the run's progress against the catalogue's totals.
+    Json progress;
     ASSERT_TRUE(WaitFor([&] {
+      Json st = BodyJson(cb->Get("/api/v1/remote-configs/" + cfg + "/status"));
+      if (st["state"] == "running" && st.contains("progress")) progress = st["progress"];
       auto r = cb->Get("/api/v1/resources/" + rid + "/commits?page%5Bsize%5D=1000");
       return r && r->status == 200 && !BodyJson(r).empty();
     }));
+    ASSERT_TRUE(progress.is_object()) << "the run was seen running";
+    EXPECT_EQ(progress["commitsTotal"], 20);
+    EXPECT_EQ(progress["resourcesTotal"], 1);
     b->Kill();
   }
   auto b = Start("b", port);

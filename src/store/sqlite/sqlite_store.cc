@@ -322,6 +322,12 @@ class SqliteTransaction final : public WriteTransaction {
                            "resource_id = ?1", resource_id, "seq", cursor_seq, page, newest_first,
                            ReadCommit);
   }
+  Result<uint64_t> CountCommits(const std::string& resource_id) override {
+    ASSIGN_OR_RETURN(auto s, conn_->Prepare("SELECT count(*) FROM commits WHERE resource_id = ?"));
+    s->Bind(1, resource_id);
+    ASSIGN_OR_RETURN(bool row, s->Step());
+    return row ? static_cast<uint64_t>(s->Int(0)) : 0;
+  }
   Result<Page<Change>> ListChanges(int64_t commit_seq, const PageRequest& page) override {
     auto cursor_ord = [&](const std::string& id) -> Result<int64_t> {
       ASSIGN_OR_RETURN(auto s, conn_->Prepare("SELECT ord FROM commit_changes WHERE "
