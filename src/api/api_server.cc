@@ -241,7 +241,7 @@ void ApiServer::Add(Method method, const std::string& pattern, std::optional<Rol
   auto wrapped = [this, method, min_role, handler = std::move(handler)](
                      const httplib::Request& req, httplib::Response& res) {
     auto start = std::chrono::steady_clock::now();
-    Principal who{"", Role::kReader};
+    Principal who;  // anonymous until authenticated
     Status st;
     if (min_role) {
       auto p = Authenticate(req);

@@ -63,7 +63,7 @@ TEST_F(AuthenticatorTest, CachedVerificationDiesWithAPasswordChange) {
 
 TEST_F(AuthenticatorTest, TokensExpire) {
   auth_->CreateUser("alice", "correct horse", Role::kReader).value();
-  auto t = auth_->IssueToken({"alice", Role::kReader}).value();
+  auto t = auth_->IssueToken(Principal{"alice", Role::kReader, {}}).value();
   EXPECT_EQ(auth_->CheckToken(t.token)->user, "alice");
   clock_.Advance(std::chrono::hours(9));
   EXPECT_EQ(auth_->CheckToken(t.token).status().code(), StatusCode::kUnauthenticated);
@@ -89,7 +89,7 @@ TEST_F(AuthenticatorTest, TheLastAdminCannotBeDemoted) {
 
 TEST_F(AuthenticatorTest, APasswordChangeRevokesTokens) {
   auth_->CreateUser("alice", "first password", Role::kWriter).value();
-  auto t = auth_->IssueToken({"alice", Role::kWriter}).value();
+  auto t = auth_->IssueToken(Principal{"alice", Role::kWriter, {}}).value();
   ASSERT_TRUE(auth_->CheckToken(t.token).ok());
   ASSERT_TRUE(auth_->UpdateUser("alice", std::string("second password"), std::nullopt).ok());
   EXPECT_EQ(auth_->CheckToken(t.token).status().code(), StatusCode::kUnauthenticated);

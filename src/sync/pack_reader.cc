@@ -47,10 +47,13 @@ PackReader::PackReader(Repository& repo, std::string resource_id, PackLimits lim
           limits.max_total_bytes) {}
 
 Status PackReader::Feed(std::string_view compressed) {
+  if (!error_.ok()) return error_;
   bytes_received_ += compressed.size();
   Status st = zstd_.Write(compressed);
-  if (!error_.ok()) return error_;
-  return st;
+  // Bad compressed bytes are corruption in transit, not an interruption:
+  // remember them so Finish() reports them as such.
+  if (!st.ok() && error_.ok()) error_ = st;
+  return error_;
 }
 
 Status PackReader::Finish() {

@@ -139,11 +139,16 @@ Result<Json> SyncEngine::Update(const std::string& id, const Json& body) {
                         spec.target_category_id != base.target_category_id;
   if (reaches_source) RETURN_IF_ERROR(Validate(spec, current_password));
   StopWorker(id);
-  c.name = spec.name;
-  c.spec = SpecToJson(spec).dump();
-  if (password) c.secret = box_.Seal(*password);
   {
+    // Re-read inside the transaction: a run that ended while the worker
+    // stopped has recorded its state, which this change must keep.
     ASSIGN_OR_RETURN(auto txn, repo_.store().BeginWrite());
+    ASSIGN_OR_RETURN(auto current, txn->GetRemoteConfig(id));
+    if (!current) return Status::NotFound("remote configuration " + id + " was deleted meanwhile");
+    c = *current;
+    c.name = spec.name;
+    c.spec = SpecToJson(spec).dump();
+    if (password) c.secret = box_.Seal(*password);
     RETURN_IF_ERROR(txn->UpdateRemoteConfig(c));
     RETURN_IF_ERROR(txn->CommitTransaction());
   }
@@ -182,41 +187,41 @@ Result<std::string> SyncEngine::TargetCategoryOf(const std::string& id) {
 }
 
 Result<Json> SyncEngine::GetStatus(const std::string& id) {
+  // The worker records a run in the store before it leaves "running", so the
+  // stored record is read under the worker's lock: both parts then agree.
+  std::shared_ptr<Worker> w = FindWorker(id);
+  std::unique_lock<std::mutex> wl;
+  if (w) wl = std::unique_lock<std::mutex>(w->mu);
   ASSIGN_OR_RETURN(RemoteConfig c, Load(id));
   ASSIGN_OR_RETURN(RemoteConfigSpec spec, SpecFromStored(c.spec));
   Json stored = Json::parse(c.state, nullptr, false);
   if (!stored.is_object()) stored = Json::object();
   Json out = {{"id", c.id}, {"name", c.name}};
   std::string state = spec.enabled ? "idle" : "paused";
-  {
-    std::lock_guard lock(mu_);
-    auto it = workers_.find(id);
-    if (it != workers_.end()) {
-      Worker* w = it->second.get();
-      std::lock_guard wl(w->mu);
-      state = w->state;
-      if (state == "running") {
-        int64_t elapsed = clock_.NowMicros() - w->progress.started;
-        uint64_t bytes = w->progress.bytes_done;
-        uint64_t done = w->progress.commits_done, total = w->progress.commits_total;
-        Json eta = nullptr;
-        if (done > 0 && total > done && elapsed > 0) {
-          eta = static_cast<double>(total - done) * static_cast<double>(elapsed) /
-                static_cast<double>(done) / 1e6;
-        }
-        out["progress"] = {{"resourcesDone", w->progress.resources_done.load()},
-                           {"resourcesTotal", w->progress.resources_total.load()},
-                           {"commitsDone", done},
-                           {"commitsTotal", total},
-                           {"bytesDone", bytes},
-                           {"bytesPerSecond", elapsed > 0 ? bytes * 1'000'000 / elapsed : 0},
-                           {"commitsPerSecond",
-                            elapsed > 0 ? static_cast<double>(done) * 1e6 / static_cast<double>(elapsed) : 0.0},
-                           {"secondsLeft", eta}};
+  if (w) {
+    state = w->state;
+    if (state == "running") {
+      int64_t elapsed = clock_.NowMicros() - w->progress.started;
+      uint64_t bytes = w->progress.bytes_done;
+      uint64_t done = w->progress.commits_done, total = w->progress.commits_total;
+      Json eta = nullptr;
+      if (done > 0 && total > done && elapsed > 0) {
+        eta = static_cast<double>(total - done) * static_cast<double>(elapsed) /
+              static_cast<double>(done) / 1e6;
       }
-      if (state == "waiting") out["nextAttempt"] = FormatTimestamp(w->next_attempt);
+      double per_second = elapsed > 0 ? static_cast<double>(done) * 1e6 / static_cast<double>(elapsed) : 0.0;
+      out["progress"] = {{"resourcesDone", w->progress.resources_done.load()},
+                         {"resourcesTotal", w->progress.resources_total.load()},
+                         {"commitsDone", done},
+                         {"commitsTotal", total},
+                         {"bytesDone", bytes},
+                         {"bytesPerSecond", elapsed > 0 ? bytes * 1'000'000 / elapsed : 0},
+                         {"commitsPerSecond", per_second},
+                         {"secondsLeft", eta}};
     }
+    if (state == "waiting") out["nextAttempt"] = FormatTimestamp(w->next_attempt);
   }
+  if (wl.owns_lock()) wl.unlock();
   if (stored.value("completed", false)) state = "completed";
   out["state"] = state;
   for (const char* key : {"lastRun", "lastSuccess", "lastError", "consecutiveFailures"}) {
@@ -249,13 +254,8 @@ Result<Json> SyncEngine::RequestRun(const std::string& id, bool wait, std::chron
   ASSIGN_OR_RETURN(RemoteConfig c, Load(id));
   ASSIGN_OR_RETURN(RemoteConfigSpec spec, SpecFromStored(c.spec));
   if (!spec.enabled) return Status::Conflict("remote configuration '" + c.name + "' is disabled; enable it first");
-  Worker* w = nullptr;
-  {
-    std::lock_guard lock(mu_);
-    auto it = workers_.find(id);
-    if (it == workers_.end()) return Status::Unavailable("remote configuration " + id + " is stopping");
-    w = it->second.get();
-  }
+  std::shared_ptr<Worker> w = FindWorker(id);
+  if (!w) return Status::Unavailable("remote configuration " + id + " is stopping");
   std::unique_lock wl(w->mu);
   if (w->state == "completed") {
     return Status::Conflict("one-time configuration '" + c.name + "' has completed; create a new one to run again");
@@ -272,10 +272,16 @@ Result<Json> SyncEngine::RequestRun(const std::string& id, bool wait, std::chron
   return runs.empty() ? Json(nullptr) : runs[0];
 }
 
+std::shared_ptr<SyncEngine::Worker> SyncEngine::FindWorker(const std::string& id) {
+  std::lock_guard lock(mu_);
+  auto it = workers_.find(id);
+  return it == workers_.end() ? nullptr : it->second;
+}
+
 void SyncEngine::StartWorker(const RemoteConfig& c) {
   auto spec = SpecFromStored(c.spec);
   if (!spec.ok() || !spec->enabled) return;
-  auto w = std::make_unique<Worker>();
+  auto w = std::make_shared<Worker>();
   w->id = c.id;
   w->next_reconcile = std::chrono::steady_clock::now() + options_.reconcile_interval;
   Json stored = Json::parse(c.state, nullptr, false);
@@ -292,7 +298,7 @@ void SyncEngine::StartWorker(const RemoteConfig& c) {
 }
 
 void SyncEngine::StopWorker(const std::string& id) {
-  std::unique_ptr<Worker> w;
+  std::shared_ptr<Worker> w;
   {
     std::lock_guard lock(mu_);
     auto it = workers_.find(id);
@@ -317,8 +323,9 @@ void SyncEngine::WorkerLoop(Worker* w) {
     auto due = [&] {
       if (w->stop) return true;
       if (w->state == "completed") return false;
-      if (w->state == "waiting") return clock_.NowMicros() >= w->next_attempt;
+      // "Synchronize now" runs now, even while backing off after an error.
       if (w->requested > w->started) return true;
+      if (w->state == "waiting") return clock_.NowMicros() >= w->next_attempt;
       return periodic && std::chrono::steady_clock::now() >= w->next_reconcile;
     };
     while (!due()) w->cv.wait_for(wl, std::chrono::milliseconds(250));

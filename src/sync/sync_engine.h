@@ -68,6 +68,7 @@ class SyncEngine {
   void WorkerLoop(Worker* w);
   void WatchFeed(Worker* w);
   void RunOnce(Worker* w);
+  std::shared_ptr<Worker> FindWorker(const std::string& id);
 
   Repository& repo_;
   CredentialBox box_;
@@ -75,7 +76,8 @@ class SyncEngine {
   TransportFactory transports_;
   SyncEngineOptions options_;
   std::mutex mu_;  // guards workers_
-  std::map<std::string, std::unique_ptr<Worker>> workers_;
+  // shared_ptr: callers waiting on a worker keep it alive while it is stopped.
+  std::map<std::string, std::shared_ptr<Worker>> workers_;
 };
 
 }  // namespace tandem

@@ -36,7 +36,7 @@ RunReport SyncRunner::Run(SourceClient& source) {
   auto catalogue = source.FetchCatalogue({spec_.resources, spec_.categories, tag});
   if (!catalogue.ok()) return finish_error(catalogue.status());
   // Projects the selected ones use come along, before the ones that use them.
-  Status deps = AddDependencies(source, *catalogue, tag);
+  Status deps = AddDependencies(source, *catalogue);
   if (!deps.ok()) return finish_error(deps);
   progress_.resources_total = catalogue->entries.size();
   for (const auto& e : catalogue->entries) {
@@ -103,8 +103,7 @@ RunReport SyncRunner::Run(SourceClient& source) {
   return report;
 }
 
-Status SyncRunner::AddDependencies(SourceClient& source, Catalogue& catalogue,
-                                   const std::optional<std::string>& tag) {
+Status SyncRunner::AddDependencies(SourceClient& source, Catalogue& catalogue) {
   std::map<std::string, CatalogueEntry> by_id;
   for (auto& e : catalogue.entries) by_id.emplace(e.resource.id, std::move(e));
   std::vector<std::string> wanted;
@@ -119,7 +118,9 @@ Status SyncRunner::AddDependencies(SourceClient& source, Catalogue& catalogue,
       }
     }
     if (wanted.empty()) break;
-    ASSIGN_OR_RETURN(Catalogue more, source.FetchCatalogue({wanted, {}, tag}));
+    // Dependencies come whole: a tag on the user says nothing about which
+    // commits of a used project it needs.
+    ASSIGN_OR_RETURN(Catalogue more, source.FetchCatalogue({wanted, {}, std::nullopt}));
     for (auto& e : more.entries) {
       e.selected_by = {"dependency"};
       by_id.emplace(e.resource.id, std::move(e));
@@ -257,7 +258,9 @@ Json SyncRunner::SyncResource(SourceClient& source, const SourceInfo& info,
     progress_.commits_done += reader.commits_applied();
     bytes_ += reader.bytes_received();
     if (!read.ok()) {
-      std::string state = read.code() == StatusCode::kCorruption ? "error" : "behind";
+      // Only an interrupted stream is "behind" (the next run resumes); bad data
+      // or a missing dependency needs attention.
+      std::string state = read.code() == StatusCode::kUnavailable ? "behind" : "error";
       return Row(entry, state, (fetched.ok() ? read : fetched).message());
     }
     if (!fetched.ok()) return Row(entry, "behind", fetched.message());

@@ -63,8 +63,7 @@ class SyncRunner {
   Json Row(const CatalogueEntry& e, const std::string& state, const std::string& message);
   // Adds the projects the selected ones use (recursively) and orders every
   // resource after the ones it uses.
-  Status AddDependencies(SourceClient& source, Catalogue& catalogue,
-                         const std::optional<std::string>& tag);
+  Status AddDependencies(SourceClient& source, Catalogue& catalogue);
 
   Repository& repo_;
   Clock& clock_;

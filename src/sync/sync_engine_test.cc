@@ -1,0 +1,306 @@
+// SyncEngine with a FakeClock and an in-process source (FakeSource):
+// validation on create, sealed passwords, run requests and their queueing,
+// backoff after failures, one-time configurations.
+#include "sync/sync_engine.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <future>
+#include <thread>
+
+#include "common/ids.h"
+#include "store/sqlite/sqlite_store.h"
+#include "sync/fake_source_transport.h"
+
+namespace tandem {
+namespace {
+
+using std::chrono::seconds;
+
+class SyncEngineTest : public ::testing::Test {
+ protected:
+  struct Side {
+    std::unique_ptr<SqliteStore> store;
+    std::unique_ptr<Repository> repo;
+  };
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() / ("tandem-engine-" + RandomHex(6));
+    std::filesystem::create_directories(dir_);
+    for (auto* side : {&source_, &target_}) {
+      side->store = std::move(SqliteStore::Open((dir_ / RandomHex(4)).string()).value());
+      side->repo = std::make_unique<Repository>(*side->store, clock_);
+      ASSERT_TRUE(side->repo->Bootstrap().ok());
+    }
+    fake_ = std::make_unique<FakeSource>(*source_.repo);
+    target_category_ = target_.repo->CreateCategory({"synced", std::nullopt, ""}).value().id;
+    box_ = CredentialBox::Open((dir_ / "secret.key").string()).value();
+    engine_ = std::make_unique<SyncEngine>(*target_.repo, *box_, clock_, fake_->Factory());
+    ASSERT_TRUE(engine_->Start().ok());
+    lib_ = source_.repo->CreateResource({"lib", std::nullopt, std::nullopt, std::nullopt}).value();
+    AddCommit();
+    AddCommit();
+  }
+  void TearDown() override {
+    fake_->HoldCatalogue(false);  // never leave a worker stuck in the gate
+    engine_.reset();
+    fake_.reset();
+    source_ = {};
+    target_ = {};
+    std::filesystem::remove_all(dir_);
+  }
+
+  Commit AddCommit() {
+    CommitRequest req;
+    req.changes.push_back({NewUuid(), Json{{"@type", "Part"}}});
+    return source_.repo->CreateCommit(lib_.id, req, "alice").value();
+  }
+  Json Body(const std::string& trigger = "manual", bool once = false) {
+    return Json{{"name", "libraries from the source"},
+                {"source", {{"url", FakeSource::kUrl}, {"username", fake_->username()},
+                            {"password", fake_->password()}}},
+                {"resources", {lib_.id}},
+                {"targetCategoryId", target_category_},
+                {"trigger", {{"type", trigger}}},
+                {"once", once}};
+  }
+  std::string CreateConfig(const Json& body) {
+    auto created = engine_->Create(body);
+    EXPECT_TRUE(created.ok()) << created.status().ToString();
+    return created.ok() ? (*created)["id"].get<std::string>() : "";
+  }
+  size_t StoredConfigs() {
+    return target_.store->BeginRead().value()->ListRemoteConfigs().value().size();
+  }
+  size_t RunCount(const std::string& id) { return engine_->Runs(id, 100).value().size(); }
+  // Polls the status until `done` holds (the worker runs on its own thread).
+  Json WaitForStatus(const std::string& id, const std::function<bool(const Json&)>& done) {
+    auto deadline = std::chrono::steady_clock::now() + seconds(10);
+    Json status;
+    while (std::chrono::steady_clock::now() < deadline) {
+      status = engine_->GetStatus(id).value();
+      if (done(status)) return status;
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    ADD_FAILURE() << "status never reached the expected state: " << status.dump();
+    return status;
+  }
+  int64_t Micros(const Json& timestamp) { return ParseTimestamp(timestamp.get<std::string>()).value(); }
+
+  std::filesystem::path dir_;
+  FakeClock clock_;
+  Side source_, target_;
+  std::unique_ptr<FakeSource> fake_;
+  std::optional<CredentialBox> box_;
+  std::unique_ptr<SyncEngine> engine_;
+  std::string target_category_;
+  Resource lib_;
+};
+
+TEST_F(SyncEngineTest, CreateRefusesIdsTheSourceLacksAndStoresNothing) {
+  Json body = Body();
+  std::string missing = NewUuid();
+  body["resources"].push_back(missing);
+  auto created = engine_->Create(body);
+  EXPECT_EQ(created.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(created.status().message().find(missing), std::string::npos) << created.status().ToString();
+
+  Json bad_category = Body();
+  bad_category["categories"] = {NewUuid()};
+  EXPECT_EQ(engine_->Create(bad_category).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(StoredConfigs(), 0u);
+  EXPECT_TRUE(engine_->List().value().empty());
+  EXPECT_EQ(fake_->pack_calls(), 0);
+}
+
+TEST_F(SyncEngineTest, CreateRefusesCredentialsTheSourceRejectsAndStoresNothing) {
+  // A failed source check is a 400 (InvalidArgument) naming the cause, never a
+  // 401 that the caller could take for a problem with its own credentials.
+  Json body = Body();
+  body["source"]["password"] = "wrong";
+  auto created = engine_->Create(body);
+  EXPECT_EQ(created.status().code(), StatusCode::kInvalidArgument) << created.status().ToString();
+  EXPECT_NE(created.status().message().find("refused the credentials"), std::string::npos)
+      << created.status().ToString();
+
+  fake_->FailFromNowOn();
+  auto unreachable = engine_->Create(Body());
+  EXPECT_EQ(unreachable.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(unreachable.status().message().find("cannot reach the source"), std::string::npos)
+      << unreachable.status().ToString();
+  EXPECT_EQ(StoredConfigs(), 0u);
+  EXPECT_EQ(target_.repo->GetResource(lib_.id).status().code(), StatusCode::kNotFound);
+}
+
+TEST_F(SyncEngineTest, ThePasswordIsStoredSealedAndNeverShown) {
+  std::string id = CreateConfig(Body());
+  auto raw = target_.store->BeginRead().value()->GetRemoteConfig(id).value();
+  ASSERT_TRUE(raw.has_value());
+  const std::string& password = fake_->password();
+  EXPECT_EQ(raw->secret.find(password), std::string::npos);
+  EXPECT_EQ(raw->spec.find(password), std::string::npos);
+  EXPECT_EQ(raw->state.find(password), std::string::npos);
+  EXPECT_EQ(box_->Unseal(raw->secret).value(), password);
+  EXPECT_EQ(engine_->Get(id)->dump().find(password), std::string::npos);
+  EXPECT_EQ(engine_->List()->dump().find(password), std::string::npos);
+  EXPECT_EQ(engine_->GetStatus(id)->dump().find(password), std::string::npos);
+  // The engine unseals it for its runs.
+  auto run = engine_->RequestRun(id, true, seconds(10));
+  ASSERT_TRUE(run.ok()) << run.status().ToString();
+  EXPECT_EQ((*run)["outcome"], "ok");
+}
+
+TEST_F(SyncEngineTest, RequestRunWithWaitAnswersTheRunReport) {
+  std::string id = CreateConfig(Body());
+  EXPECT_EQ(RunCount(id), 0u);  // manual: nothing runs before it is asked
+  auto run = engine_->RequestRun(id, true, seconds(10));
+  ASSERT_TRUE(run.ok()) << run.status().ToString();
+  EXPECT_EQ((*run)["outcome"], "ok") << run->dump();
+  EXPECT_EQ((*run)["report"]["commits"], 2);
+  ASSERT_EQ((*run)["report"]["resources"].size(), 1u);
+  EXPECT_EQ((*run)["report"]["resources"][0]["state"], "synced");
+
+  Json status = engine_->GetStatus(id).value();
+  EXPECT_EQ(status["state"], "idle");
+  EXPECT_EQ(status["consecutiveFailures"], 0);
+  EXPECT_TRUE(status["lastSuccess"].is_string());
+  ASSERT_EQ(status["resources"].size(), 1u);
+  EXPECT_EQ(status["resources"][0]["state"], "synced");
+  EXPECT_TRUE(target_.repo->GetResource(lib_.id)->read_only);
+}
+
+TEST_F(SyncEngineTest, RequestsDuringARunQueueExactlyOneMoreRun) {
+  std::string id = CreateConfig(Body());
+  int base = fake_->catalogue_calls();  // the validation's
+  fake_->HoldCatalogue(true);
+
+  ASSERT_TRUE(engine_->RequestRun(id, false, seconds(0)).ok());
+  ASSERT_TRUE(fake_->WaitCatalogueRequests(base + 1));  // run 1 is under way
+  EXPECT_EQ(engine_->GetStatus(id).value()["state"], "running");
+  ASSERT_TRUE(engine_->RequestRun(id, false, seconds(0)).ok());
+  ASSERT_TRUE(engine_->RequestRun(id, false, seconds(0)).ok());
+  fake_->ReleaseCatalogue();
+
+  // Run 2 covers both requests made during run 1.
+  ASSERT_TRUE(fake_->WaitCatalogueRequests(base + 2));
+  EXPECT_EQ(RunCount(id), 1u);
+  // A request during run 2 gets run 3; had runs not been merged, run 3 would
+  // serve the second request above and this one would wait for a fourth.
+  auto third = std::async(std::launch::async, [&] { return engine_->RequestRun(id, true, seconds(10)); });
+  fake_->ReleaseCatalogue();
+  ASSERT_TRUE(fake_->WaitCatalogueRequests(base + 3));
+  fake_->ReleaseCatalogue();
+  auto report = third.get();
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_EQ(RunCount(id), 3u);
+  EXPECT_EQ(fake_->catalogue_calls(), base + 3);
+}
+
+TEST_F(SyncEngineTest, AFailedRunBacksOffOnTheClockAndRetries) {
+  // Validation (calls 1 and 2) passes; from the first run on the source is unreachable.
+  fake_->FailCalls(3, 1'000'000);
+  std::string id = CreateConfig(Body("commit"));  // a commit trigger runs at once
+
+  // (GetStatus reads the stored record before the worker's live state, so
+  // wait for both to show the finished run.)
+  Json waiting = WaitForStatus(id, [](const Json& s) {
+    return s["state"] == "waiting" && s["consecutiveFailures"] == 1;
+  });
+  EXPECT_NE(waiting["lastError"]["message"].get<std::string>().find("cannot reach"), std::string::npos);
+  int64_t next = Micros(waiting["nextAttempt"]);
+  EXPECT_GT(next, clock_.NowMicros());
+  EXPECT_EQ(RunCount(id), 1u);
+
+  // Past nextAttempt the worker retries; it fails again and backs off longer.
+  int64_t first_backoff = next - clock_.NowMicros();
+  clock_.Set(next + 1);
+  Json again = WaitForStatus(id, [](const Json& s) {
+    return s["state"] == "waiting" && s["consecutiveFailures"] == 2;
+  });
+  EXPECT_GT(Micros(again["nextAttempt"]) - clock_.NowMicros(), first_backoff);
+  EXPECT_EQ(RunCount(id), 2u);
+
+  // The source is back: the next retry succeeds and the failure count resets.
+  fake_->ClearFaults();
+  clock_.Set(Micros(again["nextAttempt"]) + 1);
+  Json ok = WaitForStatus(id, [](const Json& s) { return s["lastSuccess"].is_string() && s["state"] == "idle"; });
+  EXPECT_EQ(ok["consecutiveFailures"], 0);
+  EXPECT_FALSE(ok.contains("nextAttempt"));
+  EXPECT_EQ(ok["resources"][0]["state"], "synced");
+  EXPECT_EQ(RunCount(id), 3u);
+}
+
+TEST_F(SyncEngineTest, SynchronizeNowDoesNotWaitForTheBackoff) {
+  // docs/synchronization.md: "Whatever the trigger, POST .../sync starts a run now".
+  fake_->FailCalls(3, 1'000'000);
+  std::string id = CreateConfig(Body("commit"));
+  WaitForStatus(id, [](const Json& s) { return s["state"] == "waiting"; });
+  fake_->ClearFaults();
+  auto run = engine_->RequestRun(id, true, seconds(3));  // FakeClock not advanced
+  ASSERT_TRUE(run.ok()) << run.status().ToString();
+  EXPECT_EQ((*run)["outcome"], "ok");
+}
+
+TEST_F(SyncEngineTest, AFailedManualRunIsAnErrorWithoutRetries) {
+  std::string id = CreateConfig(Body());
+  fake_->FailFromNowOn();
+  auto failed = engine_->RequestRun(id, true, seconds(10));
+  ASSERT_TRUE(failed.ok()) << failed.status().ToString();
+  EXPECT_EQ((*failed)["outcome"], "error");
+  Json status = engine_->GetStatus(id).value();
+  EXPECT_EQ(status["state"], "error");
+  EXPECT_FALSE(status.contains("nextAttempt"));
+  EXPECT_EQ(status["consecutiveFailures"], 1);
+  EXPECT_TRUE(status["lastError"]["hint"].is_string());
+
+  fake_->ClearFaults();
+  auto ok = engine_->RequestRun(id, true, seconds(10));
+  ASSERT_TRUE(ok.ok());
+  EXPECT_EQ((*ok)["outcome"], "ok");
+  status = engine_->GetStatus(id).value();
+  EXPECT_EQ(status["state"], "idle");
+  EXPECT_EQ(status["consecutiveFailures"], 0);
+}
+
+TEST_F(SyncEngineTest, AOneTimeConfigurationCompletesAndRefusesMoreRuns) {
+  std::string id = CreateConfig(Body("commit", /*once=*/true));
+  Json done = WaitForStatus(id, [](const Json& s) {
+    return s["state"] == "completed" && s["lastSuccess"].is_string();
+  });
+  ASSERT_EQ(done["resources"].size(), 1u);
+  EXPECT_EQ(done["resources"][0]["state"], "synced");
+  EXPECT_TRUE(target_.repo->GetResource(lib_.id)->read_only);
+
+  EXPECT_EQ(engine_->RequestRun(id, false, seconds(0)).status().code(), StatusCode::kConflict);
+  EXPECT_EQ(engine_->RequestRun(id, true, seconds(1)).status().code(), StatusCode::kConflict);
+  EXPECT_EQ(RunCount(id), 1u);
+}
+
+
+TEST_F(SyncEngineTest, UpdateKeepsTheStateOfARunThatEndedMeanwhile) {
+  std::string id = CreateConfig(Body());
+  int base = fake_->catalogue_calls();
+  fake_->HoldCatalogue(true);
+  ASSERT_TRUE(engine_->RequestRun(id, false, seconds(0)).ok());
+  ASSERT_TRUE(fake_->WaitCatalogueRequests(base + 1));  // a run is under way
+  // PATCH while it runs; a new password makes it check the source too.
+  auto update = std::async(std::launch::async, [&] {
+    return engine_->Update(id, Json{{"name", "renamed configuration"},
+                                    {"source", {{"password", fake_->password()}}}});
+  });
+  ASSERT_TRUE(fake_->WaitCatalogueRequests(base + 2));
+  fake_->ReleaseCatalogue(2);
+  auto updated = update.get();
+  ASSERT_TRUE(updated.ok()) << updated.status().ToString();
+  EXPECT_EQ((*updated)["name"], "renamed configuration");
+  ASSERT_EQ(RunCount(id), 1u);
+
+  // "PATCH ... keeps what is synchronized": the finished run's record stays.
+  Json status = engine_->GetStatus(id).value();
+  EXPECT_TRUE(status["lastRun"].is_object()) << status.dump();
+  EXPECT_TRUE(status["lastSuccess"].is_string()) << status.dump();
+  EXPECT_EQ(status["resources"].size(), 1u) << status.dump();
+}
+
+}  // namespace
+}  // namespace tandem

@@ -1,0 +1,473 @@
+// SyncRunner against an in-process source (FakeSource): what each run
+// reports per resource, and what it stores (or does not store) on the target.
+#include "sync/sync_runner.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "common/ids.h"
+#include "store/sqlite/sqlite_store.h"
+#include "sync/fake_source_transport.h"
+
+namespace tandem {
+namespace {
+
+class SyncRunnerTest : public ::testing::Test {
+ protected:
+  struct Side {
+    std::unique_ptr<SqliteStore> store;
+    std::unique_ptr<Repository> repo;
+  };
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() / ("tandem-runner-" + RandomHex(6));
+    std::filesystem::create_directories(dir_);
+    for (auto* side : {&source_, &target_}) {
+      side->store = std::move(SqliteStore::Open((dir_ / RandomHex(4)).string()).value());
+      side->repo = std::make_unique<Repository>(*side->store, clock_);
+      ASSERT_TRUE(side->repo->Bootstrap().ok());
+    }
+    fake_ = std::make_unique<FakeSource>(*source_.repo);
+    target_category_ = target_.repo->CreateCategory({"synced", std::nullopt, ""}).value().id;
+  }
+  void TearDown() override {
+    fake_.reset();
+    source_ = {};
+    target_ = {};
+    std::filesystem::remove_all(dir_);
+  }
+
+  RemoteConfigSpec Spec(std::vector<std::string> resources) {
+    RemoteConfigSpec spec;
+    spec.name = "from source";
+    spec.source_url = FakeSource::kUrl;
+    spec.username = fake_->username();
+    spec.resources = std::move(resources);
+    spec.target_category_id = target_category_;
+    return spec;
+  }
+  // One run into `into` from `from`, keeping the rows for the next run as the engine does.
+  RunReport Run(const RemoteConfigSpec& spec, Repository* into = nullptr, FakeSource* from = nullptr) {
+    SourceClient client((from ? from : fake_.get())->Transport(), spec.source_url);
+    RunProgress progress;
+    SyncRunner runner(into ? *into : *target_.repo, clock_, "config-1", spec, previous_, progress);
+    RunReport report = runner.Run(client);
+    if (report.outcome != "error") {
+      previous_ = Json::object();
+      for (const auto& row : report.resources) {
+        if (row["sourceId"].is_string()) previous_[row["sourceId"].get<std::string>()] = row;
+      }
+    }
+    return report;
+  }
+  static Json RowOf(const RunReport& report, const std::string& source_id) {
+    for (const auto& row : report.resources) {
+      if (row.value("sourceId", Json()) == source_id) return row;
+    }
+    ADD_FAILURE() << "no row for " << source_id << " in " << report.resources.dump();
+    return Json::object();
+  }
+
+  Resource NewResource(const std::string& name) {
+    return source_.repo->CreateResource({name, "a library", std::nullopt, std::nullopt}).value();
+  }
+  Commit AddCommit(Repository& repo, const Resource& r, const std::string& author,
+                   Json payload = Json{{"@type", "Part"}}) {
+    CommitRequest req;
+    req.changes.push_back({NewUuid(), std::move(payload)});
+    return repo.CreateCommit(r.id, req, author).value();
+  }
+  Commit AddCommit(const Resource& r, const std::string& author) { return AddCommit(*source_.repo, r, author); }
+
+  std::vector<Commit> CommitsOf(Repository& repo, const std::string& resource_id) {
+    auto page = repo.ListCommits(resource_id, {std::nullopt, std::nullopt, 10'000}, false);
+    return page.ok() ? page->items : std::vector<Commit>{};
+  }
+  std::map<std::string, std::optional<std::string>> Heads(Repository& repo, const std::string& id) {
+    std::map<std::string, std::optional<std::string>> heads;
+    auto branches = repo.ListBranches(id, {std::nullopt, std::nullopt, 100});
+    EXPECT_TRUE(branches.ok()) << branches.status().ToString();
+    if (!branches.ok()) return heads;
+    for (const auto& b : branches->items) heads[b.id] = b.head;
+    return heads;
+  }
+  // Every commit of the source is on the target with the same hash; heads and tags match.
+  void ExpectSameHistory(const std::string& id) {
+    auto commits = CommitsOf(*source_.repo, id);
+    ASSERT_FALSE(commits.empty());
+    for (const auto& c : commits) {
+      auto copy = target_.repo->GetCommit(id, c.id);
+      ASSERT_TRUE(copy.ok()) << "commit " << c.id << ": " << copy.status().ToString();
+      EXPECT_EQ(copy->hash, c.hash);
+      EXPECT_EQ(copy->parents, c.parents);
+    }
+    EXPECT_EQ(CommitsOf(*target_.repo, id).size(), commits.size());
+    EXPECT_EQ(Heads(*target_.repo, id), Heads(*source_.repo, id));
+    PageRequest all{std::nullopt, std::nullopt, 100};
+    EXPECT_EQ(target_.repo->ListTags(id, all)->items.size(), source_.repo->ListTags(id, all)->items.size());
+  }
+
+  std::filesystem::path dir_;
+  FakeClock clock_;
+  Side source_, target_;
+  std::unique_ptr<FakeSource> fake_;
+  std::string target_category_;
+  Json previous_ = Json::object();
+};
+
+TEST_F(SyncRunnerTest, FirstCopyKeepsIdsHashesBranchesAndTags) {
+  Resource r = NewResource("lib");
+  Commit c1 = AddCommit(r, "alice");
+  Commit c2 = AddCommit(r, "bob");
+  AddCommit(r, "carol");
+  ASSERT_TRUE(source_.repo->CreateTag(r.id, "release", c1.id, std::nullopt).ok());
+  ASSERT_TRUE(source_.repo->CreateBranch(r.id, "dev", c2.id).ok());
+
+  RunReport report = Run(Spec({r.id}));
+  EXPECT_EQ(report.outcome, "ok") << report.error << report.resources.dump();
+  EXPECT_EQ(report.commits, 3u);
+  Json row = RowOf(report, r.id);
+  EXPECT_EQ(row["state"], "synced");
+  EXPECT_EQ(row["targetId"], r.id);
+  EXPECT_EQ(row["selectedBy"], Json::array({"resource"}));
+  for (const auto& h : row["heads"]) EXPECT_EQ(h["syncedHead"], h["sourceHead"]);
+
+  Resource copy = target_.repo->GetResource(r.id).value();
+  EXPECT_EQ(copy.project_id, r.project_id);
+  EXPECT_EQ(copy.name, "lib");
+  EXPECT_EQ(copy.description, r.description);
+  EXPECT_EQ(copy.category_id, target_category_);
+  EXPECT_EQ(copy.default_branch_id, r.default_branch_id);
+  EXPECT_TRUE(copy.read_only);
+  Json origin = Json::parse(copy.origin);
+  EXPECT_EQ(origin["serverId"], source_.repo->ServerId().value());
+  EXPECT_EQ(origin["chain"], Json::array({source_.repo->ServerId().value()}));
+  ExpectSameHistory(r.id);
+}
+
+TEST_F(SyncRunnerTest, IncrementalRunMovesOnlyTheNewCommits) {
+  Resource r = NewResource("lib");
+  AddCommit(r, "alice");
+  Commit c2 = AddCommit(r, "alice");
+  ASSERT_EQ(Run(Spec({r.id})).commits, 2u);
+
+  AddCommit(r, "bob");
+  AddCommit(r, "bob");
+  RunReport second = Run(Spec({r.id}));
+  EXPECT_EQ(second.outcome, "ok") << second.resources.dump();
+  EXPECT_EQ(second.commits, 2u);
+  EXPECT_EQ(fake_->last_have(), std::vector<std::string>{c2.id});
+  ExpectSameHistory(r.id);
+
+  // Nothing new: the catalogue answers it, no pack is asked for.
+  int packs = fake_->pack_calls(), catalogues = fake_->catalogue_calls();
+  RunReport third = Run(Spec({r.id}));
+  EXPECT_EQ(third.outcome, "ok");
+  EXPECT_EQ(third.commits, 0u);
+  EXPECT_EQ(fake_->pack_calls(), packs);
+  EXPECT_EQ(fake_->catalogue_calls(), catalogues + 1);
+}
+
+TEST_F(SyncRunnerTest, SameProjectIdHereIsAConflictAndNothingIsCreated) {
+  Resource r = NewResource("lib");
+  AddCommit(r, "alice");
+  Resource local = target_.repo->CreateResource({"other", std::nullopt, std::nullopt, r.project_id}).value();
+
+  RunReport report = Run(Spec({r.id}));
+  EXPECT_EQ(report.outcome, "partial");
+  Json row = RowOf(report, r.id);
+  EXPECT_EQ(row["state"], "conflict");
+  std::string message = row["message"];
+  EXPECT_NE(message.find(r.project_id), std::string::npos) << message;
+  EXPECT_NE(message.find(local.id), std::string::npos) << message;  // names both sides
+  EXPECT_NE(message.find(r.id), std::string::npos) << message;
+  EXPECT_EQ(target_.repo->GetResource(r.id).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(fake_->pack_calls(), 0);
+}
+
+TEST_F(SyncRunnerTest, SameNameInTheTargetCategoryIsAConflictThatClearsItself) {
+  Resource r = NewResource("lib");
+  AddCommit(r, "alice");
+  Resource local = target_.repo->CreateResource({"lib", std::nullopt, target_category_, std::nullopt}).value();
+
+  Json row = RowOf(Run(Spec({r.id})), r.id);
+  EXPECT_EQ(row["state"], "conflict");
+  EXPECT_NE(row["message"].get<std::string>().find("'lib'"), std::string::npos) << row.dump();
+  EXPECT_NE(row["message"].get<std::string>().find(local.id), std::string::npos) << row.dump();
+  EXPECT_EQ(target_.repo->GetResource(r.id).status().code(), StatusCode::kNotFound);
+
+  // Once the clash is renamed away, the next run copies it.
+  ResourcePatch rename;
+  rename.name = "local lib";
+  ASSERT_TRUE(target_.repo->UpdateResource(local.id, rename).ok());
+  EXPECT_EQ(RowOf(Run(Spec({r.id})), r.id)["state"], "synced");
+  ExpectSameHistory(r.id);
+}
+
+TEST_F(SyncRunnerTest, ACopyComingBackToItsOriginIsACycle) {
+  // The project originates here (the target); the "source" holds a copy of it.
+  Resource r = target_.repo->CreateResource({"home", std::nullopt, std::nullopt, std::nullopt}).value();
+  AddCommit(*target_.repo, r, "alice");
+  FakeSource target_as_source(*target_.repo);
+  RemoteConfigSpec back = Spec({r.id});
+  back.target_category_id = source_.repo->CreateCategory({"incoming", std::nullopt, ""}).value().id;
+  ASSERT_EQ(RowOf(Run(back, source_.repo.get(), &target_as_source), r.id)["state"], "synced");
+  previous_ = Json::object();
+  // The original is gone here; its copy must still not come back.
+  ASSERT_TRUE(target_.repo->DeleteResource(r.id).ok());
+
+  RunReport report = Run(Spec({r.id}));
+  Json row = RowOf(report, r.id);
+  EXPECT_EQ(row["state"], "conflict");
+  EXPECT_NE(row["message"].get<std::string>().find("cycle"), std::string::npos) << row.dump();
+  EXPECT_EQ(target_.repo->GetResource(r.id).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(fake_->pack_calls(), 0);
+}
+
+TEST_F(SyncRunnerTest, ACopyWhoseReadOnlyFlagWasRemovedIsDetachedAndNotWritten) {
+  Resource r = NewResource("lib");
+  AddCommit(r, "alice");
+  ASSERT_EQ(RowOf(Run(Spec({r.id})), r.id)["state"], "synced");
+  {
+    auto txn = target_.store->BeginWrite().value();
+    Resource copy = txn->GetResource(r.id).value().value();
+    copy.read_only = false;
+    ASSERT_TRUE(txn->UpdateResource(copy).ok());
+    ASSERT_TRUE(txn->CommitTransaction().ok());
+  }
+  Commit later = AddCommit(r, "bob");
+  ResourcePatch rename;
+  rename.name = "lib renamed at the source";
+  ASSERT_TRUE(source_.repo->UpdateResource(r.id, rename).ok());
+
+  RunReport report = Run(Spec({r.id}));
+  Json row = RowOf(report, r.id);
+  EXPECT_EQ(row["state"], "detached");
+  EXPECT_EQ(report.commits, 0u);
+  EXPECT_EQ(target_.repo->GetCommit(r.id, later.id).status().code(), StatusCode::kNotFound);
+  Resource copy = target_.repo->GetResource(r.id).value();
+  EXPECT_EQ(copy.name, "lib");
+  EXPECT_FALSE(copy.read_only);
+  EXPECT_EQ(CommitsOf(*target_.repo, r.id).size(), 1u);
+}
+
+TEST_F(SyncRunnerTest, ACutStreamLeavesWholeCommitsAndTheNextRunResumes) {
+  Resource r = NewResource("big");
+  // Large, poorly compressible elements: the pack spans many zstd blocks.
+  for (int i = 0; i < 8; ++i) {
+    AddCommit(*source_.repo, r, "alice", Json{{"@type", "Part"}, {"doc", RandomHex(60'000)}});
+  }
+  size_t size = fake_->PackSize(r.id, {});
+  ASSERT_GT(size, 200'000u);
+  fake_->CutPackAfter(size / 2);
+
+  RunReport cut = Run(Spec({r.id}));
+  Json row = RowOf(cut, r.id);
+  EXPECT_EQ(row["state"], "behind") << row.dump();
+  auto stored = CommitsOf(*target_.repo, r.id);
+  size_t applied = stored.size();
+  EXPECT_EQ(cut.commits, applied);
+  EXPECT_GT(applied, 0u);
+  EXPECT_LT(applied, 8u);
+  for (const auto& c : stored) {  // whole, verified commits with their parents
+    EXPECT_EQ(c.hash, source_.repo->GetCommit(r.id, c.id)->hash);
+    for (const auto& p : c.parents) EXPECT_TRUE(target_.repo->GetCommit(r.id, p).ok());
+  }
+  EXPECT_EQ(target_.repo->GetBranch(r.id, r.default_branch_id)->head, std::nullopt);
+
+  fake_->ClearFaults();
+  RunReport resumed = Run(Spec({r.id}));
+  EXPECT_EQ(RowOf(resumed, r.id)["state"], "synced") << resumed.resources.dump();
+  EXPECT_EQ(resumed.commits, 8u - applied);  // nothing is sent twice
+  EXPECT_EQ(fake_->last_have(), std::vector<std::string>{stored.back().id});
+  ExpectSameHistory(r.id);
+}
+
+TEST_F(SyncRunnerTest, ACorruptedCommitIsRefusedAndTheNextCleanRunSucceeds) {
+  Resource r = NewResource("lib");
+  Commit c1 = AddCommit(r, "alice");
+  Commit c2 = AddCommit(r, "bob");
+  Commit c3 = AddCommit(r, "carol");
+  // One byte of the second commit's record changes in transit.
+  fake_->TamperPack([](std::string& text) {
+    auto at = text.find("\"author\":\"bob\"");
+    ASSERT_NE(at, std::string::npos);
+    text[at + 10] = 'c';
+  });
+
+  RunReport bad = Run(Spec({r.id}));
+  Json row = RowOf(bad, r.id);
+  EXPECT_EQ(row["state"], "error") << row.dump();
+  EXPECT_NE(row["message"].get<std::string>().find(c2.id), std::string::npos) << row.dump();
+  EXPECT_EQ(bad.outcome, "partial");
+  EXPECT_TRUE(target_.repo->GetCommit(r.id, c1.id).ok());  // whole commits before it stay
+  EXPECT_EQ(target_.repo->GetCommit(r.id, c2.id).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(target_.repo->GetCommit(r.id, c3.id).status().code(), StatusCode::kNotFound);
+
+  fake_->ClearFaults();
+  RunReport clean = Run(Spec({r.id}));
+  EXPECT_EQ(RowOf(clean, r.id)["state"], "synced");
+  EXPECT_EQ(clean.commits, 2u);
+  ExpectSameHistory(r.id);
+}
+
+TEST_F(SyncRunnerTest, CorruptCompressedBytesAreAnErrorNotAnInterruption) {
+  Resource r = NewResource("lib");
+  Commit c1 = AddCommit(r, "alice");
+  // The first byte of the zstd frame (its magic number) flips in transit:
+  // the stream is not valid zstd, which is corruption, not a broken connection.
+  fake_->FlipPackByte(0);
+
+  RunReport bad = Run(Spec({r.id}));
+  Json row = RowOf(bad, r.id);
+  EXPECT_EQ(row["state"], "error") << row.dump();
+  EXPECT_EQ(target_.repo->GetCommit(r.id, c1.id).status().code(), StatusCode::kNotFound);
+
+  fake_->ClearFaults();
+  EXPECT_EQ(RowOf(Run(Spec({r.id})), r.id)["state"], "synced");
+  ExpectSameHistory(r.id);
+}
+
+TEST_F(SyncRunnerTest, RefusedCredentialsFailTheRunAndCreateNothing) {
+  Resource r = NewResource("lib");
+  AddCommit(r, "alice");
+  fake_->RefuseCredentials(true);
+  RunReport report = Run(Spec({r.id}));
+  EXPECT_EQ(report.outcome, "error");
+  EXPECT_NE(report.error.find("credentials"), std::string::npos) << report.error;
+  EXPECT_NE(report.error.find(FakeSource::kUrl), std::string::npos) << report.error;
+  EXPECT_TRUE(report.resources.empty());
+  EXPECT_EQ(target_.repo->GetResource(r.id).status().code(), StatusCode::kNotFound);
+}
+
+TEST_F(SyncRunnerTest, AnUnreachableSourceFailsTheRun) {
+  Resource r = NewResource("lib");
+  AddCommit(r, "alice");
+  fake_->FailCalls(2);  // the catalogue request
+  RunReport report = Run(Spec({r.id}));
+  EXPECT_EQ(report.outcome, "error");
+  EXPECT_NE(report.error.find("cannot reach the source"), std::string::npos) << report.error;
+  EXPECT_EQ(target_.repo->GetResource(r.id).status().code(), StatusCode::kNotFound);
+}
+
+TEST_F(SyncRunnerTest, TagTriggerCopiesUpToTheNewestTaggedCommitOnly) {
+  Resource r = NewResource("lib");
+  AddCommit(r, "alice");
+  Commit c2 = AddCommit(r, "alice");
+  Commit c3 = AddCommit(r, "alice");
+  Commit c4 = AddCommit(r, "alice");
+  ASSERT_TRUE(source_.repo->CreateTag(r.id, "release", c2.id, std::nullopt).ok());
+  ASSERT_TRUE(source_.repo->CreateTag(r.id, "release", c3.id, std::nullopt).ok());
+  ASSERT_TRUE(source_.repo->CreateTag(r.id, "other", c4.id, std::nullopt).ok());
+  RemoteConfigSpec spec = Spec({r.id});
+  spec.trigger = TriggerType::kTag;
+  spec.trigger_tag = "release";
+
+  RunReport report = Run(spec);
+  Json row = RowOf(report, r.id);
+  EXPECT_EQ(row["state"], "synced") << row.dump();
+  EXPECT_EQ(report.commits, 3u);
+  EXPECT_EQ(target_.repo->GetBranch(r.id, r.default_branch_id)->head, c3.id);
+  EXPECT_EQ(target_.repo->GetCommit(r.id, c4.id).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(target_.repo->ListTags(r.id, {std::nullopt, std::nullopt, 10})->items.size(), 2u);
+  ASSERT_EQ(row["heads"].size(), 1u);
+  EXPECT_EQ(row["heads"][0]["sourceHead"], c4.id);
+  EXPECT_EQ(row["heads"][0]["syncedHead"], c3.id);
+
+  // A later commit tagged "release" brings everything up to it.
+  ASSERT_TRUE(source_.repo->CreateTag(r.id, "release", c4.id, std::nullopt).ok());
+  RunReport next = Run(spec);
+  EXPECT_EQ(next.commits, 1u);
+  ExpectSameHistory(r.id);
+}
+
+TEST_F(SyncRunnerTest, AUsedProjectComesAlongAsADependencyFirst) {
+  Resource lib = NewResource("lib");
+  Commit lc = AddCommit(lib, "alice");
+  Resource app = NewResource("app");
+  Commit ac = AddCommit(*source_.repo, app, "bob",
+                        Json{{"@type", "ProjectUsage"},
+                             {"usedProject", {{"@id", lib.id}}},
+                             {"usedCommit", {{"@id", lc.id}}}});
+
+  RunReport report = Run(Spec({app.id}));
+  EXPECT_EQ(report.outcome, "ok") << report.resources.dump();
+  ASSERT_EQ(report.resources.size(), 2u);
+  EXPECT_EQ(report.resources[0]["sourceId"], lib.id);
+  EXPECT_EQ(report.resources[0]["selectedBy"], Json::array({"dependency"}));
+  EXPECT_EQ(report.resources[0]["state"], "synced");
+  EXPECT_EQ(report.resources[1]["sourceId"], app.id);
+  EXPECT_EQ(report.resources[1]["selectedBy"], Json::array({"resource"}));
+  EXPECT_EQ(report.resources[1]["state"], "synced");
+  ExpectSameHistory(lib.id);
+  ExpectSameHistory(app.id);
+  auto usages = target_.repo->ListProjectUsages(app.id, ac.id).value();
+  ASSERT_EQ(usages.size(), 1u);
+  EXPECT_EQ(usages[0].used_project, lib.id);
+  EXPECT_TRUE(target_.repo->GetResource(lib.id)->read_only);
+}
+
+
+TEST_F(SyncRunnerTest, AUserOfAProjectThatCannotBeCopiedIsAnErrorNotBehind) {
+  // docs/synchronization.md: `error` covers "a dependency is missing"; `behind`
+  // means an interrupted copy that the next run resumes by itself.
+  Resource lib = NewResource("lib");
+  Commit lc = AddCommit(lib, "alice");
+  Resource app = NewResource("app");
+  AddCommit(*source_.repo, app, "bob",
+            Json{{"@type", "ProjectUsage"}, {"usedProject", {{"@id", lib.id}}}, {"usedCommit", {{"@id", lc.id}}}});
+  ASSERT_TRUE(target_.repo->CreateResource({"lib", std::nullopt, target_category_, std::nullopt}).ok());
+
+  RunReport report = Run(Spec({app.id}));
+  EXPECT_EQ(RowOf(report, lib.id)["state"], "conflict");
+  Json row = RowOf(report, app.id);
+  EXPECT_EQ(row["state"], "error") << row.dump();
+  EXPECT_NE(row["message"].get<std::string>().find(lib.id), std::string::npos) << row.dump();
+  EXPECT_TRUE(CommitsOf(*target_.repo, app.id).empty());
+}
+
+TEST_F(SyncRunnerTest, TagTriggerStillBringsTheCommitsADependencyIsUsedAt) {
+  // The library has no "release" tag; the tagged application commit uses it.
+  Resource lib = NewResource("lib");
+  Commit lc = AddCommit(lib, "alice");
+  Resource app = NewResource("app");
+  Commit ac = AddCommit(*source_.repo, app, "bob",
+                        Json{{"@type", "ProjectUsage"},
+                             {"usedProject", {{"@id", lib.id}}},
+                             {"usedCommit", {{"@id", lc.id}}}});
+  ASSERT_TRUE(source_.repo->CreateTag(app.id, "release", ac.id, std::nullopt).ok());
+  RemoteConfigSpec spec = Spec({app.id});
+  spec.trigger = TriggerType::kTag;
+  spec.trigger_tag = "release";
+
+  RunReport report = Run(spec);
+  EXPECT_EQ(report.outcome, "ok") << report.resources.dump();
+  EXPECT_EQ(RowOf(report, app.id)["state"], "synced");
+  EXPECT_TRUE(target_.repo->GetCommit(lib.id, lc.id).ok());
+  EXPECT_TRUE(target_.repo->GetCommit(app.id, ac.id).ok());
+}
+
+TEST_F(SyncRunnerTest, AResourceThatLeavesTheSelectedCategoryIsExcludedAndKept) {
+  Category shared = source_.repo->CreateCategory({"shared", std::nullopt, ""}).value();
+  Resource r = source_.repo->CreateResource({"lib", std::nullopt, shared.id, std::nullopt}).value();
+  AddCommit(r, "alice");
+  RemoteConfigSpec spec = Spec({});
+  spec.categories = {shared.id};
+  Json row = RowOf(Run(spec), r.id);
+  EXPECT_EQ(row["state"], "synced");
+  EXPECT_EQ(row["selectedBy"], Json::array({shared.id}));
+
+  ResourcePatch move;
+  move.category_id = source_.repo->RootCategoryId().value();
+  ASSERT_TRUE(source_.repo->UpdateResource(r.id, move).ok());
+  Resource newcomer = source_.repo->CreateResource({"new", std::nullopt, shared.id, std::nullopt}).value();
+  AddCommit(newcomer, "bob");
+
+  RunReport report = Run(spec);
+  EXPECT_EQ(RowOf(report, r.id)["state"], "excluded");
+  EXPECT_EQ(RowOf(report, newcomer.id)["state"], "synced");
+  EXPECT_TRUE(target_.repo->GetResource(r.id).ok());
+}
+
+}  // namespace
+}  // namespace tandem
