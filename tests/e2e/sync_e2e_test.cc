@@ -219,6 +219,57 @@ TEST_F(SyncE2eTest, SourceOwnsMetadataAndConflictsAreReportedNotOverwritten) {
   EXPECT_EQ(Row(*cb, cfg, clash_name)["state"], "synced");
 }
 
+TEST_F(SyncE2eTest, ARenameAtTheSourceThatClashesHereIsAConflictAndTheOldNameStays) {
+  auto a = Start("a"), b = Start("b");
+  AddReader(*a);
+  auto ca = a->Client(), cb = b->Client();
+  std::string rid = CreateProject(*ca, "Gearbox");
+  Commit(*ca, rid, RealModel());
+  std::string cfg = CreateConfig(*cb, Config(*a, {rid}, Root(*cb)));
+  SyncNow(*cb, cfg);
+  CreateProject(*cb, "Transmission");  // a local project already has the new name
+  ASSERT_EQ(PatchJson(*ca, "/api/v1/resources/" + rid, {{"name", "Transmission"}})->status, 200);
+  std::string element = RealModel()["change"][1]["identity"]["@id"];
+  Commit(*ca, rid, OneChange(element, "still flowing"));
+  SyncNow(*cb, cfg);
+  Json row = Row(*cb, cfg, rid);
+  EXPECT_EQ(row["state"], "conflict");
+  EXPECT_NE(row["message"].get<std::string>().find("Transmission"), std::string::npos);
+  EXPECT_EQ(BodyJson(cb->Get("/api/v1/resources/" + rid))["name"], "Gearbox");
+  EXPECT_EQ(HistoryOracle(*ca, rid)["commits"], HistoryOracle(*cb, rid)["commits"]);  // history still flows
+}
+
+TEST_F(SyncE2eTest, ServersStayResponsiveDuringALargeRun) {
+  auto a = Start("a"), b = Start("b");
+  AddReader(*a);
+  std::string rid = BigHistory(*a->Client(), "Large", 20);
+  auto cb = b->Client();
+  std::string cfg = CreateConfig(*cb, Config(*a, {rid}, Root(*cb)));
+  ASSERT_EQ(cb->Post("/api/v1/remote-configs/" + cfg + "/sync", "{}", "application/json")->status, 202);
+  // While the run streams, both servers answer reads and the source takes commits.
+  auto probe = b->Client(), source = a->Client();
+  std::string own = CreateProject(*probe, "Local work");
+  int answered = 0;
+  std::chrono::milliseconds slowest{0};
+  while (BodyJson(cb->Get("/api/v1/remote-configs/" + cfg + "/status"))["state"] == "running" &&
+         answered < 200) {
+    auto start = std::chrono::steady_clock::now();
+    ASSERT_EQ(probe->Get("/api/v1/health")->status, 200);
+    ASSERT_EQ(PostJson(*probe, "/sysml/v2/projects/" + own + "/commits",
+                       OneChange("7b000000-0000-4000-8000-000000000001", "w" + std::to_string(answered)))
+                  ->status,
+              201);
+    slowest = std::max(slowest, std::chrono::duration_cast<std::chrono::milliseconds>(
+                                    std::chrono::steady_clock::now() - start));
+    ++answered;
+  }
+  std::cout << answered << " requests answered during the run, slowest " << slowest.count() << " ms\n";
+  ASSERT_TRUE(WaitFor([&] {
+    return BodyJson(cb->Get("/api/v1/remote-configs/" + cfg + "/status"))["state"] == "idle";
+  }, 120));
+  EXPECT_EQ(HistoryOracle(*source, rid), HistoryOracle(*cb, rid));
+}
+
 TEST_F(SyncE2eTest, MultiHopKeepsTheOriginsHashesAndRefusesCycles) {
   auto a = Start("a"), b = Start("b"), c = Start("c");
   AddReader(*a);
