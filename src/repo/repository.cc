@@ -571,9 +571,23 @@ Result<Commit> Repository::CreateCommit(const std::string& resource_id,
   ASSIGN_OR_RETURN(c.hash, ComputeCommitHash(c, parent ? std::vector<Hash>{parent->hash}
                                                        : std::vector<Hash>{}));
 
+  ASSIGN_OR_RETURN(c.seq, StoreCommit(*txn, c, writes,
+                                      parent ? std::optional<int64_t>(parent->seq) : std::nullopt));
+  RETURN_IF_ERROR(txn->MoveBranchHead(branch->id, branch->head, c.id));
+  ASSIGN_OR_RETURN(int64_t seq, Emit(*txn, "commit.created", r.id,
+                                     {{"resourceId", r.id}, {"commitId", c.id},
+                                      {"branchId", branch->id}, {"hash", ToHex(c.hash)}}));
+  (void)seq;
+  RETURN_IF_ERROR(Finish(*txn));
+  return c;
+}
+
+Result<int64_t> Repository::StoreCommit(WriteTransaction& txn, const Commit& c,
+                                        const std::vector<ElementWrite>& writes,
+                                        const std::optional<int64_t>& first_parent_seq) {
   std::map<std::string, ProjectUsage> usages;
-  if (parent) {
-    ASSIGN_OR_RETURN(auto old, txn->ListProjectUsages(parent->seq));
+  if (first_parent_seq) {
+    ASSIGN_OR_RETURN(auto old, txn.ListProjectUsages(*first_parent_seq));
     for (auto& u : old) usages[u.element_id] = std::move(u);
   }
   std::vector<Change> changes;
@@ -582,18 +596,11 @@ Result<Commit> Repository::CreateCommit(const std::string& resource_id,
     usages.erase(w.element_id);
     if (w.facts && w.facts->usage) usages[w.element_id] = *w.facts->usage;
     changes.push_back(Change{DerivedUuid(c.id + "/" + w.element_id), w.element_id, w.version});
-    if (w.version) RETURN_IF_ERROR(txn->PutElementVersion(*w.version, *w.canonical));
+    if (w.version) RETURN_IF_ERROR(txn.PutElementVersion(*w.version, *w.canonical));
   }
   std::vector<ProjectUsage> usage_list;
   for (auto& [id, u] : usages) usage_list.push_back(u);
-  ASSIGN_OR_RETURN(c.seq, txn->InsertCommit(c, changes, usage_list));
-  RETURN_IF_ERROR(txn->MoveBranchHead(branch->id, branch->head, c.id));
-  ASSIGN_OR_RETURN(int64_t seq, Emit(*txn, "commit.created", r.id,
-                                     {{"resourceId", r.id}, {"commitId", c.id},
-                                      {"branchId", branch->id}, {"hash", ToHex(c.hash)}}));
-  (void)seq;
-  RETURN_IF_ERROR(Finish(*txn));
-  return c;
+  return txn.InsertCommit(c, changes, usage_list);
 }
 
 Result<Commit> Repository::GetCommit(const std::string& resource_id, const std::string& commit_id) {

@@ -226,6 +226,12 @@ class Repository {
   Status Finish(WriteTransaction& txn);
   Result<Page<Json>> LoadElements(ReadTransaction& txn, const StateRoots& roots,
                                   Page<std::string> ids);
+  // Stores a commit whose state is already built: its new element versions,
+  // its change list and the project usages in effect (the first parent's,
+  // updated by `writes`). Returns the commit's seq.
+  Result<int64_t> StoreCommit(WriteTransaction& txn, const Commit& c,
+                              const std::vector<ElementWrite>& writes,
+                              const std::optional<int64_t>& first_parent_seq);
   Status ValidateCategoryName(const std::string& name);
   Status ValidateResourceName(const std::string& name);
 

@@ -195,11 +195,6 @@ Status Repository::ImportCommit(const std::string& resource_id, const ImportedCo
                    ToHex(recomputed));
   }
 
-  std::map<std::string, ProjectUsage> usages;
-  if (!parents.empty()) {
-    ASSIGN_OR_RETURN(auto old, txn->ListProjectUsages(parents.front().seq));
-    for (auto& u : old) usages[u.element_id] = std::move(u);
-  }
   for (const auto& w : writes) {
     if (!w.facts || !w.facts->usage) continue;
     const ProjectUsage& u = *w.facts->usage;
@@ -211,16 +206,10 @@ Status Repository::ImportCommit(const std::string& resource_id, const ImportedCo
                               "is synchronized");
     }
   }
-  std::vector<Change> changes;
-  for (const auto& w : writes) {
-    usages.erase(w.element_id);
-    if (w.facts && w.facts->usage) usages[w.element_id] = *w.facts->usage;
-    changes.push_back(Change{DerivedUuid(c.id + "/" + w.element_id), w.element_id, w.version});
-    if (w.version) RETURN_IF_ERROR(txn->PutElementVersion(*w.version, *w.canonical));
-  }
-  std::vector<ProjectUsage> usage_list;
-  for (auto& [id, u] : usages) usage_list.push_back(u);
-  ASSIGN_OR_RETURN(c.seq, txn->InsertCommit(c, changes, usage_list));
+  ASSIGN_OR_RETURN(c.seq,
+                   StoreCommit(*txn, c, writes,
+                               parents.empty() ? std::nullopt
+                                               : std::optional<int64_t>(parents.front().seq)));
   ASSIGN_OR_RETURN(int64_t seq, Emit(*txn, "commit.created", r.id,
                                      {{"resourceId", r.id}, {"commitId", c.id},
                                       {"hash", ToHex(c.hash)}, {"synchronized", true}}));

@@ -317,9 +317,15 @@ void SyncEngine::StopWorker(const std::string& id) {
 
 void SyncEngine::WorkerLoop(Worker* w) {
   while (true) {
+    // The trigger decides whether this worker also runs periodically; read it
+    // before taking the worker's lock (it changes only through Update, which
+    // restarts the worker).
+    bool periodic = false;
+    if (auto config = Load(w->id); config.ok()) {
+      auto spec = SpecFromStored(config->spec);
+      periodic = spec.ok() && spec->trigger != TriggerType::kManual && !spec->once;
+    }
     std::unique_lock wl(w->mu);
-    auto spec = Load(w->id).status().ok() ? SpecFromStored(Load(w->id)->spec) : Result<RemoteConfigSpec>(Status::NotFound(""));
-    bool periodic = spec.ok() && spec->trigger != TriggerType::kManual && !spec->once;
     auto due = [&] {
       if (w->stop) return true;
       if (w->state == "completed") return false;
