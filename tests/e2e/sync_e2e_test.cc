@@ -242,7 +242,7 @@ TEST_F(SyncE2eTest, ARenameAtTheSourceThatClashesHereIsAConflictAndTheOldNameSta
 TEST_F(SyncE2eTest, ServersStayResponsiveDuringALargeRun) {
   auto a = Start("a"), b = Start("b");
   AddReader(*a);
-  std::string rid = BigHistory(*a->Client(), "Large", 20);
+  std::string rid = BigHistory(*a->Client(), "Large", 10);
   auto cb = b->Client();
   std::string cfg = CreateConfig(*cb, Config(*a, {rid}, Root(*cb)));
   ASSERT_EQ(cb->Post("/api/v1/remote-configs/" + cfg + "/sync", "{}", "application/json")->status, 202);
