@@ -126,11 +126,12 @@ Result<PageRequest> Call::Page() const {
   if (page.after && page.before) {
     return Status::InvalidArgument("give page[after] or page[before], not both");
   }
-  for (const auto* cursor : {&page.after, &page.before}) {
-    if (*cursor && !IsUuid(**cursor)) {
+  for (std::optional<std::string>* cursor : {&page.after, &page.before}) {
+    if (!*cursor) continue;
+    if (!IsUuid(**cursor)) {
       return Status::InvalidArgument("page cursor '" + **cursor + "' is not a UUID");
     }
-    if (*cursor) *const_cast<std::optional<std::string>*>(cursor) = NormalizeUuid(**cursor);
+    *cursor = NormalizeUuid(**cursor);
   }
   return page;
 }

@@ -280,7 +280,12 @@ std::shared_ptr<SyncEngine::Worker> SyncEngine::FindWorker(const std::string& id
 
 void SyncEngine::StartWorker(const RemoteConfig& c) {
   auto spec = SpecFromStored(c.spec);
-  if (!spec.ok() || !spec->enabled) return;
+  if (!spec.ok()) {
+    spdlog::error("remote configuration {} is unreadable and does not run: {}", c.id,
+                  spec.status().message());
+    return;
+  }
+  if (!spec->enabled) return;
   auto w = std::make_shared<Worker>();
   w->id = c.id;
   w->next_reconcile = std::chrono::steady_clock::now() + options_.reconcile_interval;
@@ -414,7 +419,9 @@ void SyncEngine::RunOnce(Worker* w) {
   }
   state["consecutiveFailures"] = failures;
   auto txn = repo_.store().BeginWrite();
-  if (txn.ok()) {
+  if (!txn.ok()) {
+    spdlog::error("remote configuration {}: cannot record run: {}", w->id, txn.status().message());
+  } else {
     RemoteConfig updated = *config;
     updated.state = state.dump();
     Status st = (*txn)->UpdateRemoteConfig(updated);
