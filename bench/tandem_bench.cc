@@ -61,6 +61,7 @@ struct Options {
   uint64_t seed = 42;
   std::string work_dir;  // parent of the per-size temporary data directories
   bool keep_stores = false;
+  size_t node_cache_entries = RepositoryOptions{}.node_cache_entries;
 };
 
 void PrintUsage(FILE* out) {
@@ -75,6 +76,7 @@ void PrintUsage(FILE* out) {
                "  --reads N          samples per GetElement measurement (default 2000)\n"
                "  --page-reads N     samples per ListElements and Diff measurement (default 200)\n"
                "  --seed N           random seed for the element picks (default 42)\n"
+               "  --node-cache N     Repository trie-node cache entries (default: the server's)\n"
                "  --work-dir DIR     where the temporary stores go (default: system temp dir)\n"
                "  --keep-stores      leave the stores on disk for inspection (default: delete)\n"
                "  --help             this text\n",
@@ -89,7 +91,11 @@ std::optional<size_t> ParseCount(const std::string& s) {
   if (last == 'k') multiplier = 1'000;
   if (last == 'm') multiplier = 1'000'000;
   if (multiplier != 1) digits.pop_back();
-  if (digits.empty() || !std::all_of(digits.begin(), digits.end(), ::isdigit)) return std::nullopt;
+  auto is_digit = [](char c) { return c >= '0' && c <= '9'; };
+  if (digits.empty() || digits.size() > 12 ||
+      !std::all_of(digits.begin(), digits.end(), is_digit)) {
+    return std::nullopt;
+  }
   return static_cast<size_t>(std::stoull(digits)) * multiplier;
 }
 
@@ -150,6 +156,8 @@ Result<Options> ParseOptions(int argc, char** argv) {
       RETURN_IF_ERROR(count(o.reads));
     } else if (arg == "--page-reads") {
       RETURN_IF_ERROR(count(o.page_reads));
+    } else if (arg == "--node-cache") {
+      RETURN_IF_ERROR(count(o.node_cache_entries));
     } else if (arg == "--seed") {
       size_t seed = 0;
       RETURN_IF_ERROR(count(seed));
@@ -182,6 +190,15 @@ double Seconds(SteadyClock::time_point since) {
 
 double MicrosSince(SteadyClock::time_point since) {
   return std::chrono::duration<double, std::micro>(SteadyClock::now() - since).count();
+}
+
+// CPU time this thread has used, in microseconds. Unlike wall time it does not
+// grow when other processes compete for the CPUs, but it leaves out waiting
+// (fsync, page faults served from disk).
+double ThreadCpuMicros() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
 }
 
 struct LatencyStats {
@@ -281,6 +298,8 @@ struct SizeResult {
   size_t commits = 0;
   double history_s = 0;                            // sum of the CreateCommit calls
   LatencyStats commit, commit_first, commit_last;  // all, first 100, last 100 commits
+  LatencyStats commit_cpu;                         // thread CPU time of each commit
+  double import_cpu_s = 0;
   LatencyStats get_head, get_old, list_first, list_random, diff_adjacent, diff_far;
   size_t diff_mismatches = 0;  // adjacent diffs whose entry count was not k
   double end_db_mb = 0;        // after everything, store still open
@@ -409,8 +428,10 @@ Result<SizeResult> RunSize(const Options& opts, const std::vector<ElementChange>
   Progress("%s: generated in %.1fs, %.1f MB of JSON, RSS %ld MB; store in %s", label.c_str(),
            res.generate_s, res.json_mb, res.rss_before_import_mb, dir.path().c_str());
 
+  RepositoryOptions repo_options;
+  repo_options.node_cache_entries = opts.node_cache_entries;
   ASSIGN_OR_RETURN(auto store, SqliteStore::Open(db.string()));
-  auto repo = std::make_unique<Repository>(*store, SystemClock::Instance());
+  auto repo = std::make_unique<Repository>(*store, SystemClock::Instance(), repo_options);
   RETURN_IF_ERROR(repo->Bootstrap());
   ASSIGN_OR_RETURN(Resource resource, repo->CreateResource({"bench-" + label, std::nullopt,
                                                             std::nullopt, std::nullopt}));
@@ -418,8 +439,10 @@ Result<SizeResult> RunSize(const Options& opts, const std::vector<ElementChange>
   // ---- initial import: one commit of all n elements
   Progress("%s: importing %zu elements in one commit", label.c_str(), res.elements);
   t0 = SteadyClock::now();
+  double cpu0 = ThreadCpuMicros();
   ASSIGN_OR_RETURN(Commit imported, repo->CreateCommit(resource.id, import, "bench"));
   res.import_s = Seconds(t0);
+  res.import_cpu_s = (ThreadCpuMicros() - cpu0) / 1e6;
   res.import_db_mb = db_mb();
   res.import_wal_mb = wal_mb();
   if (imported.element_count != res.elements) {
@@ -437,7 +460,7 @@ Result<SizeResult> RunSize(const Options& opts, const std::vector<ElementChange>
   store.reset();
   res.import_closed_mb = db_mb() + wal_mb();
   ASSIGN_OR_RETURN(store, SqliteStore::Open(db.string()));
-  repo = std::make_unique<Repository>(*store, SystemClock::Instance());
+  repo = std::make_unique<Repository>(*store, SystemClock::Instance(), repo_options);
   RETURN_IF_ERROR(repo->Bootstrap());
   Progress("%s: closed and reopened the store: %.1f MB on disk", label.c_str(),
            res.import_closed_mb);
@@ -446,13 +469,16 @@ Result<SizeResult> RunSize(const Options& opts, const std::vector<ElementChange>
   ModelState model(std::move(import.changes));
   std::vector<std::string> commits{imported.id};
   std::vector<std::string> old_ids;  // element ids alive at history commit kOldCommit
-  std::vector<double> commit_us;
+  std::vector<double> commit_us, commit_cpu_us;
   commit_us.reserve(opts.history);
+  commit_cpu_us.reserve(opts.history);
   for (size_t i = 1; i <= opts.history; ++i) {
     CommitRequest req = MakeHistoryCommit(model, i, opts.changes_per_commit, rng);
     t0 = SteadyClock::now();
+    cpu0 = ThreadCpuMicros();
     auto c = repo->CreateCommit(resource.id, req, "bench");
     commit_us.push_back(MicrosSince(t0));
+    commit_cpu_us.push_back(ThreadCpuMicros() - cpu0);
     if (!c.ok()) return c.status().WithContext("history commit " + std::to_string(i));
     commits.push_back(c->id);
     for (auto& ch : req.changes) {
@@ -466,13 +492,16 @@ Result<SizeResult> RunSize(const Options& opts, const std::vector<ElementChange>
     if (i % 100 == 0 || i == opts.history) {
       std::vector<double> last(commit_us.end() - std::min<size_t>(100, commit_us.size()),
                                commit_us.end());
-      Progress("%s: history %zu/%zu commits, last 100: p50 %.2f ms", label.c_str(), i, opts.history,
-               Summarize(last).p50 / 1e3);
+      std::vector<double> last_cpu(commit_cpu_us.end() - last.size(), commit_cpu_us.end());
+      Progress("%s: history %zu/%zu commits, last 100: p50 %.2f ms (CPU %.2f ms), RSS %ld MB",
+               label.c_str(), i, opts.history, Summarize(last).p50 / 1e3,
+               Summarize(last_cpu).p50 / 1e3, CurrentRssMb());
     }
   }
   res.commits = commit_us.size();
   for (double us : commit_us) res.history_s += us / 1e6;
   res.commit = Summarize(commit_us);
+  res.commit_cpu = Summarize(commit_cpu_us);
   size_t window = std::min<size_t>(100, commit_us.size());
   res.commit_first = Summarize({commit_us.begin(), commit_us.begin() + window});
   res.commit_last = Summarize({commit_us.end() - window, commit_us.end()});
@@ -614,6 +643,7 @@ void PrintTable(const Options& opts, const std::vector<SizeResult>& results, dou
   PrintSection("initial import (one commit of all elements)",
                {
                    {"time (s)", [](R r) { return r.import_s; }, 2},
+                   {"CPU time (s)", [](R r) { return r.import_cpu_s; }, 2},
                    {"elements/s", [](R r) { return r.elements / r.import_s; }, 0},
                    {"MB/s of payload JSON", [](R r) { return r.json_mb / r.import_s; }, 1},
                    {"store open: db (MB)", [](R r) { return r.import_db_mb; }, 1},
@@ -629,8 +659,9 @@ void PrintTable(const Options& opts, const std::vector<SizeResult>& results, dou
           LatencyRows("commit", &SizeResult::commit, 1e3, "ms", 2),
           {{"commit max (ms)", [](R r) { return r.commit.max / 1e3; }, 2},
            {"commit p50, first 100 commits (ms)", [](R r) { return r.commit_first.p50 / 1e3; }, 2},
-           {"commit p50, last 100 commits (ms)", [](R r) { return r.commit_last.p50 / 1e3; }, 2},
-           {"store growth per commit (KB)",
+           {"commit p50, last 100 commits (ms)", [](R r) { return r.commit_last.p50 / 1e3; }, 2}},
+          LatencyRows("commit CPU time", &SizeResult::commit_cpu, 1e3, "ms", 2),
+          {{"store growth per commit (KB)",
             [](R r) {
               return r.commits ? (r.closed_db_mb - r.import_closed_mb) * 1e3 / r.commits : 0.0;
             },
