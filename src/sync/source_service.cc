@@ -79,11 +79,11 @@ Result<Catalogue> SourceService::BuildCatalogue(const CatalogueRequest& request)
       continue;
     }
     // The category and all of its sub-categories.
-    std::vector<std::string> todo{id};
-    while (!todo.empty()) {
-      std::string cat = todo.back();
-      todo.pop_back();
-      for (const auto& child : children[cat]) todo.push_back(child);
+    std::vector<std::string> pending{id};
+    while (!pending.empty()) {
+      std::string cat = pending.back();
+      pending.pop_back();
+      for (const auto& child : children[cat]) pending.push_back(child);
       PageRequest page{std::nullopt, std::nullopt, 1000};
       while (true) {
         ASSIGN_OR_RETURN(auto list, repo_.ListResources(ResourceFilter{cat}, page));
