@@ -9,31 +9,17 @@
 #include <future>
 #include <thread>
 
-#include "common/ids.h"
-#include "store/sqlite/sqlite_store.h"
-#include "sync/fake_source_transport.h"
+#include "sync/two_servers_fixture.h"
 
 namespace tandem {
 namespace {
 
 using std::chrono::seconds;
 
-class SyncEngineTest : public ::testing::Test {
+class SyncEngineTest : public TwoServersTest {
  protected:
-  struct Side {
-    std::unique_ptr<SqliteStore> store;
-    std::unique_ptr<Repository> repo;
-  };
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() / ("tandem-engine-" + RandomHex(6));
-    std::filesystem::create_directories(dir_);
-    for (auto* side : {&source_, &target_}) {
-      side->store = std::move(SqliteStore::Open((dir_ / RandomHex(4)).string()).value());
-      side->repo = std::make_unique<Repository>(*side->store, clock_);
-      ASSERT_TRUE(side->repo->Bootstrap().ok());
-    }
-    fake_ = std::make_unique<FakeSource>(*source_.repo);
-    target_category_ = target_.repo->CreateCategory({"synced", std::nullopt, ""}).value().id;
+    TwoServersTest::SetUp();
     box_ = CredentialBox::Open((dir_ / "secret.key").string()).value();
     engine_ = std::make_unique<SyncEngine>(*target_.repo, *box_, clock_, fake_->Factory());
     ASSERT_TRUE(engine_->Start().ok());
@@ -44,10 +30,7 @@ class SyncEngineTest : public ::testing::Test {
   void TearDown() override {
     fake_->HoldCatalogue(false);  // never leave a worker stuck in the gate
     engine_.reset();
-    fake_.reset();
-    source_ = {};
-    target_ = {};
-    std::filesystem::remove_all(dir_);
+    TwoServersTest::TearDown();
   }
 
   Commit AddCommit() {
@@ -87,13 +70,8 @@ class SyncEngineTest : public ::testing::Test {
   }
   int64_t Micros(const Json& timestamp) { return ParseTimestamp(timestamp.get<std::string>()).value(); }
 
-  std::filesystem::path dir_;
-  FakeClock clock_;
-  Side source_, target_;
-  std::unique_ptr<FakeSource> fake_;
   std::optional<CredentialBox> box_;
   std::unique_ptr<SyncEngine> engine_;
-  std::string target_category_;
   Resource lib_;
 };
 

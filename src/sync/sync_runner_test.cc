@@ -6,37 +6,13 @@
 
 #include <filesystem>
 
-#include "common/ids.h"
-#include "store/sqlite/sqlite_store.h"
-#include "sync/fake_source_transport.h"
+#include "sync/two_servers_fixture.h"
 
 namespace tandem {
 namespace {
 
-class SyncRunnerTest : public ::testing::Test {
+class SyncRunnerTest : public TwoServersTest {
  protected:
-  struct Side {
-    std::unique_ptr<SqliteStore> store;
-    std::unique_ptr<Repository> repo;
-  };
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() / ("tandem-runner-" + RandomHex(6));
-    std::filesystem::create_directories(dir_);
-    for (auto* side : {&source_, &target_}) {
-      side->store = std::move(SqliteStore::Open((dir_ / RandomHex(4)).string()).value());
-      side->repo = std::make_unique<Repository>(*side->store, clock_);
-      ASSERT_TRUE(side->repo->Bootstrap().ok());
-    }
-    fake_ = std::make_unique<FakeSource>(*source_.repo);
-    target_category_ = target_.repo->CreateCategory({"synced", std::nullopt, ""}).value().id;
-  }
-  void TearDown() override {
-    fake_.reset();
-    source_ = {};
-    target_ = {};
-    std::filesystem::remove_all(dir_);
-  }
-
   RemoteConfigSpec Spec(std::vector<std::string> resources) {
     RemoteConfigSpec spec;
     spec.name = "from source";
@@ -107,11 +83,6 @@ class SyncRunnerTest : public ::testing::Test {
     EXPECT_EQ(target_.repo->ListTags(id, all)->items.size(), source_.repo->ListTags(id, all)->items.size());
   }
 
-  std::filesystem::path dir_;
-  FakeClock clock_;
-  Side source_, target_;
-  std::unique_ptr<FakeSource> fake_;
-  std::string target_category_;
   Json previous_ = Json::object();
 };
 

@@ -1,0 +1,52 @@
+// TwoServersTest: a gtest fixture with two servers' repositories in one
+// process — a source served by a FakeSource (src/sync/fake_source_transport.h)
+// and a target with a category to synchronize into — on SQLite stores in a
+// temporary directory, sharing one FakeClock. Test-only; not thread-safe.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <memory>
+
+#include "common/ids.h"
+#include "store/sqlite/sqlite_store.h"
+#include "sync/fake_source_transport.h"
+
+namespace tandem {
+
+class TwoServersTest : public ::testing::Test {
+ protected:
+  struct Side {
+    std::unique_ptr<SqliteStore> store;
+    std::unique_ptr<Repository> repo;
+  };
+
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() / ("tandem-sync-test-" + RandomHex(6));
+    std::filesystem::create_directories(dir_);
+    for (auto* side : {&source_, &target_}) {
+      side->store = std::move(SqliteStore::Open((dir_ / RandomHex(4)).string()).value());
+      side->repo = std::make_unique<Repository>(*side->store, clock_);
+      ASSERT_TRUE(side->repo->Bootstrap().ok());
+    }
+    fake_ = std::make_unique<FakeSource>(*source_.repo);
+    target_category_ = target_.repo->CreateCategory({"synced", std::nullopt, ""}).value().id;
+  }
+
+  // Derived fixtures release what uses the servers first, then call this.
+  void TearDown() override {
+    fake_.reset();
+    source_ = {};
+    target_ = {};
+    std::filesystem::remove_all(dir_);
+  }
+
+  std::filesystem::path dir_;
+  FakeClock clock_;
+  Side source_, target_;
+  std::unique_ptr<FakeSource> fake_;
+  std::string target_category_;
+};
+
+}  // namespace tandem
