@@ -738,7 +738,10 @@ SqliteStore::SqliteStore(std::string path, SqliteOptions options)
 SqliteStore::~SqliteStore() = default;
 
 Result<std::unique_ptr<SqliteConnection>> SqliteStore::Connect() {
-  return SqliteConnection::Open(path_, options_.busy_timeout_ms);
+  ASSIGN_OR_RETURN(auto conn, SqliteConnection::Open(path_, options_.busy_timeout_ms));
+  RETURN_IF_ERROR(conn->Exec("PRAGMA journal_size_limit=" +
+                             std::to_string(options_.wal_size_limit_bytes) + ";"));
+  return conn;
 }
 
 Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path,

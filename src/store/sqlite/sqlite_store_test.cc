@@ -176,5 +176,33 @@ TEST_F(SqliteStoreTest, RefusesAForeignSqliteFile) {
   EXPECT_EQ(SqliteStore::Open(other).status().code(), StatusCode::kCorruption);
 }
 
+TEST_F(SqliteStoreTest, WriteAheadLogShrinksAfterALargeTransaction) {
+  std::string path = (dir_ / "wal-limit.db").string();
+  SqliteOptions options;
+  options.compress_threshold = 1 << 30;  // keep the blobs as large as written
+  const uintmax_t kLimit = 256 << 10;
+  options.wal_size_limit_bytes = kLimit;
+  auto store = std::move(SqliteStore::Open(path, options)).value();
+  auto wal_bytes = [&] { return std::filesystem::file_size(path + "-wal"); };
+  {
+    // About 8 MB in one transaction: the log grows past the limit.
+    auto w = std::move(store->BeginWrite()).value();
+    for (int i = 0; i < 64; ++i) {
+      std::string v = "{\"n\":\"" + RandomHex(64 << 10) + "\"}";
+      ASSERT_TRUE(w->PutElementVersion(Sha256(v), v).ok());
+    }
+    ASSERT_TRUE(w->CommitTransaction().ok());
+  }
+  ASSERT_GT(wal_bytes(), kLimit);
+  // The commit checkpointed the log; the next writer starts it again from
+  // the beginning and SQLite cuts the file down to the limit.
+  {
+    auto w = std::move(store->BeginWrite()).value();
+    ASSERT_TRUE(w->InsertCategory(Root()).ok());
+    ASSERT_TRUE(w->CommitTransaction().ok());
+  }
+  EXPECT_LE(wal_bytes(), kLimit);
+}
+
 }  // namespace
 }  // namespace tandem
