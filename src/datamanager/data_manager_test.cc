@@ -475,6 +475,19 @@ TEST_F(DataManagerTest, VerifyReportsEachKindOfDamageWithProjectAndCommit) {
   EXPECT_EQ(commit.code, kExitCorrupt);
   EXPECT_NE(commit.out.find("commit " + c2.id + ": stored hash"), std::string::npos) << commit.out;
 
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(Db().c_str(), &db), SQLITE_OK);
+    std::string sql = "UPDATE commits SET element_count = 39 WHERE id = '" + c1.id + "'";
+    ASSERT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(db);
+  }
+  auto count = Run({"--verify"});
+  EXPECT_EQ(count.code, kExitCorrupt);
+  EXPECT_NE(count.out.find("commit " + c1.id + ": it records 39 elements but its elements trie holds 40"),
+            std::string::npos)
+      << count.out;
+
   Damage("SELECT hash, data FROM trie_nodes LIMIT 1", "trie_nodes", "data", "hash");
   auto node = Run({"--verify"});
   EXPECT_EQ(node.code, kExitCorrupt);

@@ -111,6 +111,10 @@ class Verifier {
         Report(where + ": " + t.name + " trie (root " + ToHex(t.root) + "): " + st.message());
       }
     }
+    if (auto n = walker_.Entries(c.state_root); n && *n != c.element_count) {
+      Report(where + ": it records " + std::to_string(c.element_count) +
+             " elements but its elements trie holds " + std::to_string(*n));
+    }
     PageRequest page{std::nullopt, std::nullopt, 1000};
     while (true) {
       auto changes = txn_.ListChanges(c.seq, page);

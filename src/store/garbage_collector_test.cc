@@ -115,12 +115,15 @@ TEST_F(GarbageCollectorTest, WalkerReportsAMissingOrDamagedNodeAndStops) {
   ASSERT_TRUE(walker.Walk(*txn, commits[0].elements, nullptr, [&](const TrieEntry&) { ++entries; }).ok());
   EXPECT_EQ(entries, 0u);
   EXPECT_EQ(walker.visited(), nodes);
+  EXPECT_EQ(walker.Entries(commits[0].elements), 100u);
+  EXPECT_EQ(walker.Entries(MerkleTrie::EmptyRoot()), 0u);
 
   TrieWalker fresh;
   Hash unknown = Sha256("no such node");
   Status missing = fresh.Walk(*txn, unknown);
   EXPECT_EQ(missing.code(), StatusCode::kNotFound);
   EXPECT_FALSE(fresh.Visited(unknown));
+  EXPECT_FALSE(fresh.Entries(unknown).has_value());
 }
 
 }  // namespace

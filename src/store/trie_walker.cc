@@ -9,6 +9,13 @@ Status TrieWalker::Walk(ReadTransaction& txn, const Hash& root, const NodeVisito
   return r.ok() ? Status::Ok() : r.status();
 }
 
+std::optional<uint64_t> TrieWalker::Entries(const Hash& root) const {
+  if (root == MerkleTrie::EmptyRoot()) return 0;
+  auto it = counts_.find(root);
+  if (it == counts_.end()) return std::nullopt;
+  return it->second;
+}
+
 Result<uint64_t> TrieWalker::Visit(ReadTransaction& txn, const Hash& hash,
                                    const NodeVisitor& on_node, const EntryVisitor& on_entry) {
   if (auto it = counts_.find(hash); it != counts_.end()) return it->second;

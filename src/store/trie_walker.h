@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <unordered_map>
 
 #include "store/merkle_trie.h"
@@ -32,6 +33,8 @@ class TrieWalker {
               const EntryVisitor& on_entry = nullptr);
 
   bool Visited(const Hash& hash) const { return counts_.count(hash) > 0; }
+  // Entries in the trie at `root` if it was walked without error (0 for the empty trie).
+  std::optional<uint64_t> Entries(const Hash& root) const;
   size_t visited() const { return counts_.size(); }
 
  private:
