@@ -100,9 +100,11 @@ Result<std::string> ReportAndFree(CommandContext& ctx, const std::string& delete
 }  // namespace
 
 Result<std::string> CollectGarbageWithReport(CommandContext& ctx) {
-  auto report = CollectGarbage(ctx.store, [&](uint64_t done, uint64_t total) {
+  GcOptions options;
+  options.progress = [&](uint64_t done, uint64_t total) {
     ctx.Progress("marking what remaining commits use", done, total);
-  });
+  };
+  auto report = CollectGarbage(ctx.store, options);
   if (!report.ok()) return report.status();
   std::string text = DescribeFreed(*report);
   ctx.out << text << "\n";

@@ -9,7 +9,7 @@ namespace {
 
 Status MarkCommits(ReadTransaction& txn, const std::vector<CommitRoots>& commits,
                    TrieWalker& walker, const TrieWalker::NodeVisitor& on_node,
-                   const GcProgress& progress) {
+                   const std::function<void(uint64_t, uint64_t)>& progress) {
   uint64_t done = 0;
   for (const auto& c : commits) {
     for (const Hash* root : {&c.elements, &c.roots, &c.edges}) {
@@ -26,7 +26,7 @@ Status MarkCommits(ReadTransaction& txn, const std::vector<CommitRoots>& commits
 
 }  // namespace
 
-Result<GarbageReport> CollectGarbage(Store& store, const GcProgress& progress) {
+Result<GarbageReport> CollectGarbage(Store& store, const GcOptions& options) {
   GarbageReport report;
   TrieWalker walker;
   std::unordered_set<Hash, HashHasher> candidates;
@@ -35,7 +35,7 @@ Result<GarbageReport> CollectGarbage(Store& store, const GcProgress& progress) {
     ASSIGN_OR_RETURN(auto snapshot, store.BeginRead());
     ASSIGN_OR_RETURN(auto commits, snapshot->ListCommitRoots(0));
     if (!commits.empty()) marked_up_to = commits.back().seq;
-    RETURN_IF_ERROR(MarkCommits(*snapshot, commits, walker, nullptr, progress));
+    RETURN_IF_ERROR(MarkCommits(*snapshot, commits, walker, nullptr, options.progress));
     report.commits_marked = commits.size();
     ASSIGN_OR_RETURN(auto all, snapshot->ListNodeHashes());
     for (const auto& h : all) {
@@ -43,6 +43,7 @@ Result<GarbageReport> CollectGarbage(Store& store, const GcProgress& progress) {
     }
   }
 
+  if (options.after_snapshot_mark) options.after_snapshot_mark();
   ASSIGN_OR_RETURN(auto txn, store.BeginWrite());
   ASSIGN_OR_RETURN(report.before, txn->CountContent());
   ASSIGN_OR_RETURN(auto newer, txn->ListCommitRoots(marked_up_to));

@@ -30,11 +30,16 @@ struct GarbageReport {
   uint64_t commits_marked = 0;
 };
 
-// Called now and then during the mark with commits done and commits in all.
-using GcProgress = std::function<void(uint64_t done, uint64_t total)>;
+struct GcOptions {
+  // Called now and then during the mark with commits done and commits in all.
+  std::function<void(uint64_t done, uint64_t total)> progress;
+  // Test seam: runs between the snapshot's mark and the write transaction,
+  // where another writer's commits may land.
+  std::function<void()> after_snapshot_mark;
+};
 
 // Corruption or NotFound when a commit's trie cannot be read (nothing is
 // deleted then: a damaged store is verified and repaired first).
-Result<GarbageReport> CollectGarbage(Store& store, const GcProgress& progress = nullptr);
+Result<GarbageReport> CollectGarbage(Store& store, const GcOptions& options = {});
 
 }  // namespace tandem

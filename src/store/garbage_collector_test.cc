@@ -64,10 +64,9 @@ class GarbageCollectorTest : public ::testing::Test {
   Status WalkAll() {
     auto txn = store_->BeginRead().value();
     TrieWalker walker;
-    for (const auto& c : txn->ListCommitRoots(0).value()) {
-      RETURN_IF_ERROR(walker.Walk(*txn, c.elements));
-    }
-    return Status::Ok();
+    ASSIGN_OR_RETURN(auto commits, txn->ListCommitRoots(0));
+    for (const auto& c : commits) RETURN_IF_ERROR(walker.Walk(*txn, c.elements));
+    return commits.empty() ? Status::NotFound("no commits") : Status::Ok();
   }
 
   std::filesystem::path dir_;
@@ -99,6 +98,40 @@ TEST_F(GarbageCollectorTest, FreesOnlyWhatNoRemainingCommitReferences) {
   EXPECT_EQ(after.element_versions, full.element_versions - 200);
   EXPECT_EQ(after.trie_nodes, full.trie_nodes - freed->freed.trie_nodes);
   EXPECT_TRUE(WalkAll().ok());  // everything the kept commit reaches is still there
+}
+
+TEST_F(GarbageCollectorTest, ACommitLandingDuringTheMarkKeepsTheNodesItReferencesAgain) {
+  AddResource("kept", "k", 50);
+  std::string doomed = AddResource("doomed", "d", 150);
+  {
+    auto w = store_->BeginWrite().value();
+    ASSERT_TRUE(w->DeleteResource(doomed).ok());
+    ASSERT_TRUE(w->CommitTransaction().ok());
+  }
+  // After the snapshot's mark, a commit with the very same content arrives:
+  // writing its nodes and versions is a no-op (the rows still exist), so only
+  // the second mark inside the write transaction can save them.
+  GcOptions options;
+  options.after_snapshot_mark = [&] { AddResource("again", "d", 150); };
+  auto report = CollectGarbage(*store_, options);
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_EQ(report->freed.trie_nodes, 0u);
+  EXPECT_EQ(report->freed.element_versions, 0u);
+  EXPECT_EQ(report->commits_marked, 2u);
+  { Status walk = WalkAll(); EXPECT_TRUE(walk.ok()) << walk.ToString(); }
+
+  // Without that commit the same nodes are garbage.
+  std::string doomed_again = AddResource("doomed-again", "e", 150);
+  {
+    auto w = store_->BeginWrite().value();
+    ASSERT_TRUE(w->DeleteResource(doomed_again).ok());
+    ASSERT_TRUE(w->CommitTransaction().ok());
+  }
+  auto freed = CollectGarbage(*store_);
+  ASSERT_TRUE(freed.ok());
+  EXPECT_GT(freed->freed.trie_nodes, 0u);
+  EXPECT_EQ(freed->freed.element_versions, 150u);
+  { Status walk = WalkAll(); EXPECT_TRUE(walk.ok()) << walk.ToString(); }
 }
 
 TEST_F(GarbageCollectorTest, WalkerReportsAMissingOrDamagedNodeAndStops) {
