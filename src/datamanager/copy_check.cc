@@ -19,7 +19,9 @@ Result<ArchiveCopies> FetchArchiveCopies(const Environment& env, const std::stri
   out.url = url;
   if (!out.url.empty() && out.url.back() == '/') out.url.pop_back();
   SourceClient archive(env.transports({out.url, *user, *password}), out.url);
-  RETURN_IF_ERROR(archive.Connect().status().WithContext("asking the archive for its copies"));
+  auto info = archive.Connect();
+  if (!info.ok()) return info.status().WithContext("asking the archive for its copies");
+  out.server_id = info->server_id;
   CatalogueRequest request;
   request.resources = ids;
   ASSIGN_OR_RETURN(Catalogue catalogue, archive.FetchCatalogue(request));
@@ -32,6 +34,10 @@ Result<ArchiveCopies> FetchArchiveCopies(const Environment& env, const std::stri
 
 Status CheckCopies(ReadTransaction& txn, const std::string& own_server_id,
                    const std::vector<Resource>& resources, const ArchiveCopies& copies) {
+  if (copies.server_id == own_server_id) {
+    return Status::Conflict("refusing to delete: " + copies.url +
+                            " is this server itself, not an archive holding copies");
+  }
   std::vector<std::string> problems;
   for (const auto& r : resources) {
     std::string who = "project '" + r.name + "' (" + r.id + ")";
@@ -46,7 +52,11 @@ Status CheckCopies(ReadTransaction& txn, const std::string& own_server_id,
                          " has another Project ID (" + copy.resource.project_id + ")");
       continue;
     }
-    if (std::find(copy.origin.begin(), copy.origin.end(), own_server_id) == copy.origin.end()) {
+    // A copy's chain names the servers it came through, ending with the archive.
+    bool from_here = copy.origin.size() >= 2 && copy.origin.back() == copies.server_id &&
+                     std::find(copy.origin.begin(), copy.origin.end() - 1, own_server_id) !=
+                         copy.origin.end() - 1;
+    if (!from_here) {
       problems.push_back(who + ": the resource with this id at " + copies.url +
                          " is not a copy synchronized from this server");
       continue;

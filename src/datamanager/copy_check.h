@@ -18,6 +18,7 @@ namespace tandem::datamanager {
 
 struct ArchiveCopies {
   std::string url;
+  std::string server_id;  // the archive's
   std::map<std::string, CatalogueEntry> by_id;  // resource id -> the archive's entry
 };
 

@@ -1,7 +1,5 @@
 #include "datamanager/data_manager.h"
 
-#include <fcntl.h>
-#include <pwd.h>
 #include <unistd.h>
 
 #include <cstdlib>

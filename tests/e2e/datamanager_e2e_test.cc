@@ -160,6 +160,14 @@ TEST_F(DataManagerE2eTest, OffloadingToAnArchiveEndToEnd) {
   EXPECT_EQ(no_copy.exit_code, 4);
   EXPECT_NE(no_copy.err.find("holds no copy"), std::string::npos) << no_copy.err;
   EXPECT_EQ(cs->Get("/sysml/v2/projects/" + dormant)->status, 200);
+  // The source itself "holds" the resource: never a copy to rely on.
+  ASSERT_EQ(PostJson(*cs, "/api/v1/users",
+                     {{"name", "checker"}, {"password", "checker-password"}, {"role", "reader"}})->status,
+            201);
+  auto itself = Dm("source", {"-dr", dormant, "--require-copy-at", Url(*source)}, creds);
+  EXPECT_EQ(itself.exit_code, 4);
+  EXPECT_NE(itself.err.find("is this server itself"), std::string::npos) << itself.err;
+  EXPECT_EQ(cs->Get("/sysml/v2/projects/" + dormant)->status, 200);
 
   // Step 1 (archive): a one-time configuration with the commit trigger.
   auto once = PostJson(*ca, "/api/v1/remote-configs",
