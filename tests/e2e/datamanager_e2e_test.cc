@@ -97,9 +97,16 @@ TEST_F(DataManagerE2eTest, ARunningServerSeesEachChangeAtOnce) {
                 .size(),
             RealModel()["change"].size());
 
+  std::string token = BodyJson(PostJson(*admin, "/api/v1/login",
+                                        {{"username", "bob"}, {"password", "bob-password"}}))["token"];
+  httplib::Client bearer("127.0.0.1", s->port());
+  bearer.set_bearer_token_auth(token);
+  ASSERT_EQ(bearer.Get("/sysml/v2/projects")->status, 200);
+
   auto du = Dm("s", {"-du", "bob"});
   ASSERT_EQ(du.exit_code, 0) << du.err;
   EXPECT_EQ(bob->Get("/sysml/v2/projects")->status, 401);
+  EXPECT_EQ(bearer.Get("/sysml/v2/projects")->status, 401);
 
   auto dr = Dm("s", {"-dr", doomed});
   ASSERT_EQ(dr.exit_code, 0) << dr.err;
