@@ -1,5 +1,8 @@
 #include "auth/authenticator.h"
 
+#include <algorithm>
+#include <set>
+
 #include <sodium.h>
 
 #include <nlohmann/json.hpp>
@@ -246,6 +249,30 @@ Status Authenticator::DeleteUser(const std::string& name) {
   RETURN_IF_ERROR(txn->DeleteUser(name));
   RETURN_IF_ERROR(txn->CommitTransaction());
   Forget(name);
+  return Status::Ok();
+}
+
+Status Authenticator::DeleteUsers(const std::vector<std::string>& names) {
+  ASSIGN_OR_RETURN(auto txn, store_.BeginWrite());
+  ASSIGN_OR_RETURN(auto users, txn->ListUsers());
+  std::set<std::string> doomed;
+  for (const auto& name : names) {
+    bool known = std::any_of(users.begin(), users.end(), [&](const User& u) { return u.name == name; });
+    if (!known) return Status::NotFound("user " + name + " does not exist");
+    doomed.insert(name);
+  }
+  int admins = 0, admins_left = 0;
+  for (const auto& u : users) {
+    bool admin = u.role == RoleName(Role::kAdmin);
+    admins += admin;
+    admins_left += admin && !doomed.count(u.name);
+  }
+  if (admins > 0 && admins_left == 0) {
+    return Status::Conflict("deleting these users would leave no administrator");
+  }
+  for (const auto& name : doomed) RETURN_IF_ERROR(txn->DeleteUser(name));
+  RETURN_IF_ERROR(txn->CommitTransaction());
+  for (const auto& name : doomed) Forget(name);
   return Status::Ok();
 }
 

@@ -57,6 +57,11 @@ class Authenticator {
                           const std::optional<Role> role,
                           const std::optional<std::vector<std::string>>& scopes = std::nullopt);
   Status DeleteUser(const std::string& name);
+  // Deletes several users in one transaction (datamanager -du): NotFound for
+  // an unknown name, Conflict if no administrator would remain; then nothing
+  // is deleted. Their tokens go with them; a running server refuses their
+  // credentials on the next request, as it reads the user record each time.
+  Status DeleteUsers(const std::vector<std::string>& names);
 
   static Result<std::string> HashPassword(const std::string& password);
   static bool VerifyPassword(const std::string& stored_hash, const std::string& password);

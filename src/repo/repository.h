@@ -9,6 +9,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -207,6 +208,42 @@ class Repository {
   // with the source's ids, refs the source no longer has are removed.
   Status MirrorRefs(const std::string& resource_id, const std::vector<Branch>& branches,
                     const std::vector<Tag>& tags);
+
+  // ---- administration (the datamanager tool; repository_admin.cc)
+  // Called inside an administration call's write transaction with the
+  // resources it is about to change; an error refuses the whole call.
+  using AdminVeto = std::function<Status(ReadTransaction&, const std::vector<Resource>&)>;
+
+  // Deletes the resources with their whole history, in one transaction.
+  // Conflict, naming the users, when a resource not in `ids` uses one of them
+  // (ProjectUsage), unless `force`. NotFound (nothing deleted) for an unknown id.
+  Status DeleteResources(const std::vector<std::string>& ids, bool force,
+                         const AdminVeto& veto = nullptr);
+
+  struct BranchDeletion {
+    std::vector<Branch> branches;  // deleted, the named ones first
+    uint64_t commits_deleted = 0;
+  };
+  // Deletes branches of a resource, with the branches forked from them when
+  // `include_children` (a branch is a child of B when its history holds a
+  // commit made on B that the default branch does not have), and the commits
+  // that no remaining branch, tag or other resource's ProjectUsage reaches.
+  // Conflict for the default branch; NotFound for an unknown branch.
+  Result<BranchDeletion> DeleteBranches(const std::string& resource_id,
+                                        const std::vector<std::string>& branch_ids,
+                                        bool include_children);
+
+  struct ReadOnlyRemoval {
+    std::vector<Resource> resources;    // whose flag was removed
+    std::vector<Category> categories;   // whose flag was removed
+  };
+  // Removes the read-only flag from the resources, from every resource in the
+  // categories and their sub-categories, and from those categories, in one
+  // transaction. NotFound (nothing changed) for an unknown id. `veto` sees
+  // the flagged resources about to be unflagged.
+  Result<ReadOnlyRemoval> RemoveReadOnlyFlag(const std::vector<std::string>& resource_ids,
+                                             const std::vector<std::string>& category_ids,
+                                             const AdminVeto& veto);
 
   // ---- change feed
   // Events after `since`, waiting up to `wait` for the first one.

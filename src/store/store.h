@@ -26,6 +26,32 @@ struct ResourceFilter {
   std::optional<std::string> category_id;
 };
 
+// The roots of one commit's tries (garbage collection, verification).
+struct CommitRoots {
+  int64_t seq = 0;
+  std::string id;
+  std::string resource_id;
+  Hash elements{};
+  Hash roots{};
+  Hash edges{};
+};
+
+// Rows and stored bytes of content-addressed data.
+struct ContentCounts {
+  uint64_t trie_nodes = 0;
+  uint64_t trie_node_bytes = 0;
+  uint64_t element_versions = 0;
+  uint64_t element_version_bytes = 0;  // as stored (compressed where it is)
+};
+
+// What a resource's history takes: its commits and the element versions its
+// change sets reference, each version counted once (it may be shared).
+struct ResourceStorage {
+  uint64_t commits = 0;
+  uint64_t element_versions = 0;
+  uint64_t element_version_bytes = 0;
+};
+
 class ReadTransaction {
  public:
   virtual ~ReadTransaction() = default;
@@ -49,6 +75,8 @@ class ReadTransaction {
   virtual Result<std::vector<std::string>> ListUsedProjects(const std::string& resource_id) = 0;
   // Resources other than `resource_id` whose commits use it (ProjectUsage).
   virtual Result<std::vector<std::string>> ListUsersOfResource(const std::string& resource_id) = 0;
+  // Commits of `resource_id` that other resources' commits use (ProjectUsage), sorted.
+  virtual Result<std::vector<std::string>> ListUsedCommits(const std::string& resource_id) = 0;
 
   virtual Result<std::optional<Branch>> GetBranch(const std::string& id) = 0;
   // Ordered by id.
@@ -71,10 +99,16 @@ class ReadTransaction {
   virtual Result<std::vector<ProjectUsage>> ListProjectUsages(int64_t commit_seq) = 0;
 
   virtual Result<uint64_t> CountCommits(const std::string& resource_id) = 0;
+  // Commits with seq > after_seq (all resources), in seq order, with their trie roots.
+  virtual Result<std::vector<CommitRoots>> ListCommitRoots(int64_t after_seq) = 0;
+  virtual Result<ResourceStorage> GetResourceStorage(const std::string& resource_id) = 0;
 
   // Content-addressed data. NotFound if absent; Corruption if stored bytes do not match.
   virtual Result<std::string> GetNode(const Hash& hash) = 0;
   virtual Result<std::string> GetElementVersion(const Hash& hash) = 0;
+  // Every stored trie node's hash (garbage collection).
+  virtual Result<std::vector<Hash>> ListNodeHashes() = 0;
+  virtual Result<ContentCounts> CountContent() = 0;
 
   virtual Result<std::optional<User>> GetUser(const std::string& name) = 0;
   virtual Result<std::vector<User>> ListUsers() = 0;
@@ -119,6 +153,15 @@ class WriteTransaction : public ReadTransaction {
   // Inserts the commit with its change set and project usages; returns its seq.
   virtual Result<int64_t> InsertCommit(const Commit& c, const std::vector<Change>& changes,
                                        const std::vector<ProjectUsage>& usages) = 0;
+  // Removes one commit with its change set and usages (content stays until
+  // garbage-collected). The caller keeps the history consistent: nothing
+  // that remains may name it as a parent, head or tagged commit.
+  virtual Status DeleteCommit(const std::string& id) = 0;
+  // Garbage collection: removes the given trie nodes (absent ones are
+  // skipped) and returns what was removed.
+  virtual Result<ContentCounts> DeleteNodes(const std::vector<Hash>& hashes) = 0;
+  // Removes element versions that no commit's change set references.
+  virtual Result<ContentCounts> DeleteUnreferencedElementVersions() = 0;
 
   virtual Status InsertUser(const User& u) = 0;
   virtual Status UpdateUser(const User& u) = 0;

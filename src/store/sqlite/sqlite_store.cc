@@ -205,6 +205,15 @@ class SqliteTransaction final : public WriteTransaction {
     s->Bind(1, resource_id);
     return All<std::string>(*s, [](const Statement& st) { return st.Text(0); });
   }
+  Result<std::vector<std::string>> ListUsedCommits(const std::string& resource_id) override {
+    ASSIGN_OR_RETURN(auto s, conn_->Prepare(
+                                 "SELECT DISTINCT u.used_commit FROM commit_usages u "
+                                 "JOIN commits c ON c.seq = u.commit_seq "
+                                 "WHERE u.used_project = ?1 AND c.resource_id <> ?1 "
+                                 "ORDER BY u.used_commit"));
+    s->Bind(1, resource_id);
+    return All<std::string>(*s, [](const Statement& st) { return st.Text(0); });
+  }
   Status InsertResource(const Resource& r) override {
     ASSIGN_OR_RETURN(auto s, conn_->Prepare(
                                  "INSERT INTO resources(id, project_id, name, description, "
@@ -327,6 +336,36 @@ class SqliteTransaction final : public WriteTransaction {
     s->Bind(1, resource_id);
     ASSIGN_OR_RETURN(bool row, s->Step());
     return row ? static_cast<uint64_t>(s->Int(0)) : 0;
+  }
+  Result<std::vector<CommitRoots>> ListCommitRoots(int64_t after_seq) override {
+    ASSIGN_OR_RETURN(auto s, conn_->Prepare(
+                                 "SELECT seq, id, resource_id, state_root, roots_root, edges_root "
+                                 "FROM commits WHERE seq > ? ORDER BY seq"));
+    s->Bind(1, after_seq);
+    return All<CommitRoots>(*s, [](const Statement& st) {
+      return CommitRoots{st.Int(0), st.Text(1), st.Text(2), st.HashCol(3), st.HashCol(4),
+                         st.HashCol(5)};
+    });
+  }
+  Result<ResourceStorage> GetResourceStorage(const std::string& resource_id) override {
+    ResourceStorage out;
+    ASSIGN_OR_RETURN(out.commits, CountCommits(resource_id));
+    ASSIGN_OR_RETURN(auto s, conn_->Prepare(
+                                 "SELECT count(*), ifnull(sum(length(data)), 0) FROM element_versions "
+                                 "WHERE hash IN (SELECT cc.version FROM commit_changes cc "
+                                 "JOIN commits c ON c.seq = cc.commit_seq WHERE c.resource_id = ?)"));
+    s->Bind(1, resource_id);
+    ASSIGN_OR_RETURN(bool row, s->Step());
+    if (row) {
+      out.element_versions = static_cast<uint64_t>(s->Int(0));
+      out.element_version_bytes = static_cast<uint64_t>(s->Int(1));
+    }
+    return out;
+  }
+  Status DeleteCommit(const std::string& id) override {
+    ASSIGN_OR_RETURN(auto s, conn_->Prepare("DELETE FROM commits WHERE id = ?"));
+    RETURN_IF_ERROR(s->Bind(1, id).Run());
+    return ExpectChanged("commit " + id);
   }
   Result<Page<Change>> ListChanges(int64_t commit_seq, const PageRequest& page) override {
     auto cursor_ord = [&](const std::string& id) -> Result<int64_t> {
@@ -475,6 +514,49 @@ class SqliteTransaction final : public WriteTransaction {
         .Bind(3, static_cast<int64_t>(json.size()))
         .BindBlob(4, codec == kCodecRaw ? std::string_view(json) : std::string_view(stored))
         .Run();
+  }
+
+  Result<std::vector<Hash>> ListNodeHashes() override {
+    ASSIGN_OR_RETURN(auto s, conn_->Prepare("SELECT hash FROM trie_nodes"));
+    return All<Hash>(*s, [](const Statement& st) { return st.HashCol(0); });
+  }
+  Result<ContentCounts> CountContent() override {
+    ContentCounts out;
+    ASSIGN_OR_RETURN(auto n, conn_->Prepare(
+                                 "SELECT count(*), ifnull(sum(length(data)), 0) FROM trie_nodes"));
+    ASSIGN_OR_RETURN(bool row, n->Step());
+    if (row) {
+      out.trie_nodes = static_cast<uint64_t>(n->Int(0));
+      out.trie_node_bytes = static_cast<uint64_t>(n->Int(1));
+    }
+    ASSIGN_OR_RETURN(auto v, conn_->Prepare(
+                                 "SELECT count(*), ifnull(sum(length(data)), 0) FROM element_versions"));
+    ASSIGN_OR_RETURN(row, v->Step());
+    if (row) {
+      out.element_versions = static_cast<uint64_t>(v->Int(0));
+      out.element_version_bytes = static_cast<uint64_t>(v->Int(1));
+    }
+    return out;
+  }
+  Result<ContentCounts> DeleteNodes(const std::vector<Hash>& hashes) override {
+    ContentCounts out;
+    for (const auto& h : hashes) {
+      // A fresh wrapper per node: its destructor resets the cached statement.
+      ASSIGN_OR_RETURN(auto s, conn_->Prepare("DELETE FROM trie_nodes WHERE hash = ? "
+                                              "RETURNING length(data)"));
+      s->Bind(1, h);
+      RETURN_IF_ERROR(SumDeleted(*s, out.trie_nodes, out.trie_node_bytes));
+    }
+    return out;
+  }
+  Result<ContentCounts> DeleteUnreferencedElementVersions() override {
+    ContentCounts out;
+    ASSIGN_OR_RETURN(auto s, conn_->Prepare(
+                                 "DELETE FROM element_versions WHERE hash NOT IN "
+                                 "(SELECT version FROM commit_changes WHERE version IS NOT NULL) "
+                                 "RETURNING length(data)"));
+    RETURN_IF_ERROR(SumDeleted(*s, out.element_versions, out.element_version_bytes));
+    return out;
   }
 
   // ---- users and tokens
@@ -630,6 +712,16 @@ class SqliteTransaction final : public WriteTransaction {
   }
 
  private:
+  // Steps a DELETE ... RETURNING length(data) to its end, adding up rows and bytes.
+  static Status SumDeleted(Statement& s, uint64_t& rows, uint64_t& bytes) {
+    while (true) {
+      ASSIGN_OR_RETURN(bool row, s.Step());
+      if (!row) return Status::Ok();
+      ++rows;
+      bytes += static_cast<uint64_t>(s.Int(0));
+    }
+  }
+
   Status ExpectChanged(const std::string& what) {
     if (conn_->Changes() == 0) return Status::NotFound(what + " does not exist");
     return Status::Ok();
