@@ -23,8 +23,14 @@ Result<std::optional<std::string>> OptText(const Json& r, const char* key) {
 }  // namespace
 
 PackReader::PackReader(Repository& repo, std::string resource_id, PackLimits limits)
-    : repo_(repo),
-      resource_id_(std::move(resource_id)),
+    : PackReader(
+          [&repo, id = std::move(resource_id)](const Repository::ImportedCommit& in) {
+            return repo.ImportCommit(id, in);
+          },
+          limits) {}
+
+PackReader::PackReader(CommitSink on_commit, PackLimits limits)
+    : on_commit_(std::move(on_commit)),
       limits_(limits),
       zstd_(
           [this](std::string_view bytes) {
@@ -132,7 +138,7 @@ Status PackReader::OnCommit(const Json& r) {
     }
     in.changes.push_back(std::move(change));
   }
-  RETURN_IF_ERROR(repo_.ImportCommit(resource_id_, in));
+  RETURN_IF_ERROR(on_commit_(in));
   for (const auto& [h, text] : in.versions) versions_.erase(h);
   ++commits_applied_;
   return Status::Ok();

@@ -6,6 +6,7 @@
 // Not thread-safe.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <string>
 
@@ -21,7 +22,12 @@ struct PackLimits {
 
 class PackReader {
  public:
+  // Receives each parsed commit (versions already checked against their hashes).
+  using CommitSink = std::function<Status(const Repository::ImportedCommit&)>;
+
   PackReader(Repository& repo, std::string resource_id, PackLimits limits = {});
+  // Hands each commit to `on_commit` instead of importing it (bundle checks).
+  explicit PackReader(CommitSink on_commit, PackLimits limits = {});
 
   // Feeds compressed bytes. Stops at the first error (Corruption for bad data).
   Status Feed(std::string_view compressed);
@@ -36,8 +42,7 @@ class PackReader {
   Status OnRecord(std::string_view line);
   Status OnCommit(const Json& record);
 
-  Repository& repo_;
-  std::string resource_id_;
+  CommitSink on_commit_;
   PackLimits limits_;
   ZstdDecompressor zstd_;
   std::string line_;
