@@ -173,9 +173,7 @@ class PackCheck {
 
   Status operator()(const Repository::ImportedCommit& in) {
     const Commit& c = in.commit;
-    auto bad = [&](const std::string& why) {
-      return Bad("commit " + c.id + " of project " + part_.id + ": " + why);
-    };
+    auto bad = [&](const std::string& why) { return Status::Corruption("commit " + c.id + ": " + why); };
     if (!seen_.insert(c.id).second) return bad("it comes twice");
     if (seen_.size() > part_.commits) return bad("the pack holds more commits than the manifest says");
     for (const auto& p : c.parents) {
@@ -238,12 +236,18 @@ Result<RunReport> BundleApplier::Apply(const std::string& path,
   std::unique_ptr<PackReader> reader;
   PackLimits pack_limits;
 
+  // Errors inside a pack name the file and the project.
+  auto in_pack = [&](const Status& st) {
+    if (st.ok()) return st;
+    return Status(st.code(), "bundle file: the pack of project " + contents.parts[current - 1].id +
+                                 ": " + st.message());
+  };
   auto finish_pack = [&]() -> Status {
     if (!reader) return Status::Ok();
     Status st = reader->Finish();
     const BundlePart& part = contents.parts[current - 1];
     if (st.code() == StatusCode::kUnavailable) return Bad("the pack of project " + part.id + " is incomplete");
-    RETURN_IF_ERROR(st);
+    RETURN_IF_ERROR(in_pack(st));
     if (check->commits() != part.commits) {
       return Bad("the pack of project " + part.id + " holds " + std::to_string(check->commits()) +
                  " commits, the manifest says " + std::to_string(part.commits));
@@ -331,7 +335,7 @@ Result<RunReport> BundleApplier::Apply(const std::string& path,
   };
   visitor.on_pack = [&](std::string_view bytes, uint64_t offset) -> Status {
     contents.parts[current - 1].frames.emplace_back(offset, static_cast<uint32_t>(bytes.size()));
-    return reader->Feed(bytes);
+    return in_pack(reader->Feed(bytes));
   };
   RETURN_IF_ERROR(ScanBundle(in, limits_, visitor));
   RETURN_IF_ERROR(finish_pack());

@@ -29,7 +29,7 @@ Status Bad(const std::string& why) { return Status::Corruption("bundle file: " +
 Status ReadExactly(std::istream& in, char* out, size_t n, const char* what) {
   in.read(out, static_cast<std::streamsize>(n));
   if (static_cast<size_t>(in.gcount()) != n) {
-    return Bad(std::string("the file is truncated (it ends inside the ") + what +
+    return Bad(std::string("the file is truncated (it ends inside ") + what +
                "); copy it again from the source");
   }
   return Status::Ok();
@@ -168,7 +168,7 @@ Status ScanBundle(std::istream& in, const BundleLimits& limits, const BundleVisi
       Hash expected = hasher.Finish();
       char sum[32];
       if (size != sizeof sum) return Bad("the trailer is not a SHA-256");
-      RETURN_IF_ERROR(ReadExactly(in, sum, sizeof sum, "trailer"));
+      RETURN_IF_ERROR(ReadExactly(in, sum, sizeof sum, "the trailer"));
       if (!have_manifest) return Bad("the trailer comes before the manifest");
       if (HashFromBytes(std::string_view(sum, sizeof sum)) != expected) {
         return Bad("the checksum does not match the content: the file was damaged on the way; "
@@ -211,7 +211,7 @@ Status ScanBundle(std::istream& in, const BundleLimits& limits, const BundleVisi
 Result<Json> ReadBundleManifest(std::istream& in, const BundleLimits& limits) {
   RETURN_IF_ERROR(ReadHeader(in, nullptr));
   char fh[kFrameHeaderSize];
-  RETURN_IF_ERROR(ReadExactly(in, fh, sizeof fh, "manifest"));
+  RETURN_IF_ERROR(ReadExactly(in, fh, sizeof fh, "the manifest"));
   uint64_t size = ReadU32(fh + 1);
   if (static_cast<BundleFrame>(fh[0]) != BundleFrame::kManifest) return Bad("the manifest is missing");
   if (size > limits.max_manifest_bytes) {
@@ -219,7 +219,7 @@ Result<Json> ReadBundleManifest(std::istream& in, const BundleLimits& limits) {
                std::to_string(limits.max_manifest_bytes));
   }
   std::string text(size, '\0');
-  RETURN_IF_ERROR(ReadExactly(in, text.data(), size, "manifest"));
+  RETURN_IF_ERROR(ReadExactly(in, text.data(), size, "the manifest"));
   return ParseManifest(text);
 }
 
