@@ -234,7 +234,6 @@ Result<RunReport> BundleApplier::Apply(const std::string& path,
   size_t current = 0;          // parts whose resource frame was read
   std::unique_ptr<PackCheck> check;
   std::unique_ptr<PackReader> reader;
-  PackLimits pack_limits;
 
   // Errors inside a pack name the file and the project.
   auto in_pack = [&](const Status& st) {
@@ -329,7 +328,7 @@ Result<RunReport> BundleApplier::Apply(const std::string& path,
     const BundlePart& part = contents.parts[current];
     check = std::make_unique<PackCheck>(part, trial && trial_of[current] ? trial.get() : nullptr);
     reader = std::make_unique<PackReader>(
-        [c = check.get()](const Repository::ImportedCommit& in) { return (*c)(in); }, pack_limits);
+        [c = check.get()](const Repository::ImportedCommit& in) { return (*c)(in); }, pack_limits_);
     ++current;
     return Status::Ok();
   };

@@ -14,6 +14,7 @@
 #include "common/clock.h"
 #include "repo/repository.h"
 #include "sync/bundle_file.h"
+#include "sync/pack_reader.h"
 #include "sync/sync_runner.h"
 
 namespace tandem {
@@ -24,8 +25,8 @@ inline constexpr char kBundleOriginConfig[] = "bundle";
 
 class BundleApplier {
  public:
-  BundleApplier(Repository& repo, Clock& clock, BundleLimits limits)
-      : repo_(repo), clock_(clock), limits_(limits) {}
+  BundleApplier(Repository& repo, Clock& clock, BundleLimits limits, PackLimits pack_limits = {})
+      : repo_(repo), clock_(clock), limits_(limits), pack_limits_(pack_limits) {}
 
   // Verifies the bundle at `path`, then applies it into `target_category_id`.
   // Nothing is stored when verification fails: Corruption/TooLarge for a
@@ -39,6 +40,7 @@ class BundleApplier {
   Repository& repo_;
   Clock& clock_;
   BundleLimits limits_;
+  PackLimits pack_limits_;
 };
 
 }  // namespace tandem

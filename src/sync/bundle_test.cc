@@ -40,17 +40,18 @@ class BundleTest : public TwoServersTest {
     return BundleRequest{std::move(resources), {}, {}};
   }
   Result<RunReport> Apply(const std::string& bytes, Repository* into = nullptr,
-                          BundleLimits limits = {}, const std::string& category = "") {
+                          BundleLimits limits = {}, const std::string& category = "",
+                          PackLimits pack_limits = {}) {
     std::string path = (dir_ / ("bundle-" + RandomHex(4))).string();
     std::ofstream(path, std::ios::binary) << bytes;
     RunProgress progress;
-    BundleApplier applier(into ? *into : *target_.repo, clock_, limits);
+    BundleApplier applier(into ? *into : *target_.repo, clock_, limits, pack_limits);
     return applier.Apply(path, category.empty() ? target_category_ : category, progress);
   }
   // Applies a bundle that must be refused, and checks nothing was stored.
-  Status Refused(const std::string& bytes, BundleLimits limits = {}) {
+  Status Refused(const std::string& bytes, BundleLimits limits = {}, PackLimits pack_limits = {}) {
     int64_t before = target_.repo->LastEventSeq().value();
-    auto report = Apply(bytes, nullptr, limits);
+    auto report = Apply(bytes, nullptr, limits, "", pack_limits);
     EXPECT_FALSE(report.ok()) << (report.ok() ? report->resources.dump() : "");
     EXPECT_EQ(target_.repo->LastEventSeq().value(), before) << "something was stored";
     return report.ok() ? Status::Ok() : report.status();
@@ -326,6 +327,38 @@ TEST_F(BundleTest, HostileSizesAndVersionsAreRefusedBeforeTheyAreRead) {
   st = Refused(bomb);
   EXPECT_EQ(st.code(), StatusCode::kCorruption);
   EXPECT_NE(st.message().find("manifest"), std::string::npos) << st.ToString();
+}
+
+TEST_F(BundleTest, PacksThatDecompressBeyondTheirLimitsAreRefused) {
+  Resource r = NewResource("lib");
+  AddCommit(r);
+  std::string good = Create(Select({r.id}));
+  PackLimits small;
+  small.max_record_bytes = 64 << 10;
+  small.max_pending_bytes = 256 << 10;
+
+  // Versions no commit uses, piling up (a few bytes each once compressed).
+  std::string piled = Rebuild(good, [](std::string& text) {
+    std::string unused;
+    for (int i = 0; i < 100; ++i) {
+      std::string json = "{\"@id\":\"" + std::to_string(i) + "\",\"pad\":\"" + std::string(4000, 'x') + "\"}";
+      unused += Json{{"t", "version"}, {"hash", ToHex(Sha256(json))}, {"json", json}}.dump() + "\n";
+    }
+    text = unused + text;
+  });
+  EXPECT_LT(piled.size(), 64u << 10);
+  Status st = Refused(piled, {}, small);
+  EXPECT_EQ(st.code(), StatusCode::kCorruption);
+  EXPECT_NE(st.message().find("no commit has used"), std::string::npos) << st.ToString();
+
+  // One record longer than any legitimate one.
+  std::string long_line = Rebuild(good, [](std::string& text) {
+    text = Json{{"t", "version"}, {"hash", std::string(64, '0')}, {"json", std::string(100 << 10, 'y')}}.dump() +
+           "\n" + text;
+  });
+  st = Refused(long_line, {}, small);
+  EXPECT_NE(st.message().find("longer than"), std::string::npos) << st.ToString();
+  ASSERT_TRUE(Apply(good, nullptr, {}, "", small).ok());
 }
 
 TEST_F(BundleTest, ATargetSwitchesFromBundlesToTheNetworkWithoutCopyingHistoryAgain) {

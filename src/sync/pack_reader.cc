@@ -86,7 +86,14 @@ Status PackReader::OnRecord(std::string_view line) {
     if (!hash) return Bad("a version hash is not SHA-256 hex");
     std::string text = r["json"];
     if (Sha256(text) != *hash) return Bad("element version " + ToHex(*hash) + " does not match its hash");
-    versions_[*hash] = std::move(text);
+    if (!versions_.count(*hash)) {
+      pending_bytes_ += text.size();
+      if (pending_bytes_ > limits_.max_pending_bytes) {
+        return Bad("more than " + std::to_string(limits_.max_pending_bytes) +
+                   " bytes of element versions arrived that no commit has used yet");
+      }
+      versions_[*hash] = std::move(text);
+    }
     ++versions_received_;
     return Status::Ok();
   }
@@ -139,7 +146,10 @@ Status PackReader::OnCommit(const Json& r) {
     in.changes.push_back(std::move(change));
   }
   RETURN_IF_ERROR(on_commit_(in));
-  for (const auto& [h, text] : in.versions) versions_.erase(h);
+  for (const auto& [h, text] : in.versions) {
+    pending_bytes_ -= text.size();
+    versions_.erase(h);
+  }
   ++commits_applied_;
   return Status::Ok();
 }

@@ -18,6 +18,10 @@ namespace tandem {
 struct PackLimits {
   uint64_t max_record_bytes = 256ull << 20;  // one NDJSON line
   uint64_t max_total_bytes = 64ull << 30;    // decompressed stream
+  // Element versions received and not yet used by a commit: a pack sends
+  // them just before the commit that needs them, so this bounds one commit's
+  // new versions (a hostile stream cannot pile up unused ones).
+  uint64_t max_pending_bytes = 2ull << 30;
 };
 
 class PackReader {
@@ -48,6 +52,7 @@ class PackReader {
   std::string line_;
   Status error_;
   std::map<Hash, std::string> versions_;  // received, not yet used by a commit
+  uint64_t pending_bytes_ = 0;            // size of versions_
   bool ended_ = false;
   uint64_t commits_applied_ = 0;
   uint64_t versions_received_ = 0;
