@@ -57,6 +57,20 @@ class BundleTest : public TwoServersTest {
     return report.ok() ? Status::Ok() : report.status();
   }
 
+  // A synchronization run over the (in-process) network into `into`.
+  RunReport NetworkRun(Repository& into, FakeSource& from, const std::string& resource_id,
+                       const std::string& category) {
+    RemoteConfigSpec spec;
+    spec.name = "network";
+    spec.source_url = FakeSource::kUrl;
+    spec.username = from.username();
+    spec.resources = {resource_id};
+    spec.target_category_id = category;
+    SourceClient client(from.Transport(), spec.source_url);
+    RunProgress progress;
+    return SyncRunner(into, clock_, "config-1", spec, Json::object(), progress).Run(client);
+  }
+
   std::vector<Commit> CommitsOf(Repository& repo, const std::string& id) {
     auto page = repo.ListCommits(id, {std::nullopt, std::nullopt, 10'000}, false);
     return page.ok() ? page->items : std::vector<Commit>{};
@@ -367,18 +381,7 @@ TEST_F(BundleTest, ATargetSwitchesFromBundlesToTheNetworkWithoutCopyingHistoryAg
   AddCommit(r);
   ASSERT_TRUE(Apply(Create(Select({r.id}))).ok());
 
-  RemoteConfigSpec spec;
-  spec.name = "network";
-  spec.source_url = FakeSource::kUrl;
-  spec.username = fake_->username();
-  spec.resources = {r.id};
-  spec.target_category_id = target_category_;
-  auto network_run = [&] {
-    SourceClient client(fake_->Transport(), spec.source_url);
-    RunProgress progress;
-    SyncRunner runner(*target_.repo, clock_, "config-1", spec, Json::object(), progress);
-    return runner.Run(client);
-  };
+  auto network_run = [&] { return NetworkRun(*target_.repo, *fake_, r.id, target_category_); };
   RunReport first = network_run();
   EXPECT_EQ(first.outcome, "ok") << first.error << first.resources.dump();
   EXPECT_EQ(first.commits, 0u);
@@ -412,15 +415,7 @@ TEST_F(BundleTest, ABundledCopyIsASourceForAFurtherNetworkHop) {
   ASSERT_TRUE(c.Bootstrap().ok());
   std::string cat_c = c.CreateCategory({"from-b", std::nullopt, ""}).value().id;
   FakeSource b_source(*target_.repo);
-  RemoteConfigSpec spec;
-  spec.name = "from b";
-  spec.source_url = FakeSource::kUrl;
-  spec.username = b_source.username();
-  spec.resources = {r.id};
-  spec.target_category_id = cat_c;
-  SourceClient client(b_source.Transport(), spec.source_url);
-  RunProgress progress;
-  RunReport report = SyncRunner(c, clock_, "config-c", spec, Json::object(), progress).Run(client);
+  RunReport report = NetworkRun(c, b_source, r.id, cat_c);
   EXPECT_EQ(report.outcome, "ok") << report.error << report.resources.dump();
   ExpectSameHistory(*source_.repo, c, r.id);
   Json origin = Json::parse(c.GetResource(r.id)->origin);
@@ -432,6 +427,28 @@ TEST_F(BundleTest, ABundledCopyIsASourceForAFurtherNetworkHop) {
   auto cycle = Apply(Create(Select({r.id}), &c), source_.repo.get(), {}, cat_a);
   ASSERT_TRUE(cycle.ok()) << cycle.status().ToString();
   EXPECT_EQ(cycle->resources[0]["state"], "conflict") << cycle->resources.dump();
+}
+
+TEST_F(BundleTest, ANetworkCopyTravelsOnByBundle) {
+  Resource r = NewResource("lib");
+  AddCommit(r);
+  AddCommit(r);
+  // A --network--> B.
+  ASSERT_EQ(NetworkRun(*target_.repo, *fake_, r.id, target_category_).outcome, "ok");
+
+  // B --bundle--> C.
+  auto store_c = SqliteStore::Open((dir_ / "c").string()).value();
+  Repository c(*store_c, clock_);
+  ASSERT_TRUE(c.Bootstrap().ok());
+  std::string cat_c = c.CreateCategory({"from-b", std::nullopt, ""}).value().id;
+  auto report = Apply(Create(Select({r.id}), target_.repo.get()), &c, {}, cat_c);
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_EQ(report->outcome, "ok") << report->resources.dump();
+  ExpectSameHistory(*source_.repo, c, r.id);
+  Json origin = Json::parse(c.GetResource(r.id)->origin);
+  EXPECT_EQ(origin["serverId"], target_.repo->ServerId().value());
+  EXPECT_EQ(origin["chain"], Json::array({source_.repo->ServerId().value(),
+                                          target_.repo->ServerId().value()}));
 }
 
 TEST_F(BundleTest, AnOlderBundleThanTheCopyIsRefused) {
