@@ -113,6 +113,14 @@ Status ApiClient::BadResponse(std::string message) {
   return Status::Corruption("unexpected answer from the server: " + message);
 }
 
+Status ApiClient::ReportedFailure(int http_status, const std::string& description) {
+  last_failure_ = ApiFailure::kServer;
+  HttpResponse response;
+  response.status = http_status;
+  response.body = json{{"description", description}}.dump();
+  return Status(CodeForHttpStatus(http_status), FormatHttpError(response));
+}
+
 Result<json> ApiClient::Get(std::string_view target) { return Call("GET", target, nullptr); }
 
 Result<json> ApiClient::Post(std::string_view target, const json& body) {

@@ -54,6 +54,11 @@ class ApiClient {
 
   ApiFailure last_failure() const { return last_failure_; }
 
+  // For an error the server reported inside a successful response (a
+  // background job's outcome): records a server failure and returns the
+  // Status that HTTP status stands for, with `description`.
+  Status ReportedFailure(int http_status, const std::string& description);
+
   // For a command that finds a successful response unusable (a field missing):
   // records a server failure and returns Corruption(message).
   Status BadResponse(std::string message);

@@ -11,6 +11,7 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <thread>
 
 #include "cli/commands.h"
 #include "cli/output.h"
@@ -239,6 +240,52 @@ Status Upload(CommandContext& ctx, const ApplyOptions& o, const std::string& id,
   return Status::Ok();
 }
 
+// Polls the upload until the server has checked and applied it; shows what it
+// is doing. Returns the run report, or the server's reason for refusing.
+Result<json> FollowApply(CommandContext& ctx, const std::string& id, json status) {
+  std::string shown;
+  bool terminal = &ctx.err == &std::cerr && isatty(STDERR_FILENO) == 1;
+  while (true) {
+    std::string state = StringOr(status, "state");
+    const json& progress = status.contains("progress") ? status["progress"] : json::object();
+    auto count = [&](const char* key) { return progress.value(key, uint64_t{0}); };
+    std::string line;
+    if (state == "checking") {
+      line = "the server is checking the bundle: " + FormatBytes(count("bytesChecked")) + " of " +
+             FormatBytes(count("bytesTotal"));
+    } else if (state == "applying") {
+      line = "the server is applying it: " + std::to_string(count("resourcesDone")) + "/" +
+             std::to_string(count("resourcesTotal")) + " resources, " +
+             std::to_string(count("commitsDone")) + " commits";
+    }
+    if (!ctx.json && !line.empty()) {
+      if (terminal) {
+        ctx.err << "\r" << line << "   " << std::flush;
+      } else if (line.substr(0, 20) != shown.substr(0, 20)) {
+        ctx.err << line << "\n";  // one line per phase in logs
+      }
+      shown = line;
+    }
+    if (state == "done" || state == "failed") {
+      if (terminal && !shown.empty() && !ctx.json) ctx.err << "\n";
+      if (state == "done" && status.contains("report") && status["report"].is_object()) {
+        return status["report"];
+      }
+      const json& error = status.contains("error") ? status["error"] : json::object();
+      if (state == "failed" && error.is_object()) {
+        return ctx.api.ReportedFailure(error.value("status", 500),
+                                       StringOr(error, "description", "the bundle was refused"));
+      }
+      return ctx.api.BadResponse("a finished upload without report or error");
+    }
+    if (state != "checking" && state != "applying") {
+      return ctx.api.BadResponse("the upload is in state '" + state + "'");
+    }
+    std::this_thread::sleep_for(kSyncPollInterval);
+    ASSIGN_OR_RETURN(status, ctx.api.Get(UploadPath(id)));
+  }
+}
+
 Status Apply(CommandContext& ctx, const ApplyOptions& o) {
   // Check the file here first: a damaged copy is found before it travels.
   std::ifstream in(o.file, std::ios::binary);
@@ -276,11 +323,11 @@ Status Apply(CommandContext& ctx, const ApplyOptions& o) {
     (void)discarded;  // best effort: the server drops idle uploads after a day anyway
     return sent;
   }
-  if (!ctx.json) ctx.err << "applying " << o.file << " (the server checks it whole first)\n";
-  ASSIGN_OR_RETURN(json report,
+  ASSIGN_OR_RETURN(json started,
                    ctx.api.Post(AppendQuery(UploadPath(id) + "/apply",
                                             {{"targetCategory", o.target_category}}),
                                 json::object()));
+  ASSIGN_OR_RETURN(json report, FollowApply(ctx, id, std::move(started)));
   std::string outcome = StringOr(report, "outcome", "-");
   const json& rows = report.contains("resources") ? report["resources"] : json::array();
   if (ctx.json) {

@@ -120,10 +120,19 @@ TEST_F(BundleCliTest, ApplyUploadsInPiecesAndPrintsTheRunReport) {
     server_.On("PUT", base + "?offset=" + std::to_string(at), 200,
                {{"id", kUpload}, {"received", std::min<uint64_t>(at + piece, bundle.size())}});
   }
-  server_.On("POST", base + "/apply?targetCategory=" + kCategory, 200,
-             {{"outcome", "ok"},
-              {"commits", 3},
-              {"resources", {{{"sourceId", kRes}, {"name", "Drone"}, {"state", "synced"}}}}});
+  server_.On("POST", base + "/apply?targetCategory=" + kCategory, 202,
+             {{"id", kUpload}, {"state", "checking"}, {"progress", {{"bytesChecked", 0}, {"bytesTotal", 400}}}});
+  server_.On("GET", base, 200,
+             {{"id", kUpload},
+              {"state", "applying"},
+              {"progress", {{"resourcesDone", 0}, {"resourcesTotal", 1}, {"commitsDone", 1}}}});
+  server_.On("GET", base, 200,
+             {{"id", kUpload},
+              {"state", "done"},
+              {"report",
+               {{"outcome", "ok"},
+                {"commits", 3},
+                {"resources", {{{"sourceId", kRes}, {"name", "Drone"}, {"state", "synced"}}}}}}});
 
   Outcome r = Cli({"bundle", "apply", path, "--target-category", kCategory});
   ASSERT_EQ(r.code, kExitOk) << r.err;
@@ -137,7 +146,27 @@ TEST_F(BundleCliTest, ApplyUploadsInPiecesAndPrintsTheRunReport) {
     uploaded += request.body;
   }
   EXPECT_EQ(uploaded, bundle);
-  EXPECT_EQ(LastRequest().method, "POST");
+  EXPECT_EQ(LastRequest().method, "GET");  // followed until done
+  EXPECT_NE(r.err.find("the server is checking the bundle"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("the server is applying it"), std::string::npos) << r.err;
+}
+
+TEST_F(BundleCliTest, ARefusedApplyReportsTheServersReason) {
+  std::string bundle = Bundle(50);
+  std::string path = Path("incremental.bundle");
+  std::ofstream(path, std::ios::binary) << bundle;
+  std::string base = std::string("/api/v1/bundles/uploads/") + kUpload;
+  server_.On("POST", "/api/v1/bundles/uploads", 201,
+             {{"id", kUpload}, {"received", 0}, {"maxBytes", 1 << 20}, {"pieceBytes", 1 << 20}});
+  server_.On("PUT", base + "?offset=0", 200, {{"id", kUpload}, {"received", bundle.size()}});
+  server_.On("POST", base + "/apply?targetCategory=" + kCategory, 202,
+             {{"id", kUpload},
+              {"state", "failed"},
+              {"error", {{"status", 409}, {"description", std::string("the bundle builds on commits this server does not have: ") + kCommit}}}});
+  Outcome r = Cli({"bundle", "apply", path, "--target-category", kCategory});
+  EXPECT_EQ(r.code, kExitServerError);
+  EXPECT_NE(r.err.find(std::string("409 Conflict: the bundle builds on commits")), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find(kCommit), std::string::npos) << r.err;
 }
 
 TEST_F(BundleCliTest, ApplyOfABundleLargerThanTheServerTakesDiscardsTheUpload) {

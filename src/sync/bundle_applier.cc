@@ -94,8 +94,8 @@ Result<BundleContents> ParseContents(const Json& m) {
 // SyncRunner makes, answered from the bundle.
 class BundleTransport final : public SyncTransport {
  public:
-  BundleTransport(std::string path, const BundleContents& contents)
-      : path_(std::move(path)), contents_(contents) {}
+  BundleTransport(std::string path, const BundleContents& contents, const std::atomic<bool>& cancel)
+      : path_(std::move(path)), contents_(contents), cancel_(cancel) {}
 
   Result<TransportReply> Get(const std::string& path) override {
     if (path != "/sync/v1/info") return TransportReply{404, "{}"};
@@ -141,6 +141,7 @@ class BundleTransport final : public SyncTransport {
     if (!in) return Status::Unavailable("cannot open the bundle file again");
     std::string bytes;
     for (const auto& [offset, size] : part->frames) {
+      if (cancel_) return Status::Unavailable("the server is stopping");
       bytes.resize(size);
       in.seekg(static_cast<std::streamoff>(offset));
       in.read(bytes.data(), size);
@@ -161,6 +162,7 @@ class BundleTransport final : public SyncTransport {
   }
   std::string path_;
   const BundleContents& contents_;
+  const std::atomic<bool>& cancel_;
 };
 
 // Checks one resource's pack as it is read: its commit graph is closed over
@@ -220,11 +222,13 @@ std::string Joined(const std::vector<std::string>& items, const char* sep = ", "
 
 Result<RunReport> BundleApplier::Apply(const std::string& path,
                                        const std::string& target_category_id,
-                                       RunProgress& progress) {
+                                       BundleProgress& progress) {
   ASSIGN_OR_RETURN(Category category, repo_.GetCategory(target_category_id));
   ASSIGN_OR_RETURN(std::string own_id, repo_.ServerId());
   std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::IOError("cannot open the bundle file " + path);
+  std::error_code size_error;
+  progress.bytes_total = std::filesystem::file_size(path, size_error);
+  if (!in || size_error) return Status::IOError("cannot open the bundle file " + path);
 
   BundleContents contents;
   std::vector<std::string> missing;  // prerequisites, "project NAME (ID): c1, c2"
@@ -333,10 +337,12 @@ Result<RunReport> BundleApplier::Apply(const std::string& path,
     return Status::Ok();
   };
   visitor.on_pack = [&](std::string_view bytes, uint64_t offset) -> Status {
+    if (progress.cancel) return Status::Unavailable("the server is stopping; nothing was applied");
     contents.parts[current - 1].frames.emplace_back(offset, static_cast<uint32_t>(bytes.size()));
     return in_pack(reader->Feed(bytes));
   };
-  RETURN_IF_ERROR(ScanBundle(in, limits_, visitor));
+  RETURN_IF_ERROR(ScanBundle(in, limits_, visitor,
+                             [&](uint64_t done) { progress.bytes_checked = done; }));
   RETURN_IF_ERROR(finish_pack());
   if (current != contents.parts.size()) {
     return Bad("the manifest lists " + std::to_string(contents.parts.size()) +
@@ -360,9 +366,10 @@ Result<RunReport> BundleApplier::Apply(const std::string& path,
   spec.source_url = kBundleOriginConfig;
   spec.target_category_id = category.id;
   for (const auto& p : contents.parts) spec.resources.push_back(p.id);
-  SourceClient client(std::make_unique<BundleTransport>(path, contents),
+  SourceClient client(std::make_unique<BundleTransport>(path, contents, progress.cancel),
                       "bundle " + std::filesystem::path(path).filename().string());
-  SyncRunner runner(repo_, clock_, kBundleOriginConfig, spec, Json::object(), progress);
+  progress.applying = true;
+  SyncRunner runner(repo_, clock_, kBundleOriginConfig, spec, Json::object(), progress.run);
   return runner.Run(client);
 }
 

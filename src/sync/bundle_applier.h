@@ -9,6 +9,7 @@
 // atomicity are those of a synchronization run. Not thread-safe; one per apply.
 #pragma once
 
+#include <atomic>
 #include <string>
 
 #include "common/clock.h"
@@ -23,6 +24,18 @@ namespace tandem {
 // origin (their origin's serverId is the bundle's source server).
 inline constexpr char kBundleOriginConfig[] = "bundle";
 
+// Live progress of an apply, read by the upload's status while it runs.
+struct BundleProgress {
+  std::atomic<uint64_t> bytes_total{0};
+  std::atomic<uint64_t> bytes_checked{0};
+  std::atomic<bool> applying{false};  // every check passed; the run is under way
+  RunProgress run;
+  // Set from another thread to stop early (server shutdown): checking stops
+  // with nothing stored; applying stops before the next pack, leaving whole
+  // commits, and the copies report "behind".
+  std::atomic<bool> cancel{false};
+};
+
 class BundleApplier {
  public:
   BundleApplier(Repository& repo, Clock& clock, BundleLimits limits, PackLimits pack_limits = {})
@@ -34,7 +47,7 @@ class BundleApplier {
   // older than the copies here, NotFound for an unknown category. Per-resource
   // problems (uniqueness conflicts, detached copies) are rows of the report.
   Result<RunReport> Apply(const std::string& path, const std::string& target_category_id,
-                          RunProgress& progress);
+                          BundleProgress& progress);
 
  private:
   Repository& repo_;

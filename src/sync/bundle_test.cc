@@ -44,7 +44,7 @@ class BundleTest : public TwoServersTest {
                           PackLimits pack_limits = {}) {
     std::string path = (dir_ / ("bundle-" + RandomHex(4))).string();
     std::ofstream(path, std::ios::binary) << bytes;
-    RunProgress progress;
+    BundleProgress progress;
     BundleApplier applier(into ? *into : *target_.repo, clock_, limits, pack_limits);
     return applier.Apply(path, category.empty() ? target_category_ : category, progress);
   }

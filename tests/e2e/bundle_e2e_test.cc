@@ -62,8 +62,8 @@ class BundleE2eTest : public ::testing::Test {
                         bytes.substr(at, 60'000), "application/octet-stream");
       if (!put || put->status != 200) return put;
     }
-    return c->Post("/api/v1/bundles/uploads/" + id + "/apply?targetCategory=" + category, "",
-                   "application/json");
+    return c->Post("/api/v1/bundles/uploads/" + id + "/apply?wait=true&targetCategory=" + category,
+                   "", "application/json");
   }
 
   TempDir dir_;
@@ -196,7 +196,8 @@ TEST_F(BundleE2eTest, DamagedBundlesAndReadersAreRefusedWithNothingStored) {
 
   auto ok = UploadAndApply(*b, good, Root(*cb));
   ASSERT_EQ(ok->status, 200) << ok->body;
-  EXPECT_EQ(BodyJson(ok)["outcome"], "ok");
+  EXPECT_EQ(BodyJson(ok)["state"], "done");
+  EXPECT_EQ(BodyJson(ok)["report"]["outcome"], "ok");
   EXPECT_EQ(HistoryOracle(*ca, rid), HistoryOracle(*cb, rid));
 }
 
