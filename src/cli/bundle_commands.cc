@@ -319,8 +319,12 @@ Status Apply(CommandContext& ctx, const ApplyOptions& o) {
                                               FormatBytes(max) + " (sync.max-bundle-bytes)")
                            : Upload(ctx, o, id, size, upload["pieceBytes"].get<uint64_t>());
   if (!sent.ok()) {
-    auto discarded = ctx.api.Delete(UploadPath(id));
-    (void)discarded;  // best effort: the server drops idle uploads after a day anyway
+    // Without a connection there is no one to tell (and the exit code must
+    // say so); the server drops idle uploads after a day anyway.
+    if (ctx.api.last_failure() != ApiFailure::kConnection) {
+      auto discarded = ctx.api.Delete(UploadPath(id));
+      (void)discarded;  // best effort, as above
+    }
     return sent;
   }
   ASSIGN_OR_RETURN(json started,

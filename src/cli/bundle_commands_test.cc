@@ -151,6 +151,37 @@ TEST_F(BundleCliTest, ApplyUploadsInPiecesAndPrintsTheRunReport) {
   EXPECT_NE(r.err.find("the server is applying it"), std::string::npos) << r.err;
 }
 
+TEST_F(BundleCliTest, AnUploadResumesWhereTheServerSaysAfterABrokenConnection) {
+  std::string bundle = Bundle(300);
+  std::string path = Path("good.bundle");
+  std::ofstream(path, std::ios::binary) << bundle;
+  std::string base = std::string("/api/v1/bundles/uploads/") + kUpload;
+  const uint64_t piece = bundle.size() / 2 + 1;  // two pieces
+  const std::string second = base + "?offset=" + std::to_string(piece);
+  server_.On("POST", "/api/v1/bundles/uploads", 201,
+             {{"id", kUpload}, {"received", 0}, {"maxBytes", 1 << 20}, {"pieceBytes", piece}});
+  server_.On("PUT", base + "?offset=0", 200, {{"id", kUpload}, {"received", piece}});
+  server_.On("PUT", second, 200, {{"id", kUpload}, {"received", bundle.size()}});
+  // The second piece's answer is lost although the server stored it.
+  server_.drops["PUT " + second] = 1;
+  server_.On("GET", base, 200, {{"id", kUpload}, {"state", "receiving"}, {"received", piece}});
+  server_.On("POST", base + "/apply?targetCategory=" + kCategory, 202,
+             {{"id", kUpload}, {"state", "done"}, {"report", {{"outcome", "ok"}, {"commits", 1}}}});
+  Outcome r = Cli({"bundle", "apply", path, "--target-category", kCategory});
+  ASSERT_EQ(r.code, kExitOk) << r.err << r.out;
+  int puts_of_second = 0;
+  for (const auto& request : server_.requests) {
+    if (request.method == "PUT" && request.target == second) ++puts_of_second;
+  }
+  EXPECT_EQ(puts_of_second, 2);  // sent again from where the server said it was
+
+  // Three lost answers: the command gives up, saying the connection failed.
+  server_.drops["PUT " + second] = 3;
+  r = Cli({"bundle", "apply", path, "--target-category", kCategory});
+  EXPECT_EQ(r.code, kExitConnection) << r.err;
+  EXPECT_EQ(LastRequest().method, "PUT");
+}
+
 TEST_F(BundleCliTest, ARefusedApplyReportsTheServersReason) {
   std::string bundle = Bundle(50);
   std::string path = Path("incremental.bundle");

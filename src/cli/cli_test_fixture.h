@@ -43,6 +43,11 @@ class FakeServer : public Transport {
   Result<HttpResponse> Send(const HttpRequest& request) override {
     requests.push_back(request);
     if (unreachable) return Status::Unavailable("cannot reach http://127.0.0.1:8111: refused");
+    if (auto drop = drops.find(request.method + " " + request.target);
+        drop != drops.end() && drop->second > 0) {
+      --drop->second;
+      return Status::Unavailable("cannot reach http://127.0.0.1:8111: connection reset");
+    }
     auto it = routes_.find(request.method + " " + request.target);
     if (it == routes_.end()) {
       HttpResponse missing;
@@ -65,6 +70,8 @@ class FakeServer : public Transport {
 
   std::vector<HttpRequest> requests;
   bool unreachable = false;
+  // "METHOD target" -> how many of the next such requests get no answer.
+  std::map<std::string, int> drops;
 
  private:
   std::map<std::string, std::deque<HttpResponse>> routes_;
