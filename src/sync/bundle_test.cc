@@ -375,6 +375,19 @@ TEST_F(BundleTest, PacksThatDecompressBeyondTheirLimitsAreRefused) {
   ASSERT_TRUE(Apply(good, nullptr, {}, "", small).ok());
 }
 
+TEST_F(BundleTest, ACancelledCheckStoresNothing) {
+  Resource r = NewResource("lib");
+  AddCommit(r);
+  std::string path = (dir_ / "cancelled.bundle").string();
+  std::ofstream(path, std::ios::binary) << Create(Select({r.id}));
+  BundleProgress progress;
+  progress.cancel = true;  // e.g. the server is stopping
+  auto report = BundleApplier(*target_.repo, clock_, {}).Apply(path, target_category_, progress);
+  EXPECT_EQ(report.status().code(), StatusCode::kUnavailable);
+  EXPECT_FALSE(progress.applying);
+  EXPECT_EQ(target_.repo->GetResource(r.id).status().code(), StatusCode::kNotFound);
+}
+
 TEST_F(BundleTest, ATargetSwitchesFromBundlesToTheNetworkWithoutCopyingHistoryAgain) {
   Resource r = NewResource("lib");
   AddCommit(r);
