@@ -188,7 +188,11 @@ Status State(CommandContext& ctx, const StateOptions& o) {
   RETURN_IF_ERROR(file.Open());
   if (!file.Write(state.dump(2) + "\n")) return Status::IOError("cannot write " + o.output);
   RETURN_IF_ERROR(file.Commit());
-  ctx.out << "Wrote " << o.output << ": " << state["resources"].size() << " resources\n";
+  if (ctx.json) {
+    PrintJson(ctx.out, {{"file", o.output}, {"resources", state["resources"].size()}});
+  } else {
+    ctx.out << "Wrote " << o.output << ": " << state["resources"].size() << " resources\n";
+  }
   return Status::Ok();
 }
 
