@@ -177,6 +177,7 @@ Status BundleUploads::StartApply(const std::string& id, const std::string& owner
   u->state = "checking";
   u->category = category;
   u->progress = std::make_shared<BundleProgress>();
+  u->progress->bytes_total = u->size;
   u->touched = clock_.NowMicros();
   ++running_;
   std::thread(&BundleUploads::Run, this, id, Path(id), category, u->progress).detach();
