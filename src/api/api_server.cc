@@ -107,6 +107,8 @@ Result<Json> Call::Body() const {
   return ParseJson(req_.body, "request body", options_.max_json_depth);
 }
 
+const std::string& Call::RawBody() const { return req_.body; }
+
 Result<PageRequest> Call::Page() const {
   PageRequest page;
   page.limit = options_.default_page_size;
@@ -211,6 +213,7 @@ ApiServer::ApiServer(Repository& repo, Authenticator& auth, SyncEngine* engine, 
   RegisterSysmlRoutes(*this);
   RegisterAdminRoutes(*this);
   RegisterSyncRoutes(*this);
+  RegisterBundleRoutes(*this);
 }
 
 ApiServer::~ApiServer() { Stop(); }

@@ -38,6 +38,9 @@ struct ApiOptions {
   size_t threads = 16;
   std::chrono::seconds max_wait{60};  // longest change-feed long poll
   std::string version;
+  // Synchronization bundles received in pieces wait here (docs/bundle-format.md).
+  std::string bundle_dir;
+  uint64_t max_bundle_bytes = 8ull << 30;  // sync.max-bundle-bytes
 };
 
 // What a route handler returns on success.
@@ -84,6 +87,8 @@ class Call {
   Result<std::optional<std::string>> QueryId(const char* name) const;
   // The body parsed as JSON (depth-limited); InvalidArgument if malformed.
   Result<Json> Body() const;
+  // The body as received (binary uploads).
+  const std::string& RawBody() const;
   // page[size], page[after], page[before].
   Result<PageRequest> Page() const;
   // Reply for a list page: JSON array body plus a Link header.
@@ -137,5 +142,6 @@ int HttpStatusFor(const Status& status);
 void RegisterSysmlRoutes(ApiServer& api);
 void RegisterAdminRoutes(ApiServer& api);
 void RegisterSyncRoutes(ApiServer& api);
+void RegisterBundleRoutes(ApiServer& api);
 
 }  // namespace tandem

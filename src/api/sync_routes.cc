@@ -5,14 +5,12 @@
 #include <charconv>
 
 #include "api/api_server.h"
+#include "api/route_helpers.h"
 #include "common/ids.h"
 #include "sync/protocol.h"
 #include "tandem_version.h"
 
 namespace tandem {
-namespace {
-
-constexpr char kId[] = "([^/]+)";
 
 Result<std::vector<std::string>> IdArray(const Json& body, const char* key) {
   std::vector<std::string> out;
@@ -27,6 +25,24 @@ Result<std::vector<std::string>> IdArray(const Json& body, const char* key) {
     out.push_back(NormalizeUuid(v.get<std::string>()));
   }
   return out;
+}
+
+// Admins manage every remote configuration; a sync-manager those whose target
+// category lies within one of its scope categories (or their sub-categories).
+Status CheckScope(Repository& repo, const Principal& who, const std::string& category) {
+  if (who.AtLeast(Role::kAdmin)) return Status::Ok();
+  std::optional<std::string> walk = category;
+  for (int depth = 0; walk && depth < 1000; ++depth) {
+    if (std::find(who.scopes.begin(), who.scopes.end(), *walk) != who.scopes.end()) {
+      return Status::Ok();
+    }
+    auto c = repo.GetCategory(*walk);
+    if (!c.ok()) break;
+    walk = c->parent_id;
+  }
+  return Status::PermissionDenied("target category " + category +
+                                  " is outside the categories sync-manager '" + who.user +
+                                  "' may manage");
 }
 
 // A comma-separated list of commit ids from the query (have=, want=).
@@ -47,6 +63,10 @@ Result<std::vector<std::string>> CommitList(const Call& call, const char* name) 
     pos = comma + 1;
   }
 }
+
+namespace {
+
+constexpr char kId[] = "([^/]+)";
 
 void RegisterSource(ApiServer& api) {
   Repository& repo = api.repo();
@@ -95,24 +115,6 @@ void RegisterSource(ApiServer& api) {
             };
             return reply;
           });
-}
-
-// Admins manage every remote configuration; a sync-manager those whose target
-// category lies within one of its scope categories (or their sub-categories).
-Status CheckScope(Repository& repo, const Principal& who, const std::string& category) {
-  if (who.AtLeast(Role::kAdmin)) return Status::Ok();
-  std::optional<std::string> walk = category;
-  for (int depth = 0; walk && depth < 1000; ++depth) {
-    if (std::find(who.scopes.begin(), who.scopes.end(), *walk) != who.scopes.end()) {
-      return Status::Ok();
-    }
-    auto c = repo.GetCategory(*walk);
-    if (!c.ok()) break;
-    walk = c->parent_id;
-  }
-  return Status::PermissionDenied("target category " + category +
-                                  " is outside the categories sync-manager '" + who.user +
-                                  "' may manage");
 }
 
 Status CheckConfigScope(ApiServer& api, const Principal& who, const std::string& config_id) {

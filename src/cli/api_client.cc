@@ -113,6 +113,14 @@ Status ApiClient::BadResponse(std::string message) {
   return Status::Corruption("unexpected answer from the server: " + message);
 }
 
+Status ApiClient::ReportedFailure(int http_status, const std::string& description) {
+  last_failure_ = ApiFailure::kServer;
+  HttpResponse response;
+  response.status = http_status;
+  response.body = json{{"description", description}}.dump();
+  return Status(CodeForHttpStatus(http_status), FormatHttpError(response));
+}
+
 Result<json> ApiClient::Get(std::string_view target) { return Call("GET", target, nullptr); }
 
 Result<json> ApiClient::Post(std::string_view target, const json& body) {
@@ -125,26 +133,37 @@ Result<json> ApiClient::Patch(std::string_view target, const json& body) {
 
 Result<json> ApiClient::Delete(std::string_view target) { return Call("DELETE", target, nullptr); }
 
-Result<json> ApiClient::Call(std::string_view method, std::string_view target, const json* body,
-                             HttpResponse* response_out) {
+Result<HttpResponse> ApiClient::Send(std::string_view method, std::string_view target,
+                                     std::string body, std::string_view content_type,
+                                     std::string_view accept,
+                                     std::function<bool(std::string_view)> body_sink) {
   HttpRequest request;
   request.method = std::string(method);
   request.target = std::string(target);
-  request.headers = {{"Authorization", authorization_}, {"Accept", "application/json"}};
-  if (body != nullptr) {
-    request.body = body->dump();
-    request.content_type = "application/json";
+  request.headers = {{"Authorization", authorization_}, {"Accept", std::string(accept)}};
+  request.body_sink = std::move(body_sink);
+  if (!body.empty()) {
+    request.body = std::move(body);
+    request.content_type = std::string(content_type);
   }
   Result<HttpResponse> sent = transport_.Send(request);
   if (!sent.ok()) {
     last_failure_ = ApiFailure::kConnection;
     return sent.status();
   }
-  HttpResponse& response = *sent;
-  if (response.status < 200 || response.status > 299) {
+  if (sent->status < 200 || sent->status > 299) {
     last_failure_ = ApiFailure::kServer;
-    return Status(CodeForHttpStatus(response.status), FormatHttpError(response));
+    return Status(CodeForHttpStatus(sent->status), FormatHttpError(*sent));
   }
+  last_failure_ = ApiFailure::kNone;
+  return sent;
+}
+
+Result<json> ApiClient::Call(std::string_view method, std::string_view target, const json* body,
+                             HttpResponse* response_out) {
+  ASSIGN_OR_RETURN(HttpResponse response,
+                   Send(method, target, body != nullptr ? body->dump() : std::string(),
+                        "application/json", "application/json"));
   json decoded;  // null for an empty body
   if (!response.body.empty()) {
     decoded = json::parse(response.body, nullptr, /*allow_exceptions=*/false);

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -44,7 +45,19 @@ class ApiClient {
   // for pages of at most min(limit, kMaxPageSize) items.
   Result<nlohmann::json> GetAll(std::string_view target, std::optional<size_t> limit);
 
+  // Sends any body (binary uploads) and returns the 2xx response (binary
+  // downloads; with `body_sink`, the body goes there piece by piece instead);
+  // other statuses become a Status as for the JSON calls.
+  Result<HttpResponse> Send(std::string_view method, std::string_view target, std::string body,
+                            std::string_view content_type, std::string_view accept,
+                            std::function<bool(std::string_view)> body_sink = {});
+
   ApiFailure last_failure() const { return last_failure_; }
+
+  // For an error the server reported inside a successful response (a
+  // background job's outcome): records a server failure and returns the
+  // Status that HTTP status stands for, with `description`.
+  Status ReportedFailure(int http_status, const std::string& description);
 
   // For a command that finds a successful response unusable (a field missing):
   // records a server failure and returns Corruption(message).

@@ -81,6 +81,7 @@ int RunCli(const std::vector<std::string>& args, std::istream& in, std::ostream&
   AddRefCommands(app, selected);
   AddElementCommands(app, selected);
   AddSyncCommands(app, selected);
+  AddBundleCommands(app, selected);
 
   if (args.empty()) {
     err << app.help();

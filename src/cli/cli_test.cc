@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "cli/api_client.h"
+#include "cli/cli_test_fixture.h"
 #include "cli/commit_file.h"
 #include "cli/output.h"
 #include "cli/request_target.h"
@@ -21,94 +22,13 @@ namespace {
 
 using nlohmann::json;
 
-constexpr char kPassword[] = "s3cret-Pa55";
 constexpr char kRes[] = "11111111-aaaa-4aaa-8aaa-000000000001";
 constexpr char kProject[] = "22222222-bbbb-4bbb-8bbb-000000000002";
 constexpr char kMain[] = "33333333-cccc-4ccc-8ccc-000000000003";
 constexpr char kHead[] = "44444444-dddd-4ddd-8ddd-000000000004";
 
-// A scripted server: canned responses per "METHOD target", first in first out
-// (the last one repeats), and a record of every request.
-class FakeServer : public Transport {
- public:
-  void On(const std::string& method, const std::string& target, int status, const json& body,
-          HttpHeaders headers = {}) {
-    HttpResponse response;
-    response.status = status;
-    response.body = body.is_null() ? "" : body.dump();
-    response.headers = std::move(headers);
-    routes_[method + " " + target].push_back(std::move(response));
-  }
-  void OnRaw(const std::string& method, const std::string& target, int status, std::string body) {
-    HttpResponse response;
-    response.status = status;
-    response.body = std::move(body);
-    routes_[method + " " + target].push_back(std::move(response));
-  }
-
-  Result<HttpResponse> Send(const HttpRequest& request) override {
-    requests.push_back(request);
-    if (unreachable) return Status::Unavailable("cannot reach http://127.0.0.1:8111: refused");
-    auto it = routes_.find(request.method + " " + request.target);
-    if (it == routes_.end()) {
-      HttpResponse missing;
-      missing.status = 404;
-      missing.body =
-          json{{"@type", "Error"},
-               {"description", "no fake route for " + request.method + " " + request.target}}
-              .dump();
-      return missing;
-    }
-    HttpResponse response = it->second.front();
-    if (it->second.size() > 1) it->second.pop_front();
-    return response;
-  }
-
-  std::vector<HttpRequest> requests;
-  bool unreachable = false;
-
- private:
-  std::map<std::string, std::deque<HttpResponse>> routes_;
-};
-
-// Hands RunCli a Transport that forwards to the test's FakeServer.
-class ForwardingTransport : public Transport {
- public:
-  explicit ForwardingTransport(FakeServer& server) : server_(server) {}
-  Result<HttpResponse> Send(const HttpRequest& request) override { return server_.Send(request); }
-
- private:
-  FakeServer& server_;
-};
-
-struct Outcome {
-  int code = -1;
-  std::string out;
-  std::string err;
-};
-
-class CliTest : public ::testing::Test {
+class CliTest : public CliFixture {
  protected:
-  CliTest() {
-    env_.variables["TANDEM_PASSWORD"] = kPassword;
-    env_.make_transport = [this](const ServerUrl& url, const TransportOptions&) {
-      connected_to_ = url.ToString();
-      return std::make_unique<ForwardingTransport>(server_);
-    };
-  }
-
-  Outcome Cli(const std::vector<std::string>& args, const std::string& input = "") {
-    std::istringstream in(input);
-    std::ostringstream out, err;
-    Outcome outcome;
-    outcome.code = RunCli(args, in, out, err, env_);
-    outcome.out = out.str();
-    outcome.err = err.str();
-    EXPECT_EQ(outcome.out.find(kPassword), std::string::npos) << outcome.out;
-    EXPECT_EQ(outcome.err.find(kPassword), std::string::npos) << outcome.err;
-    return outcome;
-  }
-
   // The resource kRes (the SysML v2 project with the same id) with Project ID
   // kProject and default branch kMain.
   void ServeResource() {
@@ -122,12 +42,6 @@ class CliTest : public ::testing::Test {
   }
 
   std::string ProjectPath() const { return std::string("/sysml/v2/projects/") + kRes; }
-
-  const HttpRequest& LastRequest() const { return server_.requests.back(); }
-
-  FakeServer server_;
-  Environment env_;
-  std::string connected_to_;
 };
 
 // ---------------------------------------------------------------- parsing

@@ -21,6 +21,7 @@ void AddCommitCommands(CLI::App& app, CommandAction& selected);    // commit, lo
 void AddRefCommands(CLI::App& app, CommandAction& selected);       // branch, tag
 void AddElementCommands(CLI::App& app, CommandAction& selected);   // elements, element
 void AddSyncCommands(CLI::App& app, CommandAction& selected);      // sync (sync_commands.h)
+void AddBundleCommands(CLI::App& app, CommandAction& selected);    // bundle
 
 // Makes `command` store `action` in `selected` when the parser chooses it.
 void OnSelect(CLI::App* command, CommandAction& selected, CommandAction action);

@@ -38,6 +38,21 @@ Result<HttpResponse> HttplibTransport::Send(const HttpRequest& request) {
     req.headers.emplace("Content-Type",
                         request.content_type.empty() ? "application/json" : request.content_type);
   }
+  int status = 0;
+  std::string error_body;
+  if (request.body_sink) {
+    req.response_handler = [&status](const httplib::Response& r) {
+      status = r.status;
+      return true;
+    };
+    req.content_receiver = [&](const char* data, size_t n, uint64_t, uint64_t) {
+      if (status < 200 || status > 299) {
+        if (error_body.size() < 65536) error_body.append(data, n);
+        return true;
+      }
+      return request.body_sink(std::string_view(data, n));
+    };
+  }
   httplib::Result res = client_->send(req);
   if (!res) {
     std::string why;
@@ -85,7 +100,7 @@ Result<HttpResponse> HttplibTransport::Send(const HttpRequest& request) {
   }
   HttpResponse out;
   out.status = res->status;
-  out.body = std::move(res->body);
+  out.body = request.body_sink ? std::move(error_body) : std::move(res->body);
   for (const auto& [key, value] : res->headers) out.headers.emplace_back(key, value);
   return out;
 }

@@ -71,7 +71,8 @@ uint64_t Count(const json& record, std::string_view key) {
   return static_cast<uint64_t>(std::max(0.0, it->get<double>()));
 }
 
-// "512 B", "4.5 KiB", "1.2 MiB", "3.0 GiB".
+}  // namespace
+
 std::string FormatBytes(uint64_t bytes) {
   if (bytes < 1024) return std::to_string(bytes) + " B";
   static constexpr const char* kUnits[] = {"KiB", "MiB", "GiB", "TiB"};
@@ -85,6 +86,8 @@ std::string FormatBytes(uint64_t bytes) {
   std::snprintf(text, sizeof text, "%.1f %s", value, kUnits[unit]);
   return text;
 }
+
+namespace {
 
 // "a, b" for a JSON array of ids, "-" when empty or absent.
 std::string IdList(const json& record, std::string_view key) {
@@ -152,6 +155,8 @@ std::string RowMessage(const json& row) {
   return message.empty() ? "-" : OneLine(message, 1000);
 }
 
+}  // namespace
+
 void PrintResourceRows(std::ostream& out, const json& rows) {
   Table table({"RESOURCE", "STATE", "MESSAGE"});
   for (const auto& row : rows) {
@@ -159,6 +164,8 @@ void PrintResourceRows(std::ostream& out, const json& rows) {
   }
   table.Print(out);
 }
+
+namespace {
 
 const json& ReportOf(const json& run) { return Member(run, "report"); }
 

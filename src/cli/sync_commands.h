@@ -10,7 +10,9 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <ostream>
+#include <string>
 
 namespace tandem {
 
@@ -27,6 +29,12 @@ struct SyncWaitHooks {
 // Replaces the hooks; members left unset use the defaults. SetSyncWaitHooks({})
 // restores all defaults.
 void SetSyncWaitHooks(SyncWaitHooks hooks);
+
+// "512 B", "4.5 KiB", "1.2 MiB", "3.0 GiB".
+std::string FormatBytes(uint64_t bytes);
+
+// The rows of a run report as a RESOURCE / STATE / MESSAGE table.
+void PrintResourceRows(std::ostream& out, const nlohmann::json& rows);
 
 // How often `sync now` asks for the status while it follows a run.
 inline constexpr std::chrono::milliseconds kSyncPollInterval{300};

@@ -8,6 +8,7 @@
 // substitute a fake. Implementations need not be thread-safe.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -27,6 +28,10 @@ struct HttpRequest {
   std::string body;          // empty for none
   std::string content_type;  // set when body is non-empty
   HttpHeaders headers;       // extra headers (Authorization, Accept, ...)
+  // Optional, for large downloads: a 2xx response body goes here piece by
+  // piece instead of into HttpResponse::body (other statuses still fill
+  // body); returning false aborts the transfer.
+  std::function<bool(std::string_view)> body_sink;
 };
 
 struct HttpResponse {

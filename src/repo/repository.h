@@ -194,6 +194,26 @@ class Repository {
   // a parent is missing. Nothing is stored on failure.
   Status ImportCommit(const std::string& resource_id, const ImportedCommit& imported);
 
+  // A dry run of imports (bundle verification before anything is applied):
+  // the same checks as ImportCommit, in one write transaction that is rolled
+  // back when the trial dies, so nothing stays. It holds the store's single
+  // writer for its lifetime. Not thread-safe.
+  class ImportTrial {
+   public:
+    // Inserts a not-yet-existing copy for the trial; false when the resource
+    // exists already or clashes (the real run reports that).
+    Result<bool> AddResource(const Resource& r);
+    Status ImportCommit(const std::string& resource_id, const ImportedCommit& imported);
+
+   private:
+    friend class Repository;
+    ImportTrial(Repository& repo, std::unique_ptr<WriteTransaction> txn)
+        : repo_(repo), txn_(std::move(txn)) {}
+    Repository& repo_;
+    std::unique_ptr<WriteTransaction> txn_;
+  };
+  Result<std::unique_ptr<ImportTrial>> BeginImportTrial();
+
   // Creates the read-only local copy of a synchronized resource with the
   // source's ids (Resource ID, Project ID, default branch) and `origin`.
   Result<Resource> CreateMirror(const Resource& source, const std::string& category_id,
@@ -261,6 +281,10 @@ class Repository {
   Result<int64_t> Emit(WriteTransaction& txn, const std::string& type,
                        const std::optional<std::string>& resource_id, Json data);
   Status Finish(WriteTransaction& txn);
+  // ImportCommit inside `txn`: true when the commit was stored, false when it
+  // was already there.
+  Result<bool> ImportCommitIn(WriteTransaction& txn, const std::string& resource_id,
+                              const ImportedCommit& imported);
   Result<Page<Json>> LoadElements(ReadTransaction& txn, const StateRoots& roots,
                                   Page<std::string> ids);
   // Stores a commit whose state is already built: its new element versions,

@@ -117,6 +117,15 @@ Result<std::string> Repository::ElementVersionText(const Hash& version) {
 }
 
 Status Repository::ImportCommit(const std::string& resource_id, const ImportedCommit& in) {
+  ASSIGN_OR_RETURN(auto txn, store_.BeginWrite());
+  ASSIGN_OR_RETURN(bool stored, ImportCommitIn(*txn, resource_id, in));
+  if (!stored) return Status::Ok();
+  return Finish(*txn);
+}
+
+Result<bool> Repository::ImportCommitIn(WriteTransaction& write, const std::string& resource_id,
+                                        const ImportedCommit& in) {
+  WriteTransaction* txn = &write;
   const Commit& given = in.commit;
   auto corrupt = [&](const std::string& why) {
     return Status::Corruption("received commit " + given.id + " of project " + resource_id +
@@ -126,14 +135,13 @@ Status Repository::ImportCommit(const std::string& resource_id, const ImportedCo
   for (const auto& [hash, text] : in.versions) {
     if (Sha256(text) != hash) return corrupt("element version " + ToHex(hash) + " does not match its hash");
   }
-  ASSIGN_OR_RETURN(auto txn, store_.BeginWrite());
   ASSIGN_OR_RETURN(Resource r, LoadResource(*txn, resource_id));
   ASSIGN_OR_RETURN(auto existing, txn->GetCommit(given.id));
   if (existing) {
     if (existing->resource_id != r.id || existing->hash != given.hash) {
       return Status::Conflict("commit " + given.id + " already exists here with other content");
     }
-    return Status::Ok();
+    return false;
   }
   std::vector<Commit> parents;
   std::vector<Hash> parent_hashes;
@@ -214,7 +222,26 @@ Status Repository::ImportCommit(const std::string& resource_id, const ImportedCo
                                      {{"resourceId", r.id}, {"commitId", c.id},
                                       {"hash", ToHex(c.hash)}, {"synchronized", true}}));
   (void)seq;
-  return Finish(*txn);
+  return true;
+}
+
+Result<std::unique_ptr<Repository::ImportTrial>> Repository::BeginImportTrial() {
+  ASSIGN_OR_RETURN(auto txn, store_.BeginWrite());
+  return std::unique_ptr<ImportTrial>(new ImportTrial(*this, std::move(txn)));
+}
+
+Result<bool> Repository::ImportTrial::AddResource(const Resource& r) {
+  ASSIGN_OR_RETURN(auto existing, txn_->GetResource(r.id));
+  if (existing) return false;
+  if (!txn_->InsertResource(r).ok()) return false;  // a clash the real run reports
+  RETURN_IF_ERROR(txn_->InsertBranch(
+      Branch{r.default_branch_id, r.id, "main", std::nullopt, std::nullopt, r.created}));
+  return true;
+}
+
+Status Repository::ImportTrial::ImportCommit(const std::string& resource_id,
+                                             const ImportedCommit& in) {
+  return repo_.ImportCommitIn(*txn_, resource_id, in).status();
 }
 
 Result<Resource> Repository::CreateMirror(const Resource& source, const std::string& category_id,

@@ -58,6 +58,7 @@ const std::map<std::string, Apply>& KnownKeys() {
       {"storage.max-changes-per-commit",
        Int(&ServerSettings::max_changes_per_commit, 1, 100'000'000)},
       {"sync.reconcile-seconds", Int(&ServerSettings::sync_reconcile_seconds, 1, 86400)},
+      {"sync.max-bundle-bytes", Int(&ServerSettings::max_bundle_bytes, 1 << 20, int64_t{1} << 42)},
       {"log.level",
        [](const ConfigValue& v, const std::string& key, ServerSettings& s) -> Status {
          ASSIGN_OR_RETURN(s.log_level, ConfigString(v, key));

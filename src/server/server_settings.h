@@ -27,6 +27,7 @@ struct ServerSettings {
   size_t max_changes_per_commit = 1'000'000;
   std::string log_level = "info";
   int sync_reconcile_seconds = 300;
+  size_t max_bundle_bytes = size_t{8} << 30;
 };
 
 // Flags given on the command line; each set one wins over the file.

@@ -69,5 +69,15 @@ TEST_F(ServerSettingsTest, TlsRequestIsRefusedRatherThanIgnored) {
   EXPECT_TRUE(LoadServerSettings(Write("twc.client.keystore.type = true\n"), {}, warnings).ok());
 }
 
+TEST_F(ServerSettingsTest, BundleSizeLimitIsReadAndBounded) {
+  std::vector<std::string> warnings;
+  auto s = LoadServerSettings(Write("sync.max-bundle-bytes = 1048576\n"), {}, warnings);
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_EQ(s->max_bundle_bytes, size_t{1} << 20);
+  auto tiny = LoadServerSettings(Write("sync.max-bundle-bytes = 10\n"), {}, warnings);
+  ASSERT_FALSE(tiny.ok());
+  EXPECT_NE(tiny.status().message().find("sync.max-bundle-bytes"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace tandem

@@ -94,6 +94,8 @@ Result<int> TandemServer::Start(const std::optional<std::string>& admin_password
   api_options.threads = settings_.threads;
   api_options.max_wait = std::chrono::seconds(settings_.max_wait_seconds);
   api_options.version = TANDEM_VERSION;
+  api_options.bundle_dir = (fs::path(settings_.data_dir) / "bundle-uploads").string();
+  api_options.max_bundle_bytes = settings_.max_bundle_bytes;
   api_ = std::make_unique<ApiServer>(*repo_, *auth_, engine_.get(), api_options);
   ASSIGN_OR_RETURN(int port, api_->Bind(settings_.bind, settings_.port));
   RETURN_IF_ERROR(engine_->Start());

@@ -23,8 +23,14 @@ Result<std::optional<std::string>> OptText(const Json& r, const char* key) {
 }  // namespace
 
 PackReader::PackReader(Repository& repo, std::string resource_id, PackLimits limits)
-    : repo_(repo),
-      resource_id_(std::move(resource_id)),
+    : PackReader(
+          [&repo, id = std::move(resource_id)](const Repository::ImportedCommit& in) {
+            return repo.ImportCommit(id, in);
+          },
+          limits) {}
+
+PackReader::PackReader(CommitSink on_commit, PackLimits limits)
+    : on_commit_(std::move(on_commit)),
       limits_(limits),
       zstd_(
           [this](std::string_view bytes) {
@@ -80,7 +86,14 @@ Status PackReader::OnRecord(std::string_view line) {
     if (!hash) return Bad("a version hash is not SHA-256 hex");
     std::string text = r["json"];
     if (Sha256(text) != *hash) return Bad("element version " + ToHex(*hash) + " does not match its hash");
-    versions_[*hash] = std::move(text);
+    if (!versions_.count(*hash)) {
+      pending_bytes_ += text.size();
+      if (pending_bytes_ > limits_.max_pending_bytes) {
+        return Bad("more than " + std::to_string(limits_.max_pending_bytes) +
+                   " bytes of element versions arrived that no commit has used yet");
+      }
+      versions_[*hash] = std::move(text);
+    }
     ++versions_received_;
     return Status::Ok();
   }
@@ -132,8 +145,11 @@ Status PackReader::OnCommit(const Json& r) {
     }
     in.changes.push_back(std::move(change));
   }
-  RETURN_IF_ERROR(repo_.ImportCommit(resource_id_, in));
-  for (const auto& [h, text] : in.versions) versions_.erase(h);
+  RETURN_IF_ERROR(on_commit_(in));
+  for (const auto& [h, text] : in.versions) {
+    pending_bytes_ -= text.size();
+    versions_.erase(h);
+  }
   ++commits_applied_;
   return Status::Ok();
 }

@@ -6,6 +6,7 @@
 // Not thread-safe.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <string>
 
@@ -17,11 +18,20 @@ namespace tandem {
 struct PackLimits {
   uint64_t max_record_bytes = 256ull << 20;  // one NDJSON line
   uint64_t max_total_bytes = 64ull << 30;    // decompressed stream
+  // Element versions received and not yet used by a commit: a pack sends
+  // them just before the commit that needs them, so this bounds one commit's
+  // new versions (a hostile stream cannot pile up unused ones).
+  uint64_t max_pending_bytes = 2ull << 30;
 };
 
 class PackReader {
  public:
+  // Receives each parsed commit (versions already checked against their hashes).
+  using CommitSink = std::function<Status(const Repository::ImportedCommit&)>;
+
   PackReader(Repository& repo, std::string resource_id, PackLimits limits = {});
+  // Hands each commit to `on_commit` instead of importing it (bundle checks).
+  explicit PackReader(CommitSink on_commit, PackLimits limits = {});
 
   // Feeds compressed bytes. Stops at the first error (Corruption for bad data).
   Status Feed(std::string_view compressed);
@@ -36,13 +46,13 @@ class PackReader {
   Status OnRecord(std::string_view line);
   Status OnCommit(const Json& record);
 
-  Repository& repo_;
-  std::string resource_id_;
+  CommitSink on_commit_;
   PackLimits limits_;
   ZstdDecompressor zstd_;
   std::string line_;
   Status error_;
   std::map<Hash, std::string> versions_;  // received, not yet used by a commit
+  uint64_t pending_bytes_ = 0;            // size of versions_
   bool ended_ = false;
   uint64_t commits_applied_ = 0;
   uint64_t versions_received_ = 0;

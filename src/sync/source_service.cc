@@ -1,11 +1,54 @@
 #include "sync/source_service.h"
 
+#include <algorithm>
+#include <functional>
 #include <map>
 #include <set>
 
 #include "common/clock.h"
 
 namespace tandem {
+
+Status AddDependencyEntries(Catalogue& catalogue, const CatalogueFetch& fetch) {
+  std::map<std::string, CatalogueEntry> by_id;
+  for (auto& e : catalogue.entries) by_id.emplace(e.resource.id, std::move(e));
+  std::vector<std::string> wanted;
+  for (int round = 0; round < 100; ++round) {
+    wanted.clear();
+    for (const auto& [id, e] : by_id) {
+      for (const auto& used : e.used_projects) {
+        if (!by_id.count(used) &&
+            std::find(wanted.begin(), wanted.end(), used) == wanted.end()) {
+          wanted.push_back(used);
+        }
+      }
+    }
+    if (wanted.empty()) break;
+    // Dependencies come whole: a tag on the user says nothing about which
+    // commits of a used project it needs.
+    ASSIGN_OR_RETURN(Catalogue more, fetch(wanted));
+    for (auto& e : more.entries) {
+      e.selected_by = {"dependency"};
+      by_id.emplace(e.resource.id, std::move(e));
+    }
+    // A used project the source lacks gets no entry; importing a commit that
+    // needs it then fails with a message saying which project it waits for.
+    if (more.entries.empty()) break;
+  }
+  // Depth-first order: every resource after the projects it uses.
+  std::vector<CatalogueEntry> ordered;
+  std::set<std::string> placed, visiting;
+  std::function<void(const std::string&)> place = [&](const std::string& id) {
+    auto it = by_id.find(id);
+    if (it == by_id.end() || placed.count(id) || !visiting.insert(id).second) return;
+    for (const auto& used : it->second.used_projects) place(used);
+    placed.insert(id);
+    ordered.push_back(it->second);
+  };
+  for (const auto& [id, e] : by_id) place(id);
+  catalogue.entries = std::move(ordered);
+  return Status::Ok();
+}
 
 Result<std::vector<std::string>> SourceService::OriginChain(const Resource& r) {
   std::vector<std::string> chain;

@@ -4,6 +4,7 @@
 // compressor so memory stays bounded. Only reads the repository. Thread-safe.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -25,6 +26,13 @@ struct Catalogue {
   std::vector<std::string> missing_resources;
   std::vector<std::string> missing_categories;
 };
+
+// Asks `fetch` for the entries of projects the catalogue's resources use
+// (recursively), marks them selected by "dependency", and orders every
+// resource after the projects it uses. A used project `fetch` does not know
+// stays absent (importing a commit that needs it then says which it waits for).
+using CatalogueFetch = std::function<Result<Catalogue>(const std::vector<std::string>& ids)>;
+Status AddDependencyEntries(Catalogue& catalogue, const CatalogueFetch& fetch);
 
 class SourceService {
  public:

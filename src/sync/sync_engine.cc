@@ -375,13 +375,7 @@ void SyncEngine::RunOnce(Worker* w) {
   SyncRunner runner(repo_, clock_, w->id, *spec, previous, w->progress);
   RunReport report = runner.Run(source);
 
-  Json report_json = {{"started", FormatTimestamp(report.started)},
-                      {"finished", FormatTimestamp(report.finished)},
-                      {"outcome", report.outcome},
-                      {"commits", report.commits},
-                      {"bytes", report.bytes},
-                      {"resources", report.resources}};
-  if (!report.error.empty()) report_json["error"] = report.error;
+  Json report_json = RunReportToJson(report);
   Json rows = Json::object();
   for (const auto& row : report.resources) {
     if (row.contains("sourceId") && row["sourceId"].is_string()) rows[row["sourceId"].get<std::string>()] = row;

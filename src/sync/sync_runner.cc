@@ -1,13 +1,23 @@
 #include "sync/sync_runner.h"
 
 #include <algorithm>
-#include <functional>
 #include <map>
 #include <set>
 
 #include "sync/pack_reader.h"
 
 namespace tandem {
+
+Json RunReportToJson(const RunReport& report) {
+  Json out = {{"started", FormatTimestamp(report.started)},
+              {"finished", FormatTimestamp(report.finished)},
+              {"outcome", report.outcome},
+              {"commits", report.commits},
+              {"bytes", report.bytes},
+              {"resources", report.resources}};
+  if (!report.error.empty()) out["error"] = report.error;
+  return out;
+}
 
 Json SyncRunner::Row(const CatalogueEntry& e, const std::string& state, const std::string& message) {
   return Json{{"sourceId", e.resource.id},
@@ -104,44 +114,9 @@ RunReport SyncRunner::Run(SourceClient& source) {
 }
 
 Status SyncRunner::AddDependencies(SourceClient& source, Catalogue& catalogue) {
-  std::map<std::string, CatalogueEntry> by_id;
-  for (auto& e : catalogue.entries) by_id.emplace(e.resource.id, std::move(e));
-  std::vector<std::string> wanted;
-  for (int round = 0; round < 100; ++round) {
-    wanted.clear();
-    for (const auto& [id, e] : by_id) {
-      for (const auto& used : e.used_projects) {
-        if (!by_id.count(used) &&
-            std::find(wanted.begin(), wanted.end(), used) == wanted.end()) {
-          wanted.push_back(used);
-        }
-      }
-    }
-    if (wanted.empty()) break;
-    // Dependencies come whole: a tag on the user says nothing about which
-    // commits of a used project it needs.
-    ASSIGN_OR_RETURN(Catalogue more, source.FetchCatalogue({wanted, {}, std::nullopt}));
-    for (auto& e : more.entries) {
-      e.selected_by = {"dependency"};
-      by_id.emplace(e.resource.id, std::move(e));
-    }
-    // A used project the source lacks gets no entry; importing a commit that
-    // needs it then fails with a message saying which project it waits for.
-    if (more.entries.empty()) break;
-  }
-  // Depth-first order: every resource after the projects it uses.
-  std::vector<CatalogueEntry> ordered;
-  std::set<std::string> placed, visiting;
-  std::function<void(const std::string&)> place = [&](const std::string& id) {
-    auto it = by_id.find(id);
-    if (it == by_id.end() || placed.count(id) || !visiting.insert(id).second) return;
-    for (const auto& used : it->second.used_projects) place(used);
-    placed.insert(id);
-    ordered.push_back(it->second);
-  };
-  for (const auto& [id, e] : by_id) place(id);
-  catalogue.entries = std::move(ordered);
-  return Status::Ok();
+  return AddDependencyEntries(catalogue, [&source](const std::vector<std::string>& wanted) {
+    return source.FetchCatalogue({wanted, {}, std::nullopt});
+  });
 }
 
 Json SyncRunner::SyncResource(SourceClient& source, const SourceInfo& info,

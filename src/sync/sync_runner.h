@@ -43,6 +43,9 @@ struct RunReport {
   Json resources = Json::array();  // one row per resource (docs/synchronization.md)
 };
 
+// The report as the API and the run history show it (docs/synchronization.md).
+Json RunReportToJson(const RunReport& report);
+
 class SyncRunner {
  public:
   SyncRunner(Repository& repo, Clock& clock, std::string config_id, RemoteConfigSpec spec,

@@ -44,15 +44,7 @@ class SyncRunnerTest : public TwoServersTest {
     return Json::object();
   }
 
-  Resource NewResource(const std::string& name) {
-    return source_.repo->CreateResource({name, "a library", std::nullopt, std::nullopt}).value();
-  }
-  Commit AddCommit(Repository& repo, const Resource& r, const std::string& author,
-                   Json payload = Json{{"@type", "Part"}}) {
-    CommitRequest req;
-    req.changes.push_back({NewUuid(), std::move(payload)});
-    return repo.CreateCommit(r.id, req, author).value();
-  }
+  using TwoServersTest::AddCommit;
   Commit AddCommit(const Resource& r, const std::string& author) { return AddCommit(*source_.repo, r, author); }
 
   std::vector<Commit> CommitsOf(Repository& repo, const std::string& resource_id) {

@@ -34,6 +34,17 @@ class TwoServersTest : public ::testing::Test {
     target_category_ = target_.repo->CreateCategory({"synced", std::nullopt, ""}).value().id;
   }
 
+  // A resource at the source, and a commit of one new element on `repo`.
+  Resource NewResource(const std::string& name) {
+    return source_.repo->CreateResource({name, "a library", std::nullopt, std::nullopt}).value();
+  }
+  Commit AddCommit(Repository& repo, const Resource& r, const std::string& author,
+                   Json payload = Json{{"@type", "Part"}}) {
+    CommitRequest req;
+    req.changes.push_back({NewUuid(), std::move(payload)});
+    return repo.CreateCommit(r.id, req, author).value();
+  }
+
   // Derived fixtures release what uses the servers first, then call this.
   void TearDown() override {
     fake_.reset();

@@ -59,4 +59,38 @@ std::string CreateProject(httplib::Client& c, const std::string& name) {
   return BodyJson(r).value("@id", "");
 }
 
+// Everything about a resource's history that a copy must reproduce.
+Json HistoryOracle(httplib::Client& c, const std::string& rid) {
+  Json resource = BodyJson(c.Get("/api/v1/resources/" + rid));
+  Json out = {{"id", resource["id"]},
+              {"projectId", resource["projectId"]},
+              {"name", resource["name"]},
+              {"description", resource["description"]}};
+  Json commits = Json::array();
+  for (auto& commit : GetAll(c, "/api/v1/resources/" + rid + "/commits?page%5Bsize%5D=1000")) {
+    std::string cid = commit["id"];
+    Json elements = Json::array();
+    for (auto& e : GetAll(c, "/sysml/v2/projects/" + rid + "/commits/" + cid +
+                                 "/elements?page%5Bsize%5D=1000")) {
+      elements.push_back(e);
+    }
+    commits.push_back({{"id", cid},
+                       {"parents", commit["parents"]},
+                       {"author", commit["author"]},
+                       {"created", commit["created"]},
+                       {"description", commit["description"]},
+                       {"hash", commit["hash"]},
+                       {"stateRoot", commit["stateRoot"]},
+                       {"tags", commit["tags"]},
+                       {"elements", elements}});
+  }
+  out["commits"] = commits;
+  Json branches = Json::array();
+  for (auto& b : GetAll(c, "/sysml/v2/projects/" + rid + "/branches")) {
+    branches.push_back({{"id", b["@id"]}, {"name", b["name"]}, {"head", b["head"]}});
+  }
+  out["branches"] = branches;
+  return out;
+}
+
 }  // namespace tandem::e2e

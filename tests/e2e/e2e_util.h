@@ -22,4 +22,9 @@ const Json& RealModel();
 // Creates a project (SysML API) and returns its @id.
 std::string CreateProject(httplib::Client& c, const std::string& name);
 
+// Everything about a resource's history that a synchronized copy must
+// reproduce: ids, metadata, every commit with its hash, state root, tags and
+// elements, and the branches.
+Json HistoryOracle(httplib::Client& c, const std::string& rid);
+
 }  // namespace tandem::e2e

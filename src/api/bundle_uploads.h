@@ -1,0 +1,82 @@
+// BundleUploads: synchronization bundles a target receives in pieces (a
+// bundle may be far larger than server.max-body-bytes) and applies in the
+// background, so a client follows a long apply by polling its status instead
+// of holding one request open. Each upload is a file `<id>.part` in the
+// upload directory, private to the user who created it; its state goes
+// receiving -> checking -> applying -> done | failed. Kept in memory: a
+// restart forgets uploads and clears the directory. Thread-safe; the
+// destructor stops running applies (whole commits stay) and waits for them.
+#pragma once
+
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "common/canonical_json.h"
+#include "common/clock.h"
+#include "repo/repository.h"
+#include "sync/bundle_applier.h"
+
+namespace tandem {
+
+class BundleUploads {
+ public:
+  // `dir` empty: uploads are not offered (NotImplemented).
+  // Pieces are at most `piece_bytes` (within server.max-body-bytes).
+  BundleUploads(std::string dir, BundleLimits limits, size_t piece_bytes, Repository& repo,
+                Clock& clock);
+  ~BundleUploads();
+  BundleUploads(const BundleUploads&) = delete;
+  BundleUploads& operator=(const BundleUploads&) = delete;
+
+  // A new upload; Unavailable when too many are open.
+  Result<Json> Create(const std::string& owner);
+  // Appends a piece at `offset`, which must equal the bytes received so far
+  // (Conflict names it otherwise, so a client resumes after a broken
+  // connection); TooLarge past the size limit.
+  Result<Json> Append(const std::string& id, const std::string& owner, uint64_t offset,
+                      const std::string& bytes);
+  // The status record: id, received, state, and progress (checking,
+  // applying), report (done) or error (failed: HTTP status and description).
+  Result<Json> Describe(const std::string& id, const std::string& owner);
+  // Starts checking and applying the upload into `category` in the background.
+  Status StartApply(const std::string& id, const std::string& owner, const std::string& category);
+  // Waits until the apply has ended or `timeout` passed; then Describe(),
+  // or the apply's own error when it failed.
+  Result<Json> Wait(const std::string& id, const std::string& owner, std::chrono::seconds timeout);
+  // Removes the upload; Conflict while it is being applied.
+  Status Discard(const std::string& id, const std::string& owner);
+
+ private:
+  struct Upload {
+    std::string owner;
+    uint64_t size = 0;
+    int64_t touched = 0;
+    bool busy = false;  // a piece is being written
+    std::string state = "receiving";
+    std::string category;
+    std::shared_ptr<BundleProgress> progress;
+    Json report;
+    Status error;
+  };
+  std::string Path(const std::string& id) const;
+  Result<Upload*> Find(const std::string& id, const std::string& owner);  // mu_ held
+  Json Record(const std::string& id, const Upload& u) const;             // mu_ held
+  void Prune(int64_t now);                                               // mu_ held
+  void Run(std::string id, std::string path, std::string category,
+           std::shared_ptr<BundleProgress> progress);
+
+  std::string dir_;
+  BundleLimits limits_;
+  size_t piece_bytes_;
+  Repository& repo_;
+  Clock& clock_;
+  std::mutex mu_;
+  std::condition_variable changed_;
+  std::map<std::string, Upload> uploads_;
+  int running_ = 0;  // background applies; the destructor waits for 0
+};
+
+}  // namespace tandem
