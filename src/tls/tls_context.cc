@@ -56,6 +56,26 @@ Status Trust(SSL_CTX& ctx, const std::vector<X509Ptr>& cas) {
 // handshake, so the endpoint can say what is wrong.
 int KeepVerifyResult(int, X509_STORE_CTX*) { return 1; }
 
+int VerifyFailureSlot() {
+  static const int slot = SSL_CTX_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
+  return slot;
+}
+
+// Records the first failure for the caller's message; the decision stays OpenSSL's.
+int RecordVerifyFailure(int ok, X509_STORE_CTX* store) {
+  if (ok) return ok;
+  auto* ssl = static_cast<SSL*>(
+      X509_STORE_CTX_get_ex_data(store, SSL_get_ex_data_X509_STORE_CTX_idx()));
+  if (ssl == nullptr) return ok;
+  auto* failure =
+      static_cast<std::atomic<long>*>(SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), VerifyFailureSlot()));
+  if (failure != nullptr) {
+    long none = X509_V_OK;
+    failure->compare_exchange_strong(none, X509_STORE_CTX_get_error(store));
+  }
+  return ok;
+}
+
 bool IsIpAddress(const std::string& host) {
   unsigned char buf[16];
   return inet_pton(AF_INET, host.c_str(), buf) == 1 || inet_pton(AF_INET6, host.c_str(), buf) == 1;
@@ -80,7 +100,7 @@ Status ConfigureServerContext(SSL_CTX& ctx, const TlsServerMaterial& material) {
 }
 
 Status ConfigureClientContext(SSL_CTX& ctx, const TlsClientMaterial& material,
-                              const std::string& host) {
+                              const std::string& host, std::atomic<long>* verify_failure) {
   RETURN_IF_ERROR(CommonSetUp(ctx));
   if (SSL_CTX_set_default_verify_paths(&ctx) != 1) return Failed("cannot load the system's CAs");
   RETURN_IF_ERROR(Trust(ctx, material.extra_cas));
@@ -92,7 +112,10 @@ Status ConfigureClientContext(SSL_CTX& ctx, const TlsClientMaterial& material,
   int set = IsIpAddress(host) ? X509_VERIFY_PARAM_set1_ip_asc(param, host.c_str())
                               : X509_VERIFY_PARAM_set1_host(param, host.c_str(), host.size());
   if (set != 1) return Failed("cannot verify the host name '" + host + "'");
-  SSL_CTX_set_verify(&ctx, SSL_VERIFY_PEER, nullptr);
+  if (verify_failure != nullptr) {
+    SSL_CTX_set_ex_data(&ctx, VerifyFailureSlot(), verify_failure);
+  }
+  SSL_CTX_set_verify(&ctx, SSL_VERIFY_PEER, RecordVerifyFailure);
   return Status::Ok();
 }
 

@@ -8,6 +8,7 @@
 
 #include <openssl/ssl.h>
 
+#include <atomic>
 #include <optional>
 #include <string>
 #include <vector>
@@ -37,8 +38,12 @@ struct TlsClientMaterial {
 
 // Configures a client context for connections to `host` (a DNS name or an IP
 // address): the system's CAs plus `extra_cas`, chain and host name verified.
+// When `verify_failure` is given (it must outlive the context), the first
+// verification failure of a connection is stored there (X509_V_ERR_*); the
+// caller resets it to X509_V_OK before connecting.
 Status ConfigureClientContext(SSL_CTX& ctx, const TlsClientMaterial& material,
-                              const std::string& host);
+                              const std::string& host,
+                              std::atomic<long>* verify_failure = nullptr);
 
 // The certificate a peer presented on a connection.
 struct PeerCertificate {
