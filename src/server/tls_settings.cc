@@ -151,7 +151,8 @@ Result<TlsMaterial> LoadTlsMaterial(const TlsSettings& s) {
     TlsServerMaterial listener;
     if (!s.keystore_file.empty()) {
       ASSIGN_OR_RETURN(listener.identity, LoadKeystore(KeystoreType::kPkcs12, s.keystore_file,
-                                                       s.keystore_password, "--tls-keystore"));
+                                                       s.keystore_password,
+                                                       "server.tls-keystore (--tls-keystore)"));
     } else {
       ASSIGN_OR_RETURN(listener.identity, LoadPemPair(s.cert_file, s.key_file));
     }

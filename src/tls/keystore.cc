@@ -136,15 +136,17 @@ Result<TlsIdentity> LoadKeystore(KeystoreType type, const std::string& path,
 }
 
 Result<TlsIdentity> LoadPemPair(const std::string& cert_path, const std::string& key_path) {
-  ASSIGN_OR_RETURN(BioPtr certs_bio, OpenFile(cert_path, "--tls-cert"));
+  const std::string cert_what = "server.tls-cert (--tls-cert)";
+  const std::string key_what = "server.tls-key (--tls-key)";
+  ASSIGN_OR_RETURN(BioPtr certs_bio, OpenFile(cert_path, cert_what));
   ASSIGN_OR_RETURN(std::vector<X509Ptr> certs, ReadPemCertificates(certs_bio.get()));
   if (certs.empty()) {
-    return Status::InvalidArgument("--tls-cert: '" + cert_path + "' holds no PEM certificate");
+    return Status::InvalidArgument(cert_what + ": '" + cert_path + "' holds no PEM certificate");
   }
-  ASSIGN_OR_RETURN(BioPtr key_bio, OpenFile(key_path, "--tls-key"));
-  ASSIGN_OR_RETURN(KeyPtr key, ReadPemKey(key_bio.get(), "", "--tls-key: '" + key_path + "'"));
+  ASSIGN_OR_RETURN(BioPtr key_bio, OpenFile(key_path, key_what));
+  ASSIGN_OR_RETURN(KeyPtr key, ReadPemKey(key_bio.get(), "", key_what + ": '" + key_path + "'"));
   TlsIdentity id{certs[0], key, {certs.begin() + 1, certs.end()}};
-  RETURN_IF_ERROR(CheckKeyMatches(id, "--tls-key: '" + key_path + "'"));
+  RETURN_IF_ERROR(CheckKeyMatches(id, key_what + ": '" + key_path + "'"));
   return id;
 }
 
