@@ -123,6 +123,24 @@ TEST_F(TlsTest, ClientCertificateIsCheckedAgainstClientCas) {
   EXPECT_FALSE(untrusted.client_seen_by_server.verified);
 }
 
+TEST_F(TlsTest, Tls12AtLeastWithAeadCiphersOnly) {
+  TlsServerMaterial server{MakeTestCertificate(ca_, {"localhost", {"localhost"}, {}}), {}};
+  for (bool is_server : {true, false}) {
+    CtxPtr ctx(SSL_CTX_new(is_server ? TLS_server_method() : TLS_client_method()), SSL_CTX_free);
+    Status st = is_server ? ConfigureServerContext(*ctx, server)
+                          : ConfigureClientContext(*ctx, TlsClientMaterial{}, "localhost");
+    ASSERT_TRUE(st.ok()) << st.ToString();
+    EXPECT_EQ(SSL_CTX_get_min_proto_version(ctx.get()), TLS1_2_VERSION);
+    STACK_OF(SSL_CIPHER)* ciphers = SSL_CTX_get_ciphers(ctx.get());
+    ASSERT_GT(sk_SSL_CIPHER_num(ciphers), 0);
+    for (int i = 0; i < sk_SSL_CIPHER_num(ciphers); ++i) {
+      const SSL_CIPHER* c = sk_SSL_CIPHER_value(ciphers, i);
+      EXPECT_TRUE(SSL_CIPHER_is_aead(c)) << SSL_CIPHER_get_name(c);
+      EXPECT_NE(SSL_CIPHER_get_kx_nid(c), NID_kx_rsa) << SSL_CIPHER_get_name(c);  // forward secrecy
+    }
+  }
+}
+
 TEST_F(TlsTest, LoadsPkcs12AndPemKeystores) {
   TlsIdentity id = MakeTestCertificate(ca_, {"target-b", {}, {}, -1, 30, true});
   testing::WritePkcs12(Path("client.p12"), id, "store-pass");
