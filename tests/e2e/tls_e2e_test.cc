@@ -4,8 +4,8 @@
 // (unknown CA, host name mismatch, expired) refused with their reason at
 // configuration time and in a configuration's status, mutual TLS with and
 // without a client certificate, client certificates as accounts, JKS refused
-// at start-up, a PKCS#12 server keystore, and multi-hop over TLS with an
-// HTTPS-only server.
+// at start-up, a PKCS#12 server keystore, the commit trigger following a
+// TLS-only source, and multi-hop over TLS with an HTTPS-only server.
 #include <gtest/gtest.h>
 
 #include <cstdlib>
