@@ -20,8 +20,11 @@ struct SourceAddress {
   int port = 0;
 };
 
+// `url` passed ValidateSourceUrl; an invalid one yields port 0, which the
+// transport refuses instead of connecting.
 SourceAddress ParseSourceAddress(const std::string& url) {
   SourceAddress a;
+  if (!ValidateSourceUrl(url).ok()) return a;
   a.tls = url.rfind("https://", 0) == 0;
   std::string rest = url.substr(a.tls ? 8 : 7);
   if (!rest.empty() && rest.back() == '/') rest.pop_back();
@@ -38,6 +41,7 @@ class HttpTransport final : public SyncTransport {
  public:
   HttpTransport(const SourceEndpoint& source, const SyncClientTls& tls)
       : address_(ParseSourceAddress(source.url)) {
+    if (address_.port == 0) refused_ = ValidateSourceUrl(source.url);
     if (!address_.tls && tls.require_tls) {
       refused_ = Status::InvalidArgument(
           "this server synchronizes only over TLS (esi.server.sync.tls-enabled or twc.client.tls "

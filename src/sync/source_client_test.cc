@@ -32,6 +32,11 @@ TEST(SourceUrlTest, TlsOnlyTargetsRefusePlainSourcesWithoutConnecting) {
   EXPECT_NE(reply.status().message().find("https://HOST:PORT"), std::string::npos);
   EXPECT_EQ(reply.status().message().find("secret-password"), std::string::npos);
 
+  // A url that never passed validation is refused, not connected to.
+  auto invalid = HttpTransportFactory()({"https://no-port.example", "u", "p"})->Get("/sync/v1/info");
+  ASSERT_FALSE(invalid.ok());
+  EXPECT_EQ(invalid.status().code(), StatusCode::kInvalidArgument);
+
   // Without the requirement the same url is tried (and here, unreachable).
   auto plain = HttpTransportFactory()({"http://127.0.0.1:1", "u", "p"})->Get("/sync/v1/info");
   ASSERT_FALSE(plain.ok());
