@@ -36,6 +36,19 @@ Result<TandemServer::Ports> TandemServer::Start(const std::optional<std::string>
   namespace fs = std::filesystem;
   // Certificates first: a bad one stops the server before it touches data.
   ASSIGN_OR_RETURN(TlsMaterial tls, LoadTlsMaterial(settings_.tls));
+  // An expired certificate still starts the server (peers will say why they
+  // refuse it), but the operator hears about it first.
+  if (tls.listener) {
+    if (auto w = ExpiryWarning(tls.listener->identity.cert.get(), "the HTTPS certificate", 30)) {
+      spdlog::warn("{}", *w);
+    }
+  }
+  if (tls.client.identity) {
+    if (auto w = ExpiryWarning(tls.client.identity->cert.get(),
+                               "the client certificate (twc.client.keystore.path)", 30)) {
+      spdlog::warn("{}", *w);
+    }
+  }
   std::error_code ec;
   bool created_dir = fs::create_directories(settings_.data_dir, ec);
   if (ec) {

@@ -141,6 +141,20 @@ TEST_F(TlsTest, Tls12AtLeastWithAeadCiphersOnly) {
   }
 }
 
+TEST_F(TlsTest, WarnsAboutCertificatesThatExpireSoon) {
+  TlsIdentity fresh = MakeTestCertificate(ca_, {"a", {"a"}, {}, -1, 365, false});
+  TlsIdentity soon = MakeTestCertificate(ca_, {"b", {"b"}, {}, -1, 10, false});
+  TlsIdentity gone = MakeTestCertificate(ca_, {"c", {"c"}, {}, -30, -2, false});
+  EXPECT_FALSE(ExpiryWarning(fresh.cert.get(), "server.tls-cert", 30).has_value());
+  auto w = ExpiryWarning(soon.cert.get(), "server.tls-cert", 30);
+  ASSERT_TRUE(w.has_value());
+  EXPECT_NE(w->find("server.tls-cert expires on"), std::string::npos) << *w;
+  EXPECT_NE(w->find(" days); renew it"), std::string::npos) << *w;
+  auto expired = ExpiryWarning(gone.cert.get(), "twc.client.keystore.path", 30);
+  ASSERT_TRUE(expired.has_value());
+  EXPECT_NE(expired->find("expired on"), std::string::npos) << *expired;
+}
+
 TEST_F(TlsTest, LoadsPkcs12AndPemKeystores) {
   TlsIdentity id = MakeTestCertificate(ca_, {"target-b", {}, {}, -1, 30, true});
   testing::WritePkcs12(Path("client.p12"), id, "store-pass");

@@ -1,6 +1,7 @@
 #include "tls/tls_context.h"
 
 #include <arpa/inet.h>
+#include <openssl/bio.h>
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
 
@@ -131,6 +132,25 @@ PeerCertificate PeerOf(const SSL* ssl) {
   peer.sha256 = Sha256Fingerprint(cert);
   X509_free(cert);
   return peer;
+}
+
+std::optional<std::string> ExpiryWarning(X509* cert, const std::string& what, int days) {
+  const ASN1_TIME* not_after = X509_get0_notAfter(cert);
+  int left_days = 0, left_seconds = 0;
+  if (ASN1_TIME_diff(&left_days, &left_seconds, nullptr, not_after) != 1) return std::nullopt;
+  std::string when;
+  if (BIO* bio = BIO_new(BIO_s_mem())) {
+    ASN1_TIME_print(bio, not_after);
+    char* data = nullptr;
+    long n = BIO_get_mem_data(bio, &data);
+    when.assign(data, static_cast<size_t>(n));
+    BIO_free(bio);
+  }
+  if (left_days < 0 || left_seconds < 0) return what + " expired on " + when + "; renew it";
+  if (left_days < days) {
+    return what + " expires on " + when + " (in " + std::to_string(left_days) + " days); renew it";
+  }
+  return std::nullopt;
 }
 
 std::string DescribeVerifyFailure(long code) {

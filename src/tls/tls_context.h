@@ -55,6 +55,10 @@ struct PeerCertificate {
 };
 PeerCertificate PeerOf(const SSL* ssl);
 
+// A warning when `cert` has expired or expires within `days`, naming `what`
+// and the date; nullopt otherwise.
+std::optional<std::string> ExpiryWarning(X509* cert, const std::string& what, int days);
+
 // "certificate has expired: ..." — the reason of an X509_V_ERR_* code in an
 // operator's words, with what to do about it.
 std::string DescribeVerifyFailure(long verify_result);
