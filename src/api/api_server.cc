@@ -6,7 +6,9 @@
 
 #include <strings.h>
 
+#include <atomic>
 #include <charconv>
+#include <thread>
 
 #include "api/sysml_json.h"
 #include "common/ids.h"
@@ -53,6 +55,21 @@ const char* MethodName(Method m) {
     case Method::kDelete: return "DELETE";
   }
   return "?";
+}
+
+// Binds `server` to host:port (0: any free port) and returns the port.
+Result<int> BindListener(httplib::Server& server, const std::string& host, int port,
+                         const char* flag) {
+  if (port == 0) {
+    int bound = server.bind_to_any_port(host);
+    if (bound < 0) return Status::IOError("cannot bind to " + host + " on any port");
+    return bound;
+  }
+  if (!server.bind_to_port(host, port)) {
+    return Status::IOError("cannot listen on " + host + ":" + std::to_string(port) +
+                           " (is another server using it? pick another with " + flag + ")");
+  }
+  return port;
 }
 
 }  // namespace
@@ -170,14 +187,22 @@ ApiServer::ApiServer(Repository& repo, Authenticator& auth, SyncEngine* engine, 
       source_(repo),
       options_(std::move(options)),
       http_(new httplib::Server) {
+  Configure(*http_);
+  RegisterSysmlRoutes(*this);
+  RegisterAdminRoutes(*this);
+  RegisterSyncRoutes(*this);
+  RegisterBundleRoutes(*this);
+}
+
+void ApiServer::Configure(httplib::Server& server) {
   size_t threads = options_.threads;
-  http_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
-  http_->set_payload_max_length(options_.max_body_bytes);
-  http_->set_read_timeout(30, 0);
-  http_->set_write_timeout(30, 0);
-  http_->set_keep_alive_timeout(10);
+  server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  server.set_payload_max_length(options_.max_body_bytes);
+  server.set_read_timeout(30, 0);
+  server.set_write_timeout(30, 0);
+  server.set_keep_alive_timeout(10);
   size_t max_body = options_.max_body_bytes;
-  http_->set_error_handler([max_body](const httplib::Request& req, httplib::Response& res) {
+  server.set_error_handler([max_body](const httplib::Request& req, httplib::Response& res) {
     // Errors httplib produces itself (unknown path, oversize body) get the
     // same Error body as ours; ours already carry one. httplib calls this
     // outside its exception guard, so nothing here may throw.
@@ -196,7 +221,7 @@ ApiServer::ApiServer(Repository& repo, Authenticator& auth, SyncEngine* engine, 
     }
     res.set_content(Render(ErrorJson(what)), "application/json");
   });
-  http_->set_exception_handler([](const httplib::Request& req, httplib::Response& res,
+  server.set_exception_handler([](const httplib::Request& req, httplib::Response& res,
                                   std::exception_ptr ep) {
     std::string what = "unknown";
     try {
@@ -210,10 +235,6 @@ ApiServer::ApiServer(Repository& repo, Authenticator& auth, SyncEngine* engine, 
     res.set_content(Render(ErrorJson("internal error; the server log has the details")),
                     "application/json");
   });
-  RegisterSysmlRoutes(*this);
-  RegisterAdminRoutes(*this);
-  RegisterSyncRoutes(*this);
-  RegisterBundleRoutes(*this);
 }
 
 ApiServer::~ApiServer() { Stop(); }
@@ -221,6 +242,7 @@ ApiServer::~ApiServer() { Stop(); }
 Result<Principal> ApiServer::Authenticate(const httplib::Request& req) {
   std::string header = req.get_header_value("Authorization");
   if (header.empty()) {
+    if (auto user = CertificateUser(req, options_.tls)) return auth_.CheckCertificateUser(*user);
     return Status::Unauthenticated("authentication required: use HTTP Basic or a bearer token "
                                    "from POST /api/v1/login");
   }
@@ -242,12 +264,13 @@ Result<Principal> ApiServer::Authenticate(const httplib::Request& req) {
 
 void ApiServer::Add(Method method, const std::string& pattern, std::optional<Role> min_role,
                     RouteHandler handler) {
-  auto wrapped = [this, method, min_role, handler = std::move(handler)](
+  bool sync_endpoint = IsSyncEndpoint(pattern);
+  auto wrapped = [this, method, min_role, sync_endpoint, handler = std::move(handler)](
                      const httplib::Request& req, httplib::Response& res) {
     auto start = std::chrono::steady_clock::now();
     Principal who;  // anonymous until authenticated
-    Status st;
-    if (min_role) {
+    Status st = sync_endpoint ? CheckSyncTransport(req, options_.tls, https_port_) : Status::Ok();
+    if (st.ok() && min_role) {
       auto p = Authenticate(req);
       if (!p.ok()) {
         st = p.status();
@@ -298,34 +321,79 @@ void ApiServer::Add(Method method, const std::string& pattern, std::optional<Rol
     spdlog::info("{} {} {} {}ms user={}", MethodName(method), req.path, res.status, ms,
                  who.user.empty() ? "-" : who.user);
   };
+  routes_.push_back({method, pattern, wrapped});
+  Install(*http_, method, pattern, wrapped);
+}
+
+void ApiServer::Install(
+    httplib::Server& server, Method method, const std::string& pattern,
+    const std::function<void(const httplib::Request&, httplib::Response&)>& handler) {
   switch (method) {
-    case Method::kGet: http_->Get(pattern, wrapped); break;
-    case Method::kPost: http_->Post(pattern, wrapped); break;
-    case Method::kPut: http_->Put(pattern, wrapped); break;
-    case Method::kPatch: http_->Patch(pattern, wrapped); break;
-    case Method::kDelete: http_->Delete(pattern, wrapped); break;
+    case Method::kGet: server.Get(pattern, handler); break;
+    case Method::kPost: server.Post(pattern, handler); break;
+    case Method::kPut: server.Put(pattern, handler); break;
+    case Method::kPatch: server.Patch(pattern, handler); break;
+    case Method::kDelete: server.Delete(pattern, handler); break;
   }
 }
 
 Result<int> ApiServer::Bind(const std::string& host, int port) {
-  int bound = port;
-  if (port == 0) {
-    bound = http_->bind_to_any_port(host);
-    if (bound < 0) return Status::IOError("cannot bind to " + host + " on any port");
-  } else if (!http_->bind_to_port(host, port)) {
-    return Status::IOError("cannot listen on " + host + ":" + std::to_string(port) +
-                           " (is another server using it? pick another with --port)");
-  }
+  ASSIGN_OR_RETURN(int bound, BindListener(*http_, host, port, "--port"));
+  http_bound_ = true;
+  return bound;
+}
+
+Result<int> ApiServer::BindTls(const std::string& host, int port,
+                               const TlsServerMaterial& material) {
+  Status configured;
+  auto https = std::make_unique<httplib::SSLServer>([&](SSL_CTX& ctx) {
+    configured = ConfigureServerContext(ctx, material);
+    return configured.ok();
+  });
+  if (!configured.ok()) return Status::InvalidArgument("HTTPS listener: " + configured.message());
+  if (!https->is_valid()) return Status::InvalidArgument("HTTPS listener: OpenSSL cannot start TLS");
+  Configure(*https);
+  for (const auto& r : routes_) Install(*https, r.method, r.pattern, r.handler);
+  ASSIGN_OR_RETURN(int bound, BindListener(*https, host, port, "--https-port"));
+  https_ = std::move(https);
+  https_port_ = bound;
   return bound;
 }
 
 Status ApiServer::Serve() {
-  if (!http_->listen_after_bind()) return Status::IOError("the HTTP listener stopped with an error");
-  return Status::Ok();
+  // The HTTPS listener gets a thread of its own when both listen.
+  Status https_status;
+  std::atomic<bool> https_done{false};
+  std::thread https_thread;
+  if (https_ && http_bound_) {
+    https_thread = std::thread([this, &https_status, &https_done] {
+      if (!https_->listen_after_bind()) {
+        https_status = Status::IOError("the HTTPS listener stopped with an error");
+      }
+      https_done = true;
+    });
+  }
+  Status st;
+  if (http_bound_) {
+    if (!http_->listen_after_bind()) st = Status::IOError("the HTTP listener stopped with an error");
+  } else if (https_ && !https_->listen_after_bind()) {
+    st = Status::IOError("the HTTPS listener stopped with an error");
+  }
+  if (https_thread.joinable()) {
+    // One listener ending (Stop, or an error) ends both; stop() is a no-op
+    // until the thread has started listening, so repeat it until it has ended.
+    while (!https_done) {
+      https_->stop();
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    https_thread.join();
+  }
+  return st.ok() ? https_status : st;
 }
 
 void ApiServer::Stop() {
   if (http_) http_->stop();
+  if (https_) https_->stop();
 }
 
 }  // namespace tandem

@@ -5,6 +5,10 @@
 // request. Routes (sysml_routes.cc, admin_routes.cc) hold no SQL and no domain
 // rules: they translate HTTP to Repository calls and back.
 //
+// It can listen with plain HTTP, with HTTPS (api_tls.h: TLS rules of the
+// synchronization endpoints, client certificates as accounts), or both; every
+// route is served on each listener.
+//
 // Thread-safe: requests run on a pool of worker threads; Stop() may be called
 // from any thread (e.g. a signal watcher).
 #pragma once
@@ -16,15 +20,18 @@
 #include <string>
 #include <vector>
 
+#include "api/api_tls.h"
 #include "auth/authenticator.h"
 #include "sync/source_service.h"
 #include "sync/sync_engine.h"
 #include "common/canonical_json.h"
 #include "repo/repository.h"
+#include "tls/tls_context.h"
 
 namespace httplib {
 class Server;
 struct Request;
+struct Response;
 }  // namespace httplib
 
 namespace tandem {
@@ -41,6 +48,7 @@ struct ApiOptions {
   // Synchronization bundles received in pieces wait here (docs/bundle-format.md).
   std::string bundle_dir;
   uint64_t max_bundle_bytes = 8ull << 30;  // sync.max-bundle-bytes
+  ApiTlsOptions tls;
 };
 
 // What a route handler returns on success.
@@ -116,7 +124,10 @@ class ApiServer {
 
   // Binds to host:port (0 picks a free port) and returns the bound port.
   Result<int> Bind(const std::string& host, int port);
-  // Serves until Stop(). Blocking.
+  // Binds an HTTPS listener presenting `material`; as Bind. InvalidArgument
+  // when OpenSSL refuses the certificate or key.
+  Result<int> BindTls(const std::string& host, int port, const TlsServerMaterial& material);
+  // Serves every bound listener until Stop(). Blocking.
   Status Serve();
   void Stop();
 
@@ -128,6 +139,10 @@ class ApiServer {
 
  private:
   Result<Principal> Authenticate(const httplib::Request& req);
+  // Limits, pool and error pages common to both listeners.
+  void Configure(httplib::Server& server);
+  void Install(httplib::Server& server, Method method, const std::string& pattern,
+               const std::function<void(const httplib::Request&, httplib::Response&)>& handler);
 
   Repository& repo_;
   Authenticator& auth_;
@@ -135,6 +150,16 @@ class ApiServer {
   SourceService source_;
   ApiOptions options_;
   std::unique_ptr<httplib::Server> http_;
+  std::unique_ptr<httplib::Server> https_;  // an httplib::SSLServer, once BindTls succeeded
+  bool http_bound_ = false;
+  int https_port_ = -1;
+  // Every route as registered, to install on a listener bound later.
+  struct Route {
+    Method method;
+    std::string pattern;
+    std::function<void(const httplib::Request&, httplib::Response&)> handler;
+  };
+  std::vector<Route> routes_;
 };
 
 int HttpStatusFor(const Status& status);

@@ -170,6 +170,16 @@ Result<Principal> Authenticator::CheckToken(const std::string& token) {
   return PrincipalOf(*user);
 }
 
+Result<Principal> Authenticator::CheckCertificateUser(const std::string& user) {
+  ASSIGN_OR_RETURN(auto txn, store_.BeginRead());
+  ASSIGN_OR_RETURN(auto found, txn->GetUser(user));
+  if (!found) {
+    return Status::Unauthenticated("the client certificate maps to user '" + user +
+                                   "', who does not exist");
+  }
+  return PrincipalOf(*found);
+}
+
 Result<IssuedToken> Authenticator::IssueToken(const Principal& who) {
   IssuedToken out;
   out.token = RandomHex(32);

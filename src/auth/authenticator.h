@@ -44,6 +44,9 @@ class Authenticator {
   // was wrong) on failure.
   Result<Principal> CheckPassword(const std::string& user, const std::string& password);
   Result<Principal> CheckToken(const std::string& token);
+  // The principal of `user`, whom a verified client certificate maps to (the
+  // TLS layer did the verification). Unauthenticated if no such user exists.
+  Result<Principal> CheckCertificateUser(const std::string& user);
   Result<IssuedToken> IssueToken(const Principal& who);
 
   Result<std::vector<User>> ListUsers();

@@ -38,7 +38,7 @@ Status CheckLogLevel(const std::string& level, const std::string& where) {
 const std::map<std::string, Apply>& KnownKeys() {
   static const auto* keys = new std::map<std::string, Apply>{
       {"server.bind", String(&ServerSettings::bind)},
-      {"server.port", Int(&ServerSettings::port, 0, 65535)},
+      {"server.port", Int(&ServerSettings::port, -1, 65535)},
       {"server.data-dir", String(&ServerSettings::data_dir)},
       {"server.threads", Int(&ServerSettings::threads, 2, 1024)},
       {"server.max-body-bytes", Int(&ServerSettings::max_body_bytes, 1024, int64_t{1} << 34)},
@@ -68,19 +68,6 @@ const std::map<std::string, Apply>& KnownKeys() {
   return *keys;
 }
 
-// Keys of the seed product's TLS set-up, which this release does not serve yet.
-bool IsTlsKey(const std::string& key) {
-  return key == "esi.server.sync.tls-enabled" || key.rfind("twc.client.", 0) == 0;
-}
-
-// The keys that switch TLS on, read as HOCON libraries read booleans.
-bool AsksForTls(const std::string& key, const std::string& value) {
-  if (key != "esi.server.sync.tls-enabled" && key != "twc.client.tls") return false;
-  std::string v;
-  for (char c : value) v.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
-  return v == "true" || v == "yes" || v == "on";
-}
-
 }  // namespace
 
 Result<ServerSettings> LoadServerSettings(const std::optional<std::string>& config_path,
@@ -94,14 +81,8 @@ Result<ServerSettings> LoadServerSettings(const std::optional<std::string>& conf
       auto known = KnownKeys().find(key);
       if (known != KnownKeys().end()) {
         RETURN_IF_ERROR(known->second(value, key, s));
-      } else if (IsTlsKey(key)) {
-        // Refusing beats running unencrypted when the operator asked for TLS.
-        if (AsksForTls(key, value.text)) {
-          return Status::InvalidArgument(where + "'" + key +
-                                         "' asks for TLS, which this Tandem release does not "
-                                         "provide yet; remove the key to run without TLS");
-        }
-        warnings.push_back(where + "'" + key + "' is not used by this release (no TLS yet)");
+      } else if (auto tls = ApplyTlsKey(key, value, s.tls)) {
+        RETURN_IF_ERROR(*tls);
       } else {
         warnings.push_back(where + "unknown key '" + key + "' (ignored; see docs/configuration.md)");
       }
@@ -114,9 +95,11 @@ Result<ServerSettings> LoadServerSettings(const std::optional<std::string>& conf
     RETURN_IF_ERROR(CheckLogLevel(*overrides.log_level, "--log-level: "));
     s.log_level = *overrides.log_level;
   }
-  if (s.port < 0 || s.port > 65535) {
-    return Status::InvalidArgument("--port must be from 0 to 65535, got " + std::to_string(s.port));
+  if (s.port < -1 || s.port > 65535) {
+    return Status::InvalidArgument("--port must be from 0 to 65535 (or -1: no plain HTTP), got " +
+                                   std::to_string(s.port));
   }
+  RETURN_IF_ERROR(FinishTlsSettings(overrides.tls, s.port, s.tls));
   if (s.data_dir.empty()) return Status::InvalidArgument("the data directory must not be empty");
   return s;
 }

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "server/tls_settings.h"
 
 namespace tandem {
 
@@ -28,6 +29,7 @@ struct ServerSettings {
   std::string log_level = "info";
   int sync_reconcile_seconds = 300;
   size_t max_bundle_bytes = size_t{8} << 30;
+  TlsSettings tls;  // HTTPS listener and TLS of synchronization (server/tls_settings.h)
 };
 
 // Flags given on the command line; each set one wins over the file.
@@ -36,9 +38,11 @@ struct SettingsOverrides {
   std::optional<int> port;
   std::optional<std::string> data_dir;
   std::optional<std::string> log_level;
+  TlsOverrides tls;
 };
 
-// Reads `config_path` (if given) and applies `overrides`. A malformed file or a
+// Reads `config_path` (if given) and applies `overrides`. `port` -1 turns
+// plain HTTP off (then an HTTPS listener is required). A malformed file or a
 // value of the wrong type is InvalidArgument with file, line and reason;
 // unknown keys are not errors but each adds a "FILE:LINE: ..." line to `warnings`.
 Result<ServerSettings> LoadServerSettings(const std::optional<std::string>& config_path,

@@ -25,7 +25,7 @@ TEST_F(ServerSettingsTest, ReadsKeysAndFlagsWin) {
   std::vector<std::string> warnings;
   auto s = LoadServerSettings(Write("server { port = 9000\n bind = \"0.0.0.0\" }\n"
                                     "sysml.post-status = 200\nlog.level = debug\n"),
-                              SettingsOverrides{std::nullopt, 0, std::nullopt, std::nullopt},
+                              SettingsOverrides{std::nullopt, 0, std::nullopt, std::nullopt, {}},
                               warnings);
   ASSERT_TRUE(s.ok()) << s.status().ToString();
   EXPECT_EQ(s->port, 0);
@@ -55,18 +55,6 @@ TEST_F(ServerSettingsTest, BadValuesAndMalformedFilesAreRefused) {
       << malformed.status().message();
   auto post = LoadServerSettings(Write("sysml.post-status = 302\n"), {}, warnings);
   EXPECT_FALSE(post.ok());
-}
-
-TEST_F(ServerSettingsTest, TlsRequestIsRefusedRatherThanIgnored) {
-  std::vector<std::string> warnings;
-  auto s = LoadServerSettings(Write("esi.server.sync.tls-enabled = true\n"), {}, warnings);
-  ASSERT_FALSE(s.ok());
-  EXPECT_NE(s.status().message().find("TLS"), std::string::npos);
-  for (const char* text : {"esi.server.sync.tls-enabled = yes\n", "twc.client.tls = On\n"}) {
-    EXPECT_FALSE(LoadServerSettings(Write(text), {}, warnings).ok()) << text;
-  }
-  // Other twc.client keys are not a request for TLS by themselves.
-  EXPECT_TRUE(LoadServerSettings(Write("twc.client.keystore.type = true\n"), {}, warnings).ok());
 }
 
 TEST_F(ServerSettingsTest, BundleSizeLimitIsReadAndBounded) {

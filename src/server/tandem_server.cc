@@ -31,9 +31,24 @@ TandemServer::~TandemServer() {
   if (lock_fd_ >= 0) close(lock_fd_);
 }
 
-Result<int> TandemServer::Start(const std::optional<std::string>& admin_password,
-                                std::ostream& out) {
+Result<TandemServer::Ports> TandemServer::Start(const std::optional<std::string>& admin_password,
+                                                std::ostream& out) {
   namespace fs = std::filesystem;
+  // Certificates first: a bad one stops the server before it touches data.
+  ASSIGN_OR_RETURN(TlsMaterial tls, LoadTlsMaterial(settings_.tls));
+  // An expired certificate still starts the server (peers will say why they
+  // refuse it), but the operator hears about it first.
+  if (tls.listener) {
+    if (auto w = ExpiryWarning(tls.listener->identity.cert.get(), "the HTTPS certificate", 30)) {
+      spdlog::warn("{}", *w);
+    }
+  }
+  if (tls.client.identity) {
+    if (auto w = ExpiryWarning(tls.client.identity->cert.get(),
+                               "the client certificate (twc.client.keystore.path)", 30)) {
+      spdlog::warn("{}", *w);
+    }
+  }
   std::error_code ec;
   bool created_dir = fs::create_directories(settings_.data_dir, ec);
   if (ec) {
@@ -83,8 +98,9 @@ Result<int> TandemServer::Start(const std::optional<std::string>& admin_password
                    CredentialBox::Open((fs::path(settings_.data_dir) / "secret.key").string()));
   SyncEngineOptions sync_options;
   sync_options.reconcile_interval = std::chrono::seconds(settings_.sync_reconcile_seconds);
+  SyncClientTls client_tls{settings_.tls.OutgoingRequiresTls(), tls.client};
   engine_ = std::make_unique<SyncEngine>(*repo_, std::move(box), SystemClock::Instance(),
-                                         HttpTransportFactory(), sync_options);
+                                         HttpTransportFactory(std::move(client_tls)), sync_options);
 
   ApiOptions api_options;
   api_options.max_body_bytes = settings_.max_body_bytes;
@@ -96,10 +112,19 @@ Result<int> TandemServer::Start(const std::optional<std::string>& admin_password
   api_options.version = TANDEM_VERSION;
   api_options.bundle_dir = (fs::path(settings_.data_dir) / "bundle-uploads").string();
   api_options.max_bundle_bytes = settings_.max_bundle_bytes;
+  api_options.tls = {settings_.tls.sync_tls_only, settings_.tls.sync_require_client_cert,
+                     settings_.tls.client_users};
   api_ = std::make_unique<ApiServer>(*repo_, *auth_, engine_.get(), api_options);
-  ASSIGN_OR_RETURN(int port, api_->Bind(settings_.bind, settings_.port));
+  Ports ports;
+  if (settings_.port >= 0) {
+    ASSIGN_OR_RETURN(ports.http, api_->Bind(settings_.bind, settings_.port));
+  }
+  if (tls.listener) {
+    ASSIGN_OR_RETURN(ports.https,
+                     api_->BindTls(settings_.bind, settings_.tls.https_port, *tls.listener));
+  }
   RETURN_IF_ERROR(engine_->Start());
-  return port;
+  return ports;
 }
 
 Status TandemServer::Serve() { return api_->Serve(); }
@@ -120,7 +145,18 @@ int RunServerMain(int argc, char** argv) {
       ->check(CLI::ExistingFile);
   app.add_option("--data-dir", overrides.data_dir, "directory of the embedded store (default: data)");
   app.add_option("--bind", overrides.bind, "address to listen on (default: 127.0.0.1)");
-  app.add_option("--port", overrides.port, "HTTP port (default: 8111; 0 picks a free port)");
+  app.add_option("--port", overrides.port,
+                 "HTTP port (default: 8111; 0 picks a free port; -1: no plain HTTP)");
+  app.add_option("--https-port", overrides.tls.https_port,
+                 "HTTPS port (default: none; 0 picks a free port)");
+  app.add_option("--tls-cert", overrides.tls.cert_file, "PEM certificate (chain) for HTTPS")
+      ->check(CLI::ExistingFile);
+  app.add_option("--tls-key", overrides.tls.key_file, "PEM private key of --tls-cert")
+      ->check(CLI::ExistingFile);
+  app.add_option("--tls-keystore", overrides.tls.keystore_file,
+                 "PKCS#12 keystore for HTTPS (password: $TANDEM_TLS_KEYSTORE_PASSWORD or "
+                 "server.tls-keystore-password)")
+      ->check(CLI::ExistingFile);
   app.add_option("--log-level", overrides.log_level, "trace, debug, info, warn, error or off");
   app.set_version_flag("--version", std::string("tandem-server ") + TANDEM_VERSION);
   try {
@@ -129,6 +165,10 @@ int RunServerMain(int argc, char** argv) {
     return app.exit(e);
   }
 
+  // A password never goes on the command line, where other users see it.
+  if (const char* pw = std::getenv("TANDEM_TLS_KEYSTORE_PASSWORD"); pw && *pw) {
+    overrides.tls.keystore_password = pw;
+  }
   std::vector<std::string> warnings;
   auto settings = LoadServerSettings(config, overrides, warnings);
   if (!settings.ok()) {
@@ -151,12 +191,20 @@ int RunServerMain(int argc, char** argv) {
   std::optional<std::string> admin_password;
   if (const char* pw = std::getenv("TANDEM_ADMIN_PASSWORD"); pw && *pw) admin_password = pw;
   TandemServer server(*settings);
-  auto port = server.Start(admin_password, std::cout);
-  if (!port.ok()) {
-    std::cerr << "tandem-server: " << port.status().message() << std::endl;
+  auto ports = server.Start(admin_password, std::cout);
+  if (!ports.ok()) {
+    std::cerr << "tandem-server: " << ports.status().message() << std::endl;
     return 1;
   }
-  std::cout << "listening on http://" << settings->bind << ":" << *port << std::endl;
+  if (ports->https >= 0) {
+    std::cout << "listening on https://" << settings->bind << ":" << ports->https << std::endl;
+  }
+  if (ports->http >= 0) {
+    std::cout << "listening on http://" << settings->bind << ":" << ports->http << std::endl;
+  }
+  if (settings->tls.sync_tls_only) {
+    spdlog::info("synchronization is served and fetched over TLS only (esi.server.sync.tls-enabled)");
+  }
   spdlog::info("data directory {}", std::filesystem::absolute(settings->data_dir).string());
 
   std::thread watcher([&] {

@@ -23,10 +23,15 @@ class TandemServer {
   explicit TandemServer(ServerSettings settings);
   ~TandemServer();
 
-  // Opens the data directory and store, creates the admin user on first start
-  // (password from `admin_password` or generated; written to `out` once) and
-  // binds the listener. Returns the bound port.
-  Result<int> Start(const std::optional<std::string>& admin_password, std::ostream& out);
+  // The bound ports; -1 for a listener that is off.
+  struct Ports {
+    int http = -1;
+    int https = -1;
+  };
+  // Reads the TLS certificates, opens the data directory and store, creates
+  // the admin user on first start (password from `admin_password` or
+  // generated; written to `out` once) and binds the listeners.
+  Result<Ports> Start(const std::optional<std::string>& admin_password, std::ostream& out);
   Status Serve();
   void Stop();
   // Stops synchronization workers (waits for running runs' current step).

@@ -1,31 +1,84 @@
 #include "sync/source_client.h"
 
 #include <httplib.h>
+#include <openssl/err.h>
+#include <openssl/x509_vfy.h>
+
+#include <atomic>
 
 #include "common/ids.h"
 #include "common/percent_encoding.h"
+#include "tls/openssl_errors.h"
 
 namespace tandem {
 namespace {
 
+// The parts of a validated source url.
+struct SourceAddress {
+  bool tls = false;
+  std::string host;
+  int port = 0;
+};
+
+// `url` passed ValidateSourceUrl; an invalid one yields port 0, which the
+// transport refuses instead of connecting.
+SourceAddress ParseSourceAddress(const std::string& url) {
+  SourceAddress a;
+  if (!ValidateSourceUrl(url).ok()) return a;
+  a.tls = url.rfind("https://", 0) == 0;
+  std::string rest = url.substr(a.tls ? 8 : 7);
+  if (!rest.empty() && rest.back() == '/') rest.pop_back();
+  auto colon = rest.rfind(':');
+  a.host = rest.substr(0, colon);
+  if (a.host.size() > 2 && a.host.front() == '[' && a.host.back() == ']') {
+    a.host = a.host.substr(1, a.host.size() - 2);
+  }
+  a.port = std::stoi(rest.substr(colon + 1));
+  return a;
+}
+
 class HttpTransport final : public SyncTransport {
  public:
-  explicit HttpTransport(const SourceEndpoint& source) : client_(source.url) {
-    client_.set_basic_auth(source.username, source.password);
-    client_.set_connection_timeout(10, 0);
-    client_.set_read_timeout(120, 0);
-    client_.set_write_timeout(60, 0);
+  HttpTransport(const SourceEndpoint& source, const SyncClientTls& tls)
+      : address_(ParseSourceAddress(source.url)) {
+    if (address_.port == 0) refused_ = ValidateSourceUrl(source.url);
+    if (!address_.tls && tls.require_tls) {
+      refused_ = Status::InvalidArgument(
+          "this server synchronizes only over TLS (esi.server.sync.tls-enabled or twc.client.tls "
+          "= true), so the source url must be https://HOST:PORT with the source's HTTPS port, "
+          "not " + source.url);
+    }
+    if (address_.tls) {
+      auto ssl = std::make_unique<httplib::SSLClient>(address_.host, address_.port);
+      Status configured = ConfigureClientContext(*ssl->ssl_context(), tls.material, address_.host,
+                                                 &verify_failure_);
+      if (!configured.ok()) {
+        refused_ = Status::InvalidArgument("cannot set up TLS to " + source.url + ": " +
+                                           configured.message());
+      }
+      ssl->enable_server_certificate_verification(true);
+      client_ = std::move(ssl);
+    } else {
+      client_ = std::make_unique<httplib::ClientImpl>(address_.host, address_.port);
+    }
+    client_->set_basic_auth(source.username, source.password);
+    client_->set_connection_timeout(10, 0);
+    client_->set_read_timeout(120, 0);
+    client_->set_write_timeout(60, 0);
   }
   Result<TransportReply> Get(const std::string& path) override {
-    return Convert(client_.Get(path));
+    RETURN_IF_ERROR(BeforeRequest());
+    return Convert(client_->Get(path));
   }
   Result<TransportReply> Post(const std::string& path, const std::string& json) override {
-    return Convert(client_.Post(path, json, "application/json"));
+    RETURN_IF_ERROR(BeforeRequest());
+    return Convert(client_->Post(path, json, "application/json"));
   }
   Result<TransportReply> GetStream(const std::string& path, const ByteSink& sink) override {
+    RETURN_IF_ERROR(BeforeRequest());
     int status = 0;
     std::string error_body;
-    auto r = client_.Get(
+    auto r = client_->Get(
         path, [&](const httplib::Response& res) {
           status = res.status;
           return true;
@@ -42,14 +95,41 @@ class HttpTransport final : public SyncTransport {
   }
 
  private:
-  static Status Unreachable(httplib::Error e) {
+  Status BeforeRequest() {
+    if (!refused_.ok()) return refused_;
+    // Failures of an earlier request must not be taken for this one's.
+    ERR_clear_error();
+    verify_failure_ = X509_V_OK;
+    return Status::Ok();
+  }
+  Status Unreachable(httplib::Error e) {
+    std::string detail = TakeOpenSslErrors();
+    long failure = verify_failure_;
+    if (address_.tls && failure != X509_V_OK) {
+      return Status::Unavailable("TLS: the source's certificate was refused: " +
+                                 DescribeVerifyFailure(failure));
+    }
+    if (e == httplib::Error::SSLServerVerification) {
+      return Status::Unavailable("TLS: the source's certificate was refused: " +
+                                 DescribeVerifyFailure(X509_V_ERR_HOSTNAME_MISMATCH));
+    }
+    if (e == httplib::Error::SSLConnection) {
+      return Status::Unavailable(
+          "TLS handshake with the source failed" + (detail.empty() ? "" : " (" + detail + ")") +
+          "; check that the url's port is the source's HTTPS port and that both sides allow TLS "
+          "1.2 or later; see docs/tls.md");
+    }
     return Status::Unavailable("cannot reach the source (" + httplib::to_string(e) + ")");
   }
-  static Result<TransportReply> Convert(const httplib::Result& r) {
+  Result<TransportReply> Convert(const httplib::Result& r) {
     if (!r) return Unreachable(r.error());
     return TransportReply{r->status, r->body};
   }
-  httplib::Client client_;
+
+  SourceAddress address_;
+  Status refused_;
+  std::atomic<long> verify_failure_{X509_V_OK};
+  std::unique_ptr<httplib::ClientImpl> client_;
 };
 
 std::string DescribeBody(const std::string& body) {
@@ -63,16 +143,17 @@ std::string DescribeBody(const std::string& body) {
 }  // namespace
 
 Status ValidateSourceUrl(const std::string& url) {
-  const std::string scheme = "http://";
-  if (url.rfind(scheme, 0) != 0) {
-    return Status::InvalidArgument("source url must start with http:// (TLS comes in a later release), got '" + url + "'");
+  bool tls = url.rfind("https://", 0) == 0;
+  if (!tls && url.rfind("http://", 0) != 0) {
+    return Status::InvalidArgument("source url must start with https:// or http://, got '" + url + "'");
   }
-  std::string rest = url.substr(scheme.size());
+  std::string rest = url.substr(tls ? 8 : 7);
   if (!rest.empty() && rest.back() == '/') rest.pop_back();
   auto colon = rest.rfind(':');
   if (colon == std::string::npos || colon == 0 || rest.find('/') != std::string::npos ||
       rest.find('@') != std::string::npos) {
-    return Status::InvalidArgument("source url must be http://HOST:PORT with the source's port, got '" + url + "'");
+    return Status::InvalidArgument("source url must be https://HOST:PORT (or http://HOST:PORT) with "
+                                   "the source's port, got '" + url + "'");
   }
   std::string port = rest.substr(colon + 1);
   if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos ||
@@ -82,9 +163,9 @@ Status ValidateSourceUrl(const std::string& url) {
   return Status::Ok();
 }
 
-TransportFactory HttpTransportFactory() {
-  return [](const SourceEndpoint& source) -> std::unique_ptr<SyncTransport> {
-    return std::make_unique<HttpTransport>(source);
+TransportFactory HttpTransportFactory(SyncClientTls tls) {
+  return [tls = std::move(tls)](const SourceEndpoint& source) -> std::unique_ptr<SyncTransport> {
+    return std::make_unique<HttpTransport>(source, tls);
   };
 }
 
@@ -96,7 +177,7 @@ Status SourceClient::ErrorFor(const TransportReply& reply, const std::string& wh
       return Status::Unauthenticated(prefix + "the source refused the credentials (" + detail +
                                      "); check the user name and password");
     case 403:
-      return Status::PermissionDenied(prefix + "the source account lacks read access (" + detail + ")");
+      return Status::PermissionDenied(prefix + "the source refused access (" + detail + ")");
     case 404:
       return Status::NotFound(prefix + detail);
     default:

@@ -12,6 +12,7 @@
 #include "common/zstd_stream.h"
 #include "sync/protocol.h"
 #include "sync/source_service.h"
+#include "tls/tls_context.h"
 
 namespace tandem {
 
@@ -33,17 +34,25 @@ class SyncTransport {
 };
 
 struct SourceEndpoint {
-  std::string url;  // http://host:port
+  std::string url;  // http://host:port or https://host:port
   std::string username;
   std::string password;
 };
 
-// Validates "http://host:port" (the port is required: source and target may
-// listen on different ports, and nothing substitutes ours).
+// Validates "http://host:port" or "https://host:port" (the port is required:
+// source and target may listen on different ports, and nothing substitutes ours).
 Status ValidateSourceUrl(const std::string& url);
 
+// TLS of outgoing synchronization connections (docs/tls.md). https:// sources
+// are always verified (chain and host name) against the system's CAs plus
+// `material.extra_cas`; `material.identity` is the client certificate.
+struct SyncClientTls {
+  bool require_tls = false;  // refuse http:// sources
+  TlsClientMaterial material;
+};
+
 using TransportFactory = std::function<std::unique_ptr<SyncTransport>(const SourceEndpoint&)>;
-TransportFactory HttpTransportFactory();
+TransportFactory HttpTransportFactory(SyncClientTls tls = {});
 
 struct SourceInfo {
   std::string server_id;

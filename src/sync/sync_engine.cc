@@ -390,10 +390,15 @@ void SyncEngine::RunOnce(Worker* w) {
       std::lock_guard wl(w->mu);
       failures = ++w->failures;
     }
+    // A TLS failure's message already says what to do; the hint points to the guide.
+    bool tls_failure = report.error.find("TLS") != std::string::npos;
     state["lastError"] = {{"time", FormatTimestamp(report.finished)},
                           {"message", report.error},
-                          {"hint", "check that the source is running and reachable at " +
-                                       spec->source_url + " and that the account can read there"}};
+                          {"hint", tls_failure ? "fix the TLS set-up as the message says; "
+                                                 "docs/tls.md explains each TLS error"
+                                               : "check that the source is running and reachable at " +
+                                                     spec->source_url +
+                                                     " and that the account can read there"}};
     if (spec->trigger != TriggerType::kManual) {
       auto backoff = std::min<int64_t>(int64_t{1} << std::min(failures, 20),
                                        options_.max_backoff.count());

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <thread>
+
 namespace tandem::e2e {
 
 httplib::Result PostJson(httplib::Client& c, const std::string& path, const Json& body) {
@@ -49,6 +52,15 @@ const Json& RealModel() {
   static const Json model =
       Json::parse(ReadFile(SharedPath("data/sysml-v2/PartsTreeRedefinition.json")));
   return model;
+}
+
+bool WaitUntil(const std::function<bool()>& done, int seconds) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (done()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return false;
 }
 
 std::string CreateProject(httplib::Client& c, const std::string& name) {

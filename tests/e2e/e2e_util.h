@@ -2,6 +2,7 @@
 // paginated lists through their Link headers, and the real model in shared/.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -15,6 +16,9 @@ httplib::Result PatchJson(httplib::Client& c, const std::string& path, const Jso
 std::vector<Json> GetAll(httplib::Client& c, const std::string& path);
 // The "next" target of a Link header, or "" if none.
 std::string NextLink(const std::string& link_header);
+
+// Polls `done` every 50 ms until it holds (true) or `seconds` pass (false).
+bool WaitUntil(const std::function<bool()>& done, int seconds = 20);
 
 // The 228-element commit body from shared/data/sysml-v2.
 const Json& RealModel();

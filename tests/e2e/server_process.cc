@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
 #include <random>
 #include <sstream>
@@ -146,9 +147,20 @@ std::unique_ptr<ServerProcess> ServerProcess::Start(const Options& options) {
   }
   close(pipe_fds[1]);
   server->pid_ = pid;
-  // Read stdout until the listening line, the process's end, or the deadline.
+  // Read stdout until the listening lines, the process's end, or the deadline.
+  bool want_http = options.port != -1;
+  bool want_https = std::find(options.extra_args.begin(), options.extra_args.end(),
+                              "--https-port") != options.extra_args.end();
+  // The port of a "listening on SCHEME://HOST:PORT" line, or -1 if not there yet.
+  auto listening_port = [&](const std::string& scheme) {
+    const std::string marker = "listening on " + scheme + "://";
+    auto pos = server->stdout_.find(marker);
+    auto eol = pos == std::string::npos ? pos : server->stdout_.find('\n', pos);
+    if (eol == std::string::npos) return -1;
+    std::string addr = server->stdout_.substr(pos + marker.size(), eol - pos - marker.size());
+    return std::stoi(addr.substr(addr.rfind(':') + 1));
+  };
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  const std::string marker = "listening on http://";
   while (std::chrono::steady_clock::now() < deadline) {
     pollfd p{pipe_fds[0], POLLIN, 0};
     if (poll(&p, 1, 100) > 0) {
@@ -156,11 +168,11 @@ std::unique_ptr<ServerProcess> ServerProcess::Start(const Options& options) {
       ssize_t n = read(pipe_fds[0], buf, sizeof buf);
       if (n <= 0) break;  // stdout closed: the process is gone
       server->stdout_.append(buf, static_cast<size_t>(n));
-      auto pos = server->stdout_.find(marker);
-      auto eol = pos == std::string::npos ? pos : server->stdout_.find('\n', pos);
-      if (eol != std::string::npos) {
-        std::string addr = server->stdout_.substr(pos + marker.size(), eol - pos - marker.size());
-        server->port_ = std::stoi(addr.substr(addr.rfind(':') + 1));
+      int http = want_http ? listening_port("http") : 0;
+      int https = want_https ? listening_port("https") : 0;
+      if (http >= 0 && https >= 0) {
+        server->port_ = want_http ? http : -1;
+        server->https_port_ = want_https ? https : -1;
         // Keep draining stdout in the background is unnecessary: the server
         // prints nothing more there, so closing our end is safe.
         close(pipe_fds[0]);
@@ -183,6 +195,22 @@ std::string ServerProcess::StderrText() const { return ReadFile(stderr_path_); }
 std::unique_ptr<httplib::Client> ServerProcess::Client(const std::string& user,
                                                        const std::string& password) const {
   auto c = std::make_unique<httplib::Client>("127.0.0.1", port_);
+  c->set_read_timeout(120, 0);
+  c->set_write_timeout(120, 0);
+  if (!user.empty()) c->set_basic_auth(user, password.empty() ? password_ : password);
+  return c;
+}
+
+std::unique_ptr<httplib::Client> ServerProcess::HttpsClient(const std::string& ca_file,
+                                                               const std::string& user,
+                                                               const std::string& password,
+                                                               const std::string& cert_file,
+                                                               const std::string& key_file) const {
+  std::string address = "https://127.0.0.1:" + std::to_string(https_port_);
+  auto c = cert_file.empty() ? std::make_unique<httplib::Client>(address)
+                             : std::make_unique<httplib::Client>(address, cert_file, key_file);
+  c->set_ca_cert_path(ca_file.c_str());
+  c->enable_server_certificate_verification(true);
   c->set_read_timeout(120, 0);
   c->set_write_timeout(120, 0);
   if (!user.empty()) c->set_basic_auth(user, password.empty() ? password_ : password);

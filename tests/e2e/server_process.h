@@ -1,7 +1,8 @@
 // ServerProcess: a real tandem-server started for an end-to-end test, on port
 // 0 in a temporary data directory, with its stdout read until the "listening
-// on" line (with a deadline, never a fixed sleep). Also runs other binaries to
-// completion. Not thread-safe.
+// on" line of each listener it was asked for (with a deadline, never a fixed
+// sleep): plain HTTP unless `port` is -1, HTTPS when `extra_args` hold
+// --https-port. Also runs other binaries to completion. Not thread-safe.
 #pragma once
 
 #include <httplib.h>
@@ -54,13 +55,14 @@ class ServerProcess {
     std::string data_dir;
     std::vector<std::string> extra_args;
     std::string admin_password = "admin-password-1";
-    int port = 0;  // 0 picks a free port
+    int port = 0;  // 0 picks a free port; -1: no plain HTTP
   };
   // Starts the server and waits until it listens (or fails with its stderr).
   static std::unique_ptr<ServerProcess> Start(const Options& options);
   ~ServerProcess();
 
   int port() const { return port_; }
+  int https_port() const { return https_port_; }  // -1 without an HTTPS listener
   const std::string& admin_password() const { return password_; }
   const std::string& stdout_text() const { return stdout_; }
   std::string StderrText() const;
@@ -69,6 +71,15 @@ class ServerProcess {
   // An HTTP client for this server, authenticated as `user` when given.
   std::unique_ptr<httplib::Client> Client(const std::string& user = "admin",
                                           const std::string& password = "") const;
+
+  // An HTTPS client for 127.0.0.1 that trusts the CA certificates of
+  // `ca_file` (PEM), authenticated as `user` when given; it presents the
+  // client certificate `cert_file` with `key_file` (PEM) when those are given.
+  std::unique_ptr<httplib::Client> HttpsClient(const std::string& ca_file,
+                                                  const std::string& user = "admin",
+                                                  const std::string& password = "",
+                                                  const std::string& cert_file = "",
+                                                  const std::string& key_file = "") const;
 
   // SIGTERM and wait; returns the exit code (-1 if it died by a signal).
   int Terminate(std::chrono::seconds timeout = std::chrono::seconds(20));
@@ -79,6 +90,7 @@ class ServerProcess {
   ServerProcess() = default;
   pid_t pid_ = -1;
   int port_ = 0;
+  int https_port_ = -1;
   std::string password_;
   std::string stdout_;
   std::string stderr_path_;

@@ -22,12 +22,7 @@ class SyncE2eTest : public ::testing::Test {
   }
   // Waits (with a deadline) until `done` holds.
   static bool WaitFor(const std::function<bool()>& done, int seconds = 20) {
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
-    while (std::chrono::steady_clock::now() < deadline) {
-      if (done()) return true;
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    return false;
+    return WaitUntil(done, seconds);
   }
   static std::string Head(httplib::Client& c, const std::string& rid) {
     Json list = BodyJson(c.Get("/sysml/v2/projects/" + rid + "/branches"));

@@ -1,0 +1,47 @@
+#include "sync/source_client.h"
+
+#include <gtest/gtest.h>
+
+namespace tandem {
+namespace {
+
+TEST(SourceUrlTest, NeedsSchemeHostAndThePort) {
+  for (const char* ok : {"https://source.example:8443", "http://127.0.0.1:8111",
+                         "https://[::1]:8443", "https://source.example:8443/"}) {
+    EXPECT_TRUE(ValidateSourceUrl(ok).ok()) << ok;
+  }
+  // No port (nothing substitutes the target's own), credentials, paths, other schemes.
+  for (const char* bad : {"https://source.example", "https://source.example:", "https://h:0",
+                          "https://h:65536", "https://user:pw@h:8443", "https://h:8443/sync",
+                          "ftp://h:21", "source.example:8443", "HTTPS//h:1"}) {
+    Status st = ValidateSourceUrl(bad);
+    EXPECT_FALSE(st.ok()) << bad;
+    EXPECT_EQ(st.code(), StatusCode::kInvalidArgument) << bad;
+  }
+  EXPECT_NE(ValidateSourceUrl("https://h").message().find("source's port"), std::string::npos);
+}
+
+TEST(SourceUrlTest, TlsOnlyTargetsRefusePlainSourcesWithoutConnecting) {
+  SyncClientTls tls;
+  tls.require_tls = true;
+  auto transport = HttpTransportFactory(tls)({"http://127.0.0.1:1", "u", "secret-password"});
+  auto reply = transport->Get("/sync/v1/info");
+  ASSERT_FALSE(reply.ok());
+  EXPECT_EQ(reply.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(reply.status().message().find("esi.server.sync.tls-enabled"), std::string::npos);
+  EXPECT_NE(reply.status().message().find("https://HOST:PORT"), std::string::npos);
+  EXPECT_EQ(reply.status().message().find("secret-password"), std::string::npos);
+
+  // A url that never passed validation is refused, not connected to.
+  auto invalid = HttpTransportFactory()({"https://no-port.example", "u", "p"})->Get("/sync/v1/info");
+  ASSERT_FALSE(invalid.ok());
+  EXPECT_EQ(invalid.status().code(), StatusCode::kInvalidArgument);
+
+  // Without the requirement the same url is tried (and here, unreachable).
+  auto plain = HttpTransportFactory()({"http://127.0.0.1:1", "u", "p"})->Get("/sync/v1/info");
+  ASSERT_FALSE(plain.ok());
+  EXPECT_EQ(plain.status().code(), StatusCode::kUnavailable);
+}
+
+}  // namespace
+}  // namespace tandem
