@@ -8,6 +8,7 @@
 
 #include <charconv>
 
+#include "api/request_limits.h"
 #include "api/sysml_json.h"
 #include "common/ids.h"
 #include "common/percent_encoding.h"
@@ -31,6 +32,22 @@ std::optional<std::string> Base64Decode(const std::string& in) {
   return out;
 }
 
+// The account a request tries to log in as: the Basic user, else the
+// "username" of a login body. Only for Retry-After; "" if none.
+std::string ClaimedUser(const httplib::Request& req) {
+  std::string header = req.get_header_value("Authorization");
+  if (header.size() > 6 && strncasecmp(header.data(), "Basic ", 6) == 0) {
+    auto decoded = Base64Decode(header.substr(6));
+    if (decoded) return decoded->substr(0, decoded->find(':'));
+  }
+  auto body = ParseJson(req.body, "login", 8);
+  if (body.ok() && body->is_object() && body->contains("username") &&
+      (*body)["username"].is_string()) {
+    return (*body)["username"].get<std::string>();
+  }
+  return "";
+}
+
 void WriteError(httplib::Response& res, const Status& st) {
   res.status = HttpStatusFor(st);
   if (st.code() == StatusCode::kUnauthenticated) res.set_header("WWW-Authenticate", kRealm);
@@ -44,6 +61,8 @@ void WriteError(httplib::Response& res, const Status& st) {
   res.set_content(Render(ErrorJson(message)), "application/json");
 }
 
+}  // namespace
+
 const char* MethodName(Method m) {
   switch (m) {
     case Method::kGet: return "GET";
@@ -54,8 +73,6 @@ const char* MethodName(Method m) {
   }
   return "?";
 }
-
-}  // namespace
 
 int HttpStatusFor(const Status& st) {
   switch (st.code()) {
@@ -68,6 +85,7 @@ int HttpStatusFor(const Status& st) {
     case StatusCode::kUnauthenticated: return 401;
     case StatusCode::kTooLarge: return 413;
     case StatusCode::kNotImplemented: return 501;
+    case StatusCode::kRateLimited: return 429;
     case StatusCode::kUnavailable: return 503;
     case StatusCode::kCorruption:
     case StatusCode::kIOError: return 500;
@@ -76,6 +94,8 @@ int HttpStatusFor(const Status& st) {
 }
 
 // ---------------------------------------------------------------- Call
+
+const std::string& Call::client() const { return req_.remote_addr; }
 
 std::string Call::Param(size_t n) const {
   return n < req_.matches.size() ? std::string(req_.matches[n]) : std::string();
@@ -169,7 +189,14 @@ ApiServer::ApiServer(Repository& repo, Authenticator& auth, SyncEngine* engine, 
       options_(std::move(options)),
       http_(new httplib::Server) {
   size_t threads = options_.threads;
-  http_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  size_t max_connections = options_.max_connections;
+  http_->new_task_queue = [threads, max_connections] {
+    return new ConnectionQueue(threads, max_connections);
+  };
+  http_->set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+    return RefuseOverLimits(req, res) ? httplib::Server::HandlerResponse::Handled
+                                      : httplib::Server::HandlerResponse::Unhandled;
+  });
   http_->set_payload_max_length(options_.max_body_bytes);
   http_->set_read_timeout(30, 0);
   http_->set_write_timeout(30, 0);
@@ -215,6 +242,27 @@ ApiServer::ApiServer(Repository& repo, Authenticator& auth, SyncEngine* engine, 
 
 ApiServer::~ApiServer() { Stop(); }
 
+bool ApiServer::RefuseOverLimits(const httplib::Request& req, httplib::Response& res) {
+  std::string problem;
+  if (OverConnectionLimit()) {
+    res.status = 503;
+    res.set_header("Retry-After", "1");
+    problem = "the server has " + std::to_string(options_.max_connections) +
+              " open connections, its limit (server.max-connections); retry shortly";
+  } else if (auto bad = HeaderProblem(req, options_.max_header_bytes, options_.max_header_count)) {
+    res.status = bad->status;
+    problem = bad->message;
+  } else {
+    return false;
+  }
+  // The body (if any) is not read: the connection cannot be reused.
+  res.set_header("Connection", "close");
+  res.set_content(Render(ErrorJson(problem)), "application/json");
+  spdlog::warn("{} {} from {} refused ({}): {}", req.method, req.path, req.remote_addr,
+               res.status, problem);
+  return true;
+}
+
 Result<Principal> ApiServer::Authenticate(const httplib::Request& req) {
   std::string header = req.get_header_value("Authorization");
   if (header.empty()) {
@@ -232,29 +280,27 @@ Result<Principal> ApiServer::Authenticate(const httplib::Request& req) {
     if (colon == std::string::npos) {
       return Status::Unauthenticated("malformed Basic credentials");
     }
-    return auth_.CheckPassword(decoded->substr(0, colon), decoded->substr(colon + 1));
+    return auth_.CheckPassword(decoded->substr(0, colon), decoded->substr(colon + 1),
+                               req.remote_addr);
   }
   return Status::Unauthenticated("unsupported Authorization scheme; use Basic or Bearer");
 }
 
-void ApiServer::Add(Method method, const std::string& pattern, std::optional<Role> min_role,
+void ApiServer::Add(Method method, const std::string& pattern, RoutePolicy policy,
                     RouteHandler handler) {
-  auto wrapped = [this, method, min_role, handler = std::move(handler)](
+  routes_.push_back(RouteInfo{method, pattern, policy});
+  auto wrapped = [this, method, policy, handler = std::move(handler)](
                      const httplib::Request& req, httplib::Response& res) {
     auto start = std::chrono::steady_clock::now();
     Principal who;  // anonymous until authenticated
     Status st;
-    if (min_role) {
+    if (policy.min_role) {
       auto p = Authenticate(req);
-      if (!p.ok()) {
-        st = p.status();
-      } else {
+      if (p.ok()) {
         who = std::move(p).value();
-        if (!who.AtLeast(*min_role)) {
-          st = Status::PermissionDenied("user '" + who.user + "' has role " +
-                                        std::string(RoleName(who.role)) + "; this needs " +
-                                        std::string(RoleName(*min_role)));
-        }
+        st = Authorize(*this, policy, who, req);
+      } else {
+        st = p.status();
       }
     }
     if (st.ok()) {
@@ -288,6 +334,10 @@ void ApiServer::Add(Method method, const std::string& pattern, std::optional<Rol
     }
     if (!st.ok()) {
       WriteError(res, st);
+      if (st.code() == StatusCode::kRateLimited) {
+        int64_t wait = auth_.RetryAfterSeconds(ClaimedUser(req), req.remote_addr);
+        res.set_header("Retry-After", std::to_string(std::max<int64_t>(wait, 1)));
+      }
       if (HttpStatusFor(st) >= 500) spdlog::error("{} {}: {}", req.method, req.path, st.ToString());
     }
     auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(

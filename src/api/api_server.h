@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "api/route_policy.h"
 #include "auth/authenticator.h"
 #include "sync/source_service.h"
 #include "sync/sync_engine.h"
@@ -25,6 +26,7 @@
 namespace httplib {
 class Server;
 struct Request;
+struct Response;
 }  // namespace httplib
 
 namespace tandem {
@@ -36,6 +38,9 @@ struct ApiOptions {
   size_t max_page_size = 1000;
   int post_status = 201;  // sysml.post-status: 200 for clients of the reference implementation
   size_t threads = 16;
+  size_t max_header_bytes = 64 << 10;  // request line + header fields (431)
+  size_t max_header_count = 100;       // header fields (431)
+  size_t max_connections = 512;        // open connections; more get 503
   std::chrono::seconds max_wait{60};  // longest change-feed long poll
   std::string version;
 };
@@ -68,6 +73,7 @@ inline Reply EmptyReply() {
 }
 
 enum class Method { kGet, kPost, kPut, kPatch, kDelete };
+const char* MethodName(Method m);
 
 // One request as a handler sees it.
 class Call {
@@ -76,6 +82,8 @@ class Call {
       : req_(req), who_(std::move(who)), options_(options) {}
 
   const Principal& who() const { return who_; }
+  // The client's IP address (for the login throttle).
+  const std::string& client() const;
   // The n-th capture of the route pattern (1-based).
   std::string Param(size_t n) const;
   // A path capture that must be a UUID (normalized to lowercase).
@@ -99,15 +107,29 @@ class Call {
 
 using RouteHandler = std::function<Result<Reply>(Call&)>;
 
+// One registered route, as the route table lists it.
+struct RouteInfo {
+  Method method;
+  std::string pattern;
+  RoutePolicy policy;
+};
+
 class ApiServer {
  public:
   // `engine` may be null (no remote configurations, e.g. in tools).
   ApiServer(Repository& repo, Authenticator& auth, SyncEngine* engine, ApiOptions options);
   ~ApiServer();
 
-  // Registers a route. `min_role` nullopt: no authentication (health only).
+  // Registers a route; Authorize() (route_policy.h) applies `policy` before
+  // the handler runs.
+  void Add(Method method, const std::string& pattern, RoutePolicy policy, RouteHandler handler);
+  // Shorthand: `min_role` nullopt is public (no authentication), no scope.
   void Add(Method method, const std::string& pattern, std::optional<Role> min_role,
-           RouteHandler handler);
+           RouteHandler handler) {
+    Add(method, pattern, RoutePolicy{min_role, Scope::kNone}, std::move(handler));
+  }
+  // Every registered route with its policy, in registration order.
+  const std::vector<RouteInfo>& routes() const { return routes_; }
 
   // Binds to host:port (0 picks a free port) and returns the bound port.
   Result<int> Bind(const std::string& host, int port);
@@ -123,12 +145,16 @@ class ApiServer {
 
  private:
   Result<Principal> Authenticate(const httplib::Request& req);
+  // Answers 503, 431 or 400 (and returns true) for a request over the connection
+  // or header limits (request_limits.h), before routing and the body.
+  bool RefuseOverLimits(const httplib::Request& req, httplib::Response& res);
 
   Repository& repo_;
   Authenticator& auth_;
   SyncEngine* engine_;
   SourceService source_;
   ApiOptions options_;
+  std::vector<RouteInfo> routes_;
   std::unique_ptr<httplib::Server> http_;
 };
 

@@ -27,6 +27,13 @@ struct ServerSettings {
   size_t max_changes_per_commit = 1'000'000;
   std::string log_level = "info";
   int sync_reconcile_seconds = 300;
+  // Security limits (docs/security.md).
+  size_t max_header_bytes = 64 << 10;
+  size_t max_header_count = 100;
+  size_t max_connections = 512;
+  int max_failed_logins = 5;
+  int login_lockout_max_seconds = 900;
+  uint64_t sync_max_pack_bytes = 64ull << 30;
 };
 
 // Flags given on the command line; each set one wins over the file.

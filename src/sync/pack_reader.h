@@ -16,7 +16,7 @@ namespace tandem {
 
 struct PackLimits {
   uint64_t max_record_bytes = 256ull << 20;  // one NDJSON line
-  uint64_t max_total_bytes = 64ull << 30;    // decompressed stream
+  uint64_t max_total_bytes = 64ull << 30;    // decompressed stream (sync.max-pack-bytes)
 };
 
 class PackReader {
