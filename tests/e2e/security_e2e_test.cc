@@ -13,6 +13,7 @@
 #include <fstream>
 #include <thread>
 
+#include "common/zstd_stream.h"
 #include "tests/e2e/e2e_util.h"
 
 namespace tandem::e2e {
@@ -458,6 +459,162 @@ TEST(SecurityLimitsE2eTest, ConnectionsOverTheLimitGet503AtOnce) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   EXPECT_EQ(status, 200);
+}
+
+// Two servers: a source with a reader account for targets and one project
+// with two commits, and a target with a category to synchronize into.
+class SecuritySyncE2eTest : public ::testing::Test {
+ protected:
+  static constexpr char kSourcePassword[] = "puller-secret-password";
+
+  void SetUp() override {
+    source_ = ServerProcess::Start({dir_.Sub("source"), {}, kAdminPassword});
+    target_ = ServerProcess::Start({dir_.Sub("target"), {}, kAdminPassword});
+    auto source_admin = source_->Client();
+    ASSERT_EQ(PostJson(*source_admin, "/api/v1/users",
+                       {{"name", "puller"}, {"password", kSourcePassword}, {"role", "reader"}})
+                  ->status,
+              201);
+    project_ = CreateProject(*source_admin, "library");
+    for (int i = 1; i <= 2; ++i) {
+      auto r = PostJson(*source_admin, "/sysml/v2/projects/" + project_ + "/commits",
+                        CommitOf({{Uuid(i), Uuid(i)}}));
+      ASSERT_EQ(r->status, 201) << r->body;
+    }
+    category_ = BodyJson(target_->Client()->Get("/api/v1/server"))["rootCategoryId"];
+  }
+
+  Json Config(const std::string& url) const {
+    return {{"name", "cfg-" + RandomName()},
+            {"source", {{"url", url}, {"username", "puller"}, {"password", kSourcePassword}}},
+            {"resources", Json::array({project_})},
+            {"targetCategoryId", category_},
+            {"trigger", {{"type", "manual"}}}};
+  }
+  static std::string RandomName() { return std::to_string(std::rand()); }
+  static std::string Url(int port) { return "http://127.0.0.1:" + std::to_string(port); }
+
+  TempDir dir_;
+  std::unique_ptr<ServerProcess> source_, target_;
+  std::string project_, category_;
+};
+
+TEST_F(SecuritySyncE2eTest, SourcePasswordsNeverLeaveTheTargetInClear) {
+  auto target = target_->Client();
+  auto created = PostJson(*target, "/api/v1/remote-configs", Config(Url(source_->port())));
+  ASSERT_EQ(created->status, 201) << created->body;
+  std::string id = BodyJson(created)["id"];
+  auto run = target->Post("/api/v1/remote-configs/" + id + "/sync?wait=true", "", "application/json");
+  ASSERT_EQ(run->status, 200) << run->body;
+  ASSERT_EQ(BodyJson(run)["outcome"], "ok") << run->body;
+  // Not in any answer about the configuration...
+  for (const std::string& path : {std::string("/api/v1/remote-configs"), "/api/v1/remote-configs/" + id,
+                                  "/api/v1/remote-configs/" + id + "/status",
+                                  "/api/v1/remote-configs/" + id + "/runs"}) {
+    auto r = target->Get(path);
+    ASSERT_EQ(r->status, 200) << path;
+    EXPECT_EQ(r->body.find(kSourcePassword), std::string::npos) << path;
+  }
+  EXPECT_EQ(created->body.find(kSourcePassword), std::string::npos);
+  EXPECT_EQ(run->body.find(kSourcePassword), std::string::npos);
+  // ...nor in the store's files (database and write-ahead log) or either log.
+  for (const auto& entry : std::filesystem::directory_iterator(dir_.Sub("target"))) {
+    if (!entry.is_regular_file()) continue;
+    EXPECT_EQ(ReadFile(entry.path().string()).find(kSourcePassword), std::string::npos)
+        << entry.path();
+  }
+  EXPECT_TRUE(std::filesystem::exists(dir_.Sub("target") + "/tandem.db-wal"))
+      << "the write-ahead log was not checked";
+  EXPECT_EQ(target_->StderrText().find(kSourcePassword), std::string::npos);
+  EXPECT_EQ(source_->StderrText().find(kSourcePassword), std::string::npos);
+  // A URL carrying credentials is refused without being repeated back.
+  Json in_url = Config("http://puller:" + std::string(kSourcePassword) + "@127.0.0.1:" +
+                       std::to_string(source_->port()));
+  auto refused = PostJson(*target, "/api/v1/remote-configs", in_url);
+  EXPECT_EQ(refused->status, 400) << refused->body;
+  EXPECT_NE(refused->body.find("source.username and source.password"), std::string::npos)
+      << refused->body;
+  EXPECT_EQ(refused->body.find(kSourcePassword), std::string::npos) << refused->body;
+  EXPECT_EQ(target_->StderrText().find(kSourcePassword), std::string::npos);
+}
+
+// A source in the middle that forwards everything from the real source but
+// changes one element inside the pack stream, leaving its stated hash.
+class ForgingSource {
+ public:
+  explicit ForgingSource(int real_port) : real_port_(real_port) {
+    auto forward = [this](const httplib::Request& req, httplib::Response& res) {
+      httplib::Client real("127.0.0.1", real_port_);
+      httplib::Headers headers = {{"Authorization", req.get_header_value("Authorization")}};
+      auto answer = req.method == "POST"
+                        ? real.Post(req.target, headers, req.body, "application/json")
+                        : real.Get(req.target, headers);
+      if (!answer) {
+        res.status = 502;
+        return;
+      }
+      res.status = answer->status;
+      std::string body = answer->body;
+      if (req.path.find("/pack") != std::string::npos && answer->status == 200) {
+        body = Forge(body);
+      }
+      res.set_content(body, answer->get_header_value("Content-Type"));
+    };
+    server_.Get(".*", forward);
+    server_.Post(".*", forward);
+    port_ = server_.bind_to_any_port("127.0.0.1");
+    thread_ = std::thread([this] { server_.listen_after_bind(); });
+  }
+  ~ForgingSource() {
+    server_.stop();
+    thread_.join();
+  }
+  int port() const { return port_; }
+  int forged() const { return forged_; }
+
+ private:
+  // Decompresses the pack, renames the first element, compresses it again.
+  std::string Forge(const std::string& pack) {
+    std::string text, out;
+    ZstdDecompressor unzip([&](std::string_view b) { text.append(b); return true; }, 1ull << 30);
+    EXPECT_TRUE(unzip.Write(pack).ok());
+    auto at = text.find("PartDefinition");
+    EXPECT_NE(at, std::string::npos) << text.substr(0, 300);
+    if (at == std::string::npos) return pack;
+    text[at] = 'Q';
+    ++forged_;
+    ZstdCompressor zip([&](std::string_view b) { out.append(b); return true; });
+    EXPECT_TRUE(zip.Write(text).ok());
+    EXPECT_TRUE(zip.Finish().ok());
+    return out;
+  }
+
+  int real_port_;
+  httplib::Server server_;
+  int port_ = 0;
+  std::thread thread_;
+  std::atomic<int> forged_{0};
+};
+
+TEST_F(SecuritySyncE2eTest, AForgedPackIsRefusedAndNothingOfItIsStored) {
+  ForgingSource forger(source_->port());
+  auto target = target_->Client();
+  auto created = PostJson(*target, "/api/v1/remote-configs", Config(Url(forger.port())));
+  ASSERT_EQ(created->status, 201) << created->body;
+  std::string id = BodyJson(created)["id"];
+  auto run = target->Post("/api/v1/remote-configs/" + id + "/sync?wait=true", "", "application/json");
+  ASSERT_EQ(run->status, 200) << run->body;
+  EXPECT_EQ(forger.forged(), 1);
+  Json report = BodyJson(run)["report"];
+  EXPECT_NE(report["outcome"], "ok") << run->body;
+  ASSERT_EQ(report["resources"].size(), 1u) << run->body;
+  EXPECT_EQ(report["resources"][0]["state"], "error") << run->body;
+  EXPECT_NE(report["resources"][0].value("message", "").find("hash"), std::string::npos) << run->body;
+  // The copy exists (its metadata came first) but holds no commit of the forged stream.
+  auto commits = target->Get("/api/v1/resources/" + project_ + "/commits");
+  ASSERT_EQ(commits->status, 200) << commits->body;
+  EXPECT_EQ(BodyJson(commits), Json::array());
+  EXPECT_EQ(target->Get("/api/v1/health")->status, 200);
 }
 
 }  // namespace
