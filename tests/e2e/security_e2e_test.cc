@@ -277,7 +277,7 @@ TEST_F(SecurityE2eTest, HostileInputsGetAClear4xxAndChangeNothing) {
       {"pack want= with an empty item", 400, "GET", "/sync/v1/resources/" + pid + "/pack?want=,", "", {}},
       {"catalogue ids not UUIDs", 400, "POST", "/sync/v1/catalogue", R"({"resources":["../x"]})", {}},
       {"catalogue body not an object", 400, "POST", "/sync/v1/catalogue", "[]", {}},
-      // Credentials.
+      // Credentials, accounts and configurations.
       {"Basic not base64", 401, "GET", "/api/v1/server", "", {{"Authorization", "Basic !!!"}}, false},
       {"Basic without a colon", 401, "GET", "/api/v1/server", "", {{"Authorization", Basic("nocolon")}}, false},
       {"unknown bearer token", 401, "GET", "/api/v1/server", "", {{"Authorization", "Bearer 00"}}, false},
