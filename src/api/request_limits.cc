@@ -8,15 +8,25 @@ thread_local bool over_connection_limit = false;
 }  // namespace
 
 ConnectionQueue::ConnectionQueue(size_t threads, size_t max_connections)
-    : max_connections_(max_connections), workers_(threads), refusals_(1) {}
+    : max_connections_(max_connections), workers_(threads), refusals_(kRefusalThreads) {}
 
 void ConnectionQueue::enqueue(std::function<void()> fn) {
   if (open_.fetch_add(1) >= max_connections_) {
     open_.fetch_sub(1);
-    refusals_.enqueue([fn = std::move(fn)] {
+    auto refuse = [fn = std::move(fn)] {
+      bool was = over_connection_limit;
       over_connection_limit = true;
       fn();
-      over_connection_limit = false;
+      over_connection_limit = was;
+    };
+    if (pending_refusals_.fetch_add(1) >= kMaxPendingRefusals) {
+      refuse();  // on the accepting thread: backpressure to the listen backlog
+      pending_refusals_.fetch_sub(1);
+      return;
+    }
+    refusals_.enqueue([this, refuse = std::move(refuse)] {
+      refuse();
+      pending_refusals_.fetch_sub(1);
     });
     return;
   }

@@ -2,9 +2,15 @@
 //
 // - ConnectionQueue is the listener's task queue. It serves at most
 //   `max_connections` open connections (queued or being served) on the worker
-//   pool; a connection over the limit goes to one separate thread that answers
-//   it at once with 503 (see OverConnectionLimit), so a flood of connections
-//   cannot grow the queue without bound nor wait behind the workers.
+//   pool; a connection over the limit goes to a few separate threads that
+//   answer it at once with 503 and "Connection: close" (see
+//   OverConnectionLimit), so a flood of connections neither waits behind the
+//   workers nor grows their queue. cpp-httplib 0.11 keeps a connection open
+//   after such an answer until the client closes it or the keep-alive timeout
+//   (10 s) passes, so a hostile client can hold a refusal thread that long;
+//   when kMaxPendingRefusals are waiting, further refusals run on the
+//   accepting thread itself, which stops accepting meanwhile and leaves new
+//   connections to the kernel's listen backlog: memory stays bounded.
 // - HeaderProblem checks the total size and the number of request header
 //   fields (431), control characters in field values (400: RFC 9110 forbids
 //   CR, LF and NUL there) and a Content-Length that is not a decimal number
@@ -28,6 +34,9 @@ namespace tandem {
 
 class ConnectionQueue final : public httplib::TaskQueue {
  public:
+  static constexpr size_t kRefusalThreads = 4;
+  static constexpr size_t kMaxPendingRefusals = 256;
+
   ConnectionQueue(size_t threads, size_t max_connections);
   ~ConnectionQueue() override = default;
 
@@ -40,8 +49,9 @@ class ConnectionQueue final : public httplib::TaskQueue {
  private:
   size_t max_connections_;
   std::atomic<size_t> open_{0};
+  std::atomic<size_t> pending_refusals_{0};
   httplib::ThreadPool workers_;
-  httplib::ThreadPool refusals_;  // one thread: answers 503 and closes
+  httplib::ThreadPool refusals_;  // answer 503 and close
 };
 
 // True while the calling thread serves a connection that was over the limit.
