@@ -1,9 +1,11 @@
 // ApiServer: the HTTP front of a Tandem server. It owns the cpp-httplib
-// listener, authenticates every request (HTTP Basic or bearer token), checks
-// the route's minimum role, parses bodies with size and depth limits, maps
-// Status to HTTP status codes and the SysML v2 Error body, and logs each
-// request. Routes (sysml_routes.cc, admin_routes.cc) hold no SQL and no domain
-// rules: they translate HTTP to Repository calls and back.
+// listener, refuses connections and headers over their limits
+// (request_limits.h), authenticates every request (HTTP Basic or bearer
+// token), applies the route's declared policy (route_policy.h), parses bodies
+// with size and depth limits, maps Status to HTTP status codes and the SysML v2
+// Error body, and logs each request. Routes (sysml_routes.cc, admin_routes.cc,
+// sync_routes.cc) hold no SQL and no domain rules: they translate HTTP to
+// Repository calls and back.
 //
 // Thread-safe: requests run on a pool of worker threads; Stop() may be called
 // from any thread (e.g. a signal watcher).
@@ -126,7 +128,7 @@ class ApiServer {
   // Shorthand: `min_role` nullopt is public (no authentication), no scope.
   void Add(Method method, const std::string& pattern, std::optional<Role> min_role,
            RouteHandler handler) {
-    Add(method, pattern, RoutePolicy{min_role, Scope::kNone}, std::move(handler));
+    Add(method, pattern, RoutePolicy{min_role, RouteScope::kNone}, std::move(handler));
   }
   // Every registered route with its policy, in registration order.
   const std::vector<RouteInfo>& routes() const { return routes_; }

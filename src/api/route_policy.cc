@@ -13,7 +13,7 @@ namespace tandem {
 std::string DescribePolicy(const RoutePolicy& policy) {
   if (!policy.min_role) return "public";
   std::string out(RoleName(*policy.min_role));
-  if (policy.scope == Scope::kRemoteConfig) out += " (scoped)";
+  if (policy.scope == RouteScope::kRemoteConfig) out += " (scoped)";
   return out;
 }
 
@@ -44,8 +44,8 @@ Status Authorize(ApiServer& api, const RoutePolicy& policy, const Principal& who
                                     std::string(RoleName(who.role)) + "; this needs " +
                                     std::string(RoleName(*policy.min_role)));
   }
-  if (policy.scope == Scope::kNone || who.AtLeast(Role::kAdmin)) return Status::Ok();
-  // Scope::kRemoteConfig for a sync-manager.
+  if (policy.scope == RouteScope::kNone || who.AtLeast(Role::kAdmin)) return Status::Ok();
+  // RouteScope::kRemoteConfig for a sync-manager.
   if (req.matches.size() > 1) {
     std::string id = req.matches[1];
     if (!IsUuid(id)) return Status::InvalidArgument("configId '" + id + "' is not a UUID");

@@ -25,7 +25,7 @@ namespace tandem {
 class ApiServer;
 
 // Which categories a route touches, for the sync-manager's scope check.
-enum class Scope {
+enum class RouteScope {
   kNone,
   // The remote configuration named by the first path capture, and the
   // "targetCategoryId" of the JSON body when there is one.
@@ -34,15 +34,15 @@ enum class Scope {
 
 struct RoutePolicy {
   std::optional<Role> min_role;  // nullopt: public, no authentication
-  Scope scope = Scope::kNone;
+  RouteScope scope = RouteScope::kNone;
 };
 
-inline RoutePolicy Public() { return RoutePolicy{std::nullopt, Scope::kNone}; }
-inline RoutePolicy Needs(Role role) { return RoutePolicy{role, Scope::kNone}; }
 // Admins, and sync-managers whose scopes cover the configuration's category.
-inline RoutePolicy RemoteConfigScoped() { return RoutePolicy{Role::kSyncManager, Scope::kRemoteConfig}; }
+inline RoutePolicy RemoteConfigScoped() {
+  return RoutePolicy{Role::kSyncManager, RouteScope::kRemoteConfig};
+}
 
-// "public", "reader", "sync-manager (scoped)", ...: for logs, docs and tests.
+// "public", "reader", "sync-manager (scoped)", ...: for messages and tests.
 std::string DescribePolicy(const RoutePolicy& policy);
 
 // The route-level decision for an authenticated principal: PermissionDenied

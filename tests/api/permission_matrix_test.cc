@@ -383,7 +383,11 @@ TEST_F(PermissionMatrixTest, EveryRouteAnswersEveryCallerAsExpected) {
 
   // Every registered route has exactly one row, and every row is a route.
   std::set<std::pair<std::string, std::string>> registered, covered;
-  for (const auto& r : target_.api().routes()) registered.insert({MethodName(r.method), r.pattern});
+  std::map<std::pair<std::string, std::string>, std::string> declared;
+  for (const auto& r : target_.api().routes()) {
+    registered.insert({MethodName(r.method), r.pattern});
+    declared[{MethodName(r.method), r.pattern}] = DescribePolicy(r.policy);
+  }
   for (const auto& row : rows) {
     EXPECT_TRUE(covered.insert({MethodName(row.method), Pattern(row.pattern)}).second)
         << "two rows for " << MethodName(row.method) << " " << row.pattern;
@@ -412,8 +416,9 @@ TEST_F(PermissionMatrixTest, EveryRouteAnswersEveryCallerAsExpected) {
       ++cells;
       ASSERT_TRUE(r) << MethodName(row.method) << " " << request.path << " as " << CallerName(caller);
       EXPECT_EQ(r->status, expected)
-          << MethodName(row.method) << " " << row.pattern << " as " << CallerName(caller) << ": "
-          << r->body.substr(0, 300);
+          << MethodName(row.method) << " " << row.pattern << " (declared: "
+          << declared[{MethodName(row.method), Pattern(row.pattern)}] << ") as "
+          << CallerName(caller) << ": " << r->body.substr(0, 300);
       if (!allowed) {
         EXPECT_EQ(BodyJson(r).value("@type", ""), "Error") << r->body;
         EXPECT_FALSE(BodyJson(r).value("description", "").empty()) << r->body;
