@@ -11,6 +11,7 @@
 #include "api/request_limits.h"
 #include "api/sysml_json.h"
 #include "common/ids.h"
+#include "common/log_safe.h"
 #include "common/percent_encoding.h"
 
 namespace tandem {
@@ -230,7 +231,7 @@ ApiServer::ApiServer(Repository& repo, Authenticator& auth, SyncEngine* engine, 
       what = e.what();
     } catch (...) {
     }
-    spdlog::error("internal error in {} {}: {}", req.method, req.path, what);
+    spdlog::error("internal error in {} {}: {}", LogSafe(req.method), LogSafe(req.path), what);
     res.status = 500;
     res.set_content(Render(ErrorJson("internal error; the server log has the details")),
                     "application/json");
@@ -258,8 +259,8 @@ bool ApiServer::RefuseOverLimits(const httplib::Request& req, httplib::Response&
   // The body (if any) is not read: the connection cannot be reused.
   res.set_header("Connection", "close");
   res.set_content(Render(ErrorJson(problem)), "application/json");
-  spdlog::warn("{} {} from {} refused ({}): {}", req.method, req.path, req.remote_addr,
-               res.status, problem);
+  spdlog::warn("{} {} from {} refused ({}): {}", LogSafe(req.method), LogSafe(req.path),
+               req.remote_addr, res.status, problem);
   return true;
 }
 
@@ -311,7 +312,7 @@ void ApiServer::Add(Method method, const std::string& pattern, RoutePolicy polic
         for (const auto& [k, v] : reply->headers) res.set_header(k, v);
         if (reply->stream) {
           auto stream = std::move(reply->stream);
-          std::string path = req.path;
+          std::string path = LogSafe(req.path);
           res.set_chunked_content_provider(
               reply->content_type, [stream, path](size_t, httplib::DataSink& sink) {
                 Status written = stream([&](std::string_view bytes) {
@@ -338,11 +339,13 @@ void ApiServer::Add(Method method, const std::string& pattern, RoutePolicy polic
         int64_t wait = auth_.RetryAfterSeconds(ClaimedUser(req), req.remote_addr);
         res.set_header("Retry-After", std::to_string(std::max<int64_t>(wait, 1)));
       }
-      if (HttpStatusFor(st) >= 500) spdlog::error("{} {}: {}", req.method, req.path, st.ToString());
+      if (HttpStatusFor(st) >= 500) {
+        spdlog::error("{} {}: {}", LogSafe(req.method), LogSafe(req.path), st.ToString());
+      }
     }
     auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                   std::chrono::steady_clock::now() - start).count();
-    spdlog::info("{} {} {} {}ms user={}", MethodName(method), req.path, res.status, ms,
+    spdlog::info("{} {} {} {}ms user={}", MethodName(method), LogSafe(req.path), res.status, ms,
                  who.user.empty() ? "-" : who.user);
   };
   switch (method) {

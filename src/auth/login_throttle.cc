@@ -4,18 +4,14 @@
 
 #include <algorithm>
 
+#include "common/log_safe.h"
+
 namespace tandem {
 namespace {
 
 constexpr int64_t kMicrosPerSecond = 1'000'000;
 
 }  // namespace
-
-std::string Printable(const std::string& text) {
-  std::string out;
-  for (char c : text.substr(0, 64)) out.push_back(c >= 0x20 && c < 0x7f ? c : '?');
-  return out;
-}
 
 LoginThrottle::LoginThrottle(Clock& clock, LoginThrottleOptions options)
     : clock_(clock), options_(options) {}
@@ -61,10 +57,10 @@ void LoginThrottle::RecordFailure(const std::string& user, const std::string& cl
   }
   if (locked_for > 0) {
     spdlog::warn("failed login for account '{}' from {} ({} in a row); locked out for {} s",
-                 Printable(user), Printable(client), failures, locked_for);
+                 LogSafe(user, 64), LogSafe(client, 64), failures, locked_for);
   } else {
-    spdlog::warn("failed login for account '{}' from {} ({} in a row)", Printable(user),
-                 Printable(client), failures);
+    spdlog::warn("failed login for account '{}' from {} ({} in a row)", LogSafe(user, 64),
+                 LogSafe(client, 64), failures);
   }
 }
 

@@ -57,8 +57,4 @@ class LoginThrottle {
   std::map<std::string, Entry> entries_;
 };
 
-// `text` cut to 64 characters with anything but printable ASCII replaced by
-// '?', for logging names a client chose.
-std::string Printable(const std::string& text);
-
 }  // namespace tandem

@@ -376,6 +376,23 @@ TEST_F(SecurityE2eTest, EchoedValuesCannotInjectHeaders) {
   EXPECT_NE(value.find("rel=\"next\""), std::string::npos) << value;
 }
 
+TEST_F(SecurityE2eTest, ClientTextCannotForgeLogLines) {
+  // httplib decodes the path: %0d%0a would become a line break in the log.
+  auto r = admin_->Get("/sysml/v2/projects/x%0d%0aFORGED-LOG-LINE");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 400);
+  auto login = server_->Client("");
+  EXPECT_EQ(PostJson(*login, "/api/v1/login",
+                     {{"username", "eve\r\nFORGED-LOGIN-LINE"}, {"password", "wrong-password"}})
+                ->status,
+            401);
+  std::string log = server_->StderrText();
+  EXPECT_NE(log.find("x\\x0d\\x0aFORGED-LOG-LINE"), std::string::npos) << log;
+  EXPECT_EQ(log.find("\nFORGED-LOG-LINE"), std::string::npos) << log;
+  EXPECT_NE(log.find("eve\\x0d\\x0aFORGED-LOGIN-LINE"), std::string::npos) << log;
+  EXPECT_EQ(log.find("\nFORGED-LOGIN-LINE"), std::string::npos) << log;
+}
+
 TEST_F(SecurityE2eTest, RepeatedFailedLoginsAreRefusedThenTheRightPasswordWorks) {
   auto login = [&](const std::string& password) {
     auto client = server_->Client("");
