@@ -119,9 +119,7 @@ void RegisterResources(ApiServer& api) {
             ASSIGN_OR_RETURN(patch.category_id, f.OptionalString("categoryId"));
             ASSIGN_OR_RETURN(patch.description, f.NullableString("description"));
             ASSIGN_OR_RETURN(patch.read_only, f.OptionalBool("readOnly"));
-            if (patch.read_only && !call.who().AtLeast(Role::kAdmin)) {
-              return Status::PermissionDenied("only an admin may change readOnly");
-            }
+            if (patch.read_only) RETURN_IF_ERROR(MaySetReadOnly(call.who()));
             ASSIGN_OR_RETURN(Resource r, repo.UpdateResource(id, patch));
             return JsonReply(200, ResourceRecord(r));
           });
@@ -228,17 +226,15 @@ void RegisterUsersAndLogin(ApiServer& api) {
         ASSIGN_OR_RETURN(auto password, f.OptionalString("password"));
         ASSIGN_OR_RETURN(auto role_name, f.OptionalString("role"));
         ASSIGN_OR_RETURN(auto role, parse_role(role_name));
-        bool admin = call.who().AtLeast(Role::kAdmin);
-        if (!admin && (name != call.who().user || role)) {
-          return Status::PermissionDenied("only an admin may change other users or roles");
-        }
-        if (!admin) {
+        RETURN_IF_ERROR(MayChangeUser(call.who(), name, role.has_value()));
+        if (NeedsCurrentPassword(call.who())) {
           // A stolen token alone must not be enough to take the account over.
           ASSIGN_OR_RETURN(auto current, f.OptionalString("currentPassword"));
           if (!current) {
             return Status::InvalidArgument("changing your own password needs 'currentPassword'");
           }
-          auto checked = auth.CheckPassword(name, *current);
+          auto checked = auth.CheckPassword(name, *current, call.client());
+          if (checked.status().code() == StatusCode::kRateLimited) return checked.status();
           if (!checked.ok()) return Status::PermissionDenied("'currentPassword' is wrong");
         }
         ASSIGN_OR_RETURN(User u, auth.UpdateUser(name, password, role));
@@ -255,7 +251,7 @@ void RegisterUsersAndLogin(ApiServer& api) {
     RETURN_IF_ERROR(f.OnlyAllowed({"username", "password"}));
     ASSIGN_OR_RETURN(std::string user, f.RequiredString("username"));
     ASSIGN_OR_RETURN(std::string password, f.RequiredString("password"));
-    ASSIGN_OR_RETURN(Principal who, auth.CheckPassword(user, password));
+    ASSIGN_OR_RETURN(Principal who, auth.CheckPassword(user, password, call.client()));
     ASSIGN_OR_RETURN(IssuedToken t, auth.IssueToken(who));
     return JsonReply(200, {{"token", t.token},
                            {"tokenType", "Bearer"},

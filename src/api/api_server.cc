@@ -10,8 +10,10 @@
 #include <charconv>
 #include <thread>
 
+#include "api/request_limits.h"
 #include "api/sysml_json.h"
 #include "common/ids.h"
+#include "common/log_safe.h"
 #include "common/percent_encoding.h"
 
 namespace tandem {
@@ -33,6 +35,22 @@ std::optional<std::string> Base64Decode(const std::string& in) {
   return out;
 }
 
+// The account a request tries to log in as: the Basic user, else the
+// "username" of a login body. Only for Retry-After; "" if none.
+std::string ClaimedUser(const httplib::Request& req) {
+  std::string header = req.get_header_value("Authorization");
+  if (header.size() > 6 && strncasecmp(header.data(), "Basic ", 6) == 0) {
+    auto decoded = Base64Decode(header.substr(6));
+    if (decoded) return decoded->substr(0, decoded->find(':'));
+  }
+  auto body = ParseJson(req.body, "login", 8);
+  if (body.ok() && body->is_object() && body->contains("username") &&
+      (*body)["username"].is_string()) {
+    return (*body)["username"].get<std::string>();
+  }
+  return "";
+}
+
 void WriteError(httplib::Response& res, const Status& st) {
   res.status = HttpStatusFor(st);
   if (st.code() == StatusCode::kUnauthenticated) res.set_header("WWW-Authenticate", kRealm);
@@ -46,6 +64,8 @@ void WriteError(httplib::Response& res, const Status& st) {
   res.set_content(Render(ErrorJson(message)), "application/json");
 }
 
+}  // namespace
+
 const char* MethodName(Method m) {
   switch (m) {
     case Method::kGet: return "GET";
@@ -56,6 +76,8 @@ const char* MethodName(Method m) {
   }
   return "?";
 }
+
+namespace {
 
 // Binds `server` to host:port (0: any free port) and returns the port.
 Result<int> BindListener(httplib::Server& server, const std::string& host, int port,
@@ -85,6 +107,7 @@ int HttpStatusFor(const Status& st) {
     case StatusCode::kUnauthenticated: return 401;
     case StatusCode::kTooLarge: return 413;
     case StatusCode::kNotImplemented: return 501;
+    case StatusCode::kRateLimited: return 429;
     case StatusCode::kUnavailable: return 503;
     case StatusCode::kCorruption:
     case StatusCode::kIOError: return 500;
@@ -93,6 +116,8 @@ int HttpStatusFor(const Status& st) {
 }
 
 // ---------------------------------------------------------------- Call
+
+const std::string& Call::client() const { return req_.remote_addr; }
 
 std::string Call::Param(size_t n) const {
   return n < req_.matches.size() ? std::string(req_.matches[n]) : std::string();
@@ -196,7 +221,14 @@ ApiServer::ApiServer(Repository& repo, Authenticator& auth, SyncEngine* engine, 
 
 void ApiServer::Configure(httplib::Server& server) {
   size_t threads = options_.threads;
-  server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  size_t max_connections = options_.max_connections;
+  server.new_task_queue = [threads, max_connections] {
+    return new ConnectionQueue(threads, max_connections);
+  };
+  server.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+    return RefuseOverLimits(req, res) ? httplib::Server::HandlerResponse::Handled
+                                      : httplib::Server::HandlerResponse::Unhandled;
+  });
   server.set_payload_max_length(options_.max_body_bytes);
   server.set_read_timeout(30, 0);
   server.set_write_timeout(30, 0);
@@ -230,7 +262,7 @@ void ApiServer::Configure(httplib::Server& server) {
       what = e.what();
     } catch (...) {
     }
-    spdlog::error("internal error in {} {}: {}", req.method, req.path, what);
+    spdlog::error("internal error in {} {}: {}", LogSafe(req.method), LogSafe(req.path), what);
     res.status = 500;
     res.set_content(Render(ErrorJson("internal error; the server log has the details")),
                     "application/json");
@@ -238,6 +270,27 @@ void ApiServer::Configure(httplib::Server& server) {
 }
 
 ApiServer::~ApiServer() { Stop(); }
+
+bool ApiServer::RefuseOverLimits(const httplib::Request& req, httplib::Response& res) {
+  std::string problem;
+  if (OverConnectionLimit()) {
+    res.status = 503;
+    res.set_header("Retry-After", "1");
+    problem = "the server has " + std::to_string(options_.max_connections) +
+              " open connections, its limit (server.max-connections); retry shortly";
+  } else if (auto bad = HeaderProblem(req, options_.max_header_bytes, options_.max_header_count)) {
+    res.status = bad->status;
+    problem = bad->message;
+  } else {
+    return false;
+  }
+  // The body (if any) is not read: the connection cannot be reused.
+  res.set_header("Connection", "close");
+  res.set_content(Render(ErrorJson(problem)), "application/json");
+  spdlog::warn("{} {} from {} refused ({}): {}", LogSafe(req.method), LogSafe(req.path),
+               req.remote_addr, res.status, problem);
+  return true;
+}
 
 Result<Principal> ApiServer::Authenticate(const httplib::Request& req) {
   std::string header = req.get_header_value("Authorization");
@@ -257,30 +310,28 @@ Result<Principal> ApiServer::Authenticate(const httplib::Request& req) {
     if (colon == std::string::npos) {
       return Status::Unauthenticated("malformed Basic credentials");
     }
-    return auth_.CheckPassword(decoded->substr(0, colon), decoded->substr(colon + 1));
+    return auth_.CheckPassword(decoded->substr(0, colon), decoded->substr(colon + 1),
+                               req.remote_addr);
   }
   return Status::Unauthenticated("unsupported Authorization scheme; use Basic or Bearer");
 }
 
-void ApiServer::Add(Method method, const std::string& pattern, std::optional<Role> min_role,
+void ApiServer::Add(Method method, const std::string& pattern, RoutePolicy policy,
                     RouteHandler handler) {
+  routes_.push_back(RouteInfo{method, pattern, policy});
   bool sync_endpoint = IsSyncEndpoint(pattern);
-  auto wrapped = [this, method, min_role, sync_endpoint, handler = std::move(handler)](
+  auto wrapped = [this, method, policy, sync_endpoint, handler = std::move(handler)](
                      const httplib::Request& req, httplib::Response& res) {
     auto start = std::chrono::steady_clock::now();
     Principal who;  // anonymous until authenticated
     Status st = sync_endpoint ? CheckSyncTransport(req, options_.tls, https_port_) : Status::Ok();
-    if (st.ok() && min_role) {
+    if (st.ok() && policy.min_role) {
       auto p = Authenticate(req);
-      if (!p.ok()) {
-        st = p.status();
-      } else {
+      if (p.ok()) {
         who = std::move(p).value();
-        if (!who.AtLeast(*min_role)) {
-          st = Status::PermissionDenied("user '" + who.user + "' has role " +
-                                        std::string(RoleName(who.role)) + "; this needs " +
-                                        std::string(RoleName(*min_role)));
-        }
+        st = Authorize(*this, policy, who, req);
+      } else {
+        st = p.status();
       }
     }
     if (st.ok()) {
@@ -291,7 +342,7 @@ void ApiServer::Add(Method method, const std::string& pattern, std::optional<Rol
         for (const auto& [k, v] : reply->headers) res.set_header(k, v);
         if (reply->stream) {
           auto stream = std::move(reply->stream);
-          std::string path = req.path;
+          std::string path = LogSafe(req.path);
           res.set_chunked_content_provider(
               reply->content_type, [stream, path](size_t, httplib::DataSink& sink) {
                 Status written = stream([&](std::string_view bytes) {
@@ -314,14 +365,20 @@ void ApiServer::Add(Method method, const std::string& pattern, std::optional<Rol
     }
     if (!st.ok()) {
       WriteError(res, st);
-      if (HttpStatusFor(st) >= 500) spdlog::error("{} {}: {}", req.method, req.path, st.ToString());
+      if (st.code() == StatusCode::kRateLimited) {
+        int64_t wait = auth_.RetryAfterSeconds(ClaimedUser(req), req.remote_addr);
+        res.set_header("Retry-After", std::to_string(std::max<int64_t>(wait, 1)));
+      }
+      if (HttpStatusFor(st) >= 500) {
+        spdlog::error("{} {}: {}", LogSafe(req.method), LogSafe(req.path), st.ToString());
+      }
     }
     auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                   std::chrono::steady_clock::now() - start).count();
-    spdlog::info("{} {} {} {}ms user={}", MethodName(method), req.path, res.status, ms,
+    spdlog::info("{} {} {} {}ms user={}", MethodName(method), LogSafe(req.path), res.status, ms,
                  who.user.empty() ? "-" : who.user);
   };
-  routes_.push_back({method, pattern, wrapped});
+  installed_.push_back({method, pattern, wrapped});
   Install(*http_, method, pattern, wrapped);
 }
 
@@ -353,7 +410,7 @@ Result<int> ApiServer::BindTls(const std::string& host, int port,
   if (!configured.ok()) return Status::InvalidArgument("HTTPS listener: " + configured.message());
   if (!https->is_valid()) return Status::InvalidArgument("HTTPS listener: OpenSSL cannot start TLS");
   Configure(*https);
-  for (const auto& r : routes_) Install(*https, r.method, r.pattern, r.handler);
+  for (const auto& r : installed_) Install(*https, r.method, r.pattern, r.handler);
   ASSIGN_OR_RETURN(int bound, BindListener(*https, host, port, "--https-port"));
   https_ = std::move(https);
   https_port_ = bound;

@@ -1,9 +1,11 @@
 // ApiServer: the HTTP front of a Tandem server. It owns the cpp-httplib
-// listener, authenticates every request (HTTP Basic or bearer token), checks
-// the route's minimum role, parses bodies with size and depth limits, maps
-// Status to HTTP status codes and the SysML v2 Error body, and logs each
-// request. Routes (sysml_routes.cc, admin_routes.cc) hold no SQL and no domain
-// rules: they translate HTTP to Repository calls and back.
+// listener, refuses connections and headers over their limits
+// (request_limits.h), authenticates every request (HTTP Basic or bearer
+// token), applies the route's declared policy (route_policy.h), parses bodies
+// with size and depth limits, maps Status to HTTP status codes and the SysML v2
+// Error body, and logs each request. Routes (sysml_routes.cc, admin_routes.cc,
+// sync_routes.cc) hold no SQL and no domain rules: they translate HTTP to
+// Repository calls and back.
 //
 // It can listen with plain HTTP, with HTTPS (api_tls.h: TLS rules of the
 // synchronization endpoints, client certificates as accounts), or both; every
@@ -21,6 +23,7 @@
 #include <vector>
 
 #include "api/api_tls.h"
+#include "api/route_policy.h"
 #include "auth/authenticator.h"
 #include "sync/source_service.h"
 #include "sync/sync_engine.h"
@@ -43,6 +46,9 @@ struct ApiOptions {
   size_t max_page_size = 1000;
   int post_status = 201;  // sysml.post-status: 200 for clients of the reference implementation
   size_t threads = 16;
+  size_t max_header_bytes = 64 << 10;  // request line + header fields (431)
+  size_t max_header_count = 100;       // header fields (431)
+  size_t max_connections = 512;        // open connections; more get 503
   std::chrono::seconds max_wait{60};  // longest change-feed long poll
   std::string version;
   // Synchronization bundles received in pieces wait here (docs/bundle-format.md).
@@ -79,6 +85,7 @@ inline Reply EmptyReply() {
 }
 
 enum class Method { kGet, kPost, kPut, kPatch, kDelete };
+const char* MethodName(Method m);
 
 // One request as a handler sees it.
 class Call {
@@ -87,6 +94,8 @@ class Call {
       : req_(req), who_(std::move(who)), options_(options) {}
 
   const Principal& who() const { return who_; }
+  // The client's IP address (for the login throttle).
+  const std::string& client() const;
   // The n-th capture of the route pattern (1-based).
   std::string Param(size_t n) const;
   // A path capture that must be a UUID (normalized to lowercase).
@@ -112,15 +121,29 @@ class Call {
 
 using RouteHandler = std::function<Result<Reply>(Call&)>;
 
+// One registered route, as the route table lists it.
+struct RouteInfo {
+  Method method;
+  std::string pattern;
+  RoutePolicy policy;
+};
+
 class ApiServer {
  public:
   // `engine` may be null (no remote configurations, e.g. in tools).
   ApiServer(Repository& repo, Authenticator& auth, SyncEngine* engine, ApiOptions options);
   ~ApiServer();
 
-  // Registers a route. `min_role` nullopt: no authentication (health only).
+  // Registers a route; Authorize() (route_policy.h) applies `policy` before
+  // the handler runs.
+  void Add(Method method, const std::string& pattern, RoutePolicy policy, RouteHandler handler);
+  // Shorthand: `min_role` nullopt is public (no authentication), no scope.
   void Add(Method method, const std::string& pattern, std::optional<Role> min_role,
-           RouteHandler handler);
+           RouteHandler handler) {
+    Add(method, pattern, RoutePolicy{min_role, RouteScope::kNone}, std::move(handler));
+  }
+  // Every registered route with its policy, in registration order.
+  const std::vector<RouteInfo>& routes() const { return routes_; }
 
   // Binds to host:port (0 picks a free port) and returns the bound port.
   Result<int> Bind(const std::string& host, int port);
@@ -143,23 +166,27 @@ class ApiServer {
   void Configure(httplib::Server& server);
   void Install(httplib::Server& server, Method method, const std::string& pattern,
                const std::function<void(const httplib::Request&, httplib::Response&)>& handler);
+  // Answers 503, 431 or 400 (and returns true) for a request over the connection
+  // or header limits (request_limits.h), before routing and the body.
+  bool RefuseOverLimits(const httplib::Request& req, httplib::Response& res);
 
   Repository& repo_;
   Authenticator& auth_;
   SyncEngine* engine_;
   SourceService source_;
   ApiOptions options_;
+  std::vector<RouteInfo> routes_;
   std::unique_ptr<httplib::Server> http_;
   std::unique_ptr<httplib::Server> https_;  // an httplib::SSLServer, once BindTls succeeded
   bool http_bound_ = false;
   int https_port_ = -1;
-  // Every route as registered, to install on a listener bound later.
-  struct Route {
+  // Every route's wrapped handler, to install on a listener bound later.
+  struct InstalledRoute {
     Method method;
     std::string pattern;
     std::function<void(const httplib::Request&, httplib::Response&)> handler;
   };
-  std::vector<Route> routes_;
+  std::vector<InstalledRoute> installed_;
 };
 
 int HttpStatusFor(const Status& status);

@@ -113,8 +113,8 @@ void RegisterBundleRoutes(ApiServer& api) {
             RETURN_IF_ERROR(uploads->Discard(id, call.who().user));
             return EmptyReply();
           });
-  api.Add(Method::kPost, base + "/uploads/" + kId + "/apply", Role::kSyncManager,
-          [uploads, &repo](Call& call) -> Result<Reply> {
+  api.Add(Method::kPost, base + "/uploads/" + kId + "/apply", TargetCategoryScoped(),
+          [uploads](Call& call) -> Result<Reply> {
             ASSIGN_OR_RETURN(std::string id, call.IdParam(1, "uploadId"));
             ASSIGN_OR_RETURN(auto category, call.QueryId("targetCategory"));
             if (!category) {
@@ -124,7 +124,6 @@ void RegisterBundleRoutes(ApiServer& api) {
             if (wait && *wait != "true" && *wait != "false") {
               return Status::InvalidArgument("wait must be true or false");
             }
-            RETURN_IF_ERROR(CheckScope(repo, call.who(), *category));
             RETURN_IF_ERROR(uploads->StartApply(id, call.who().user, *category));
             if (!wait || *wait != "true") {
               ASSIGN_OR_RETURN(Json record, uploads->Describe(id, call.who().user));

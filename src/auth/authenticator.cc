@@ -62,7 +62,11 @@ Result<Principal> Authenticator::PrincipalOf(const User& u) {
 }
 
 Authenticator::Authenticator(Store& store, Clock& clock, AuthOptions options)
-    : store_(store), clock_(clock), options_(options), cache_key_(RandomHex(32)) {}
+    : store_(store),
+      clock_(clock),
+      options_(options),
+      cache_key_(RandomHex(32)),
+      throttle_(clock, options.login_throttle) {}
 
 Result<std::string> Authenticator::HashPassword(const std::string& password) {
   if (sodium_init() < 0) return Status::IOError("libsodium failed to initialize");
@@ -126,37 +130,44 @@ Result<std::optional<std::string>> Authenticator::BootstrapAdmin(
 }
 
 Result<Principal> Authenticator::CheckPassword(const std::string& user,
-                                               const std::string& password) {
+                                               const std::string& password,
+                                               const std::string& client) {
   ASSIGN_OR_RETURN(auto txn, store_.BeginRead());
   ASSIGN_OR_RETURN(auto found, txn->GetUser(user));
-  if (!found) {
-    // Spend comparable time so timing does not reveal which user names exist.
-    static const std::string kDummy = HashPassword("not-a-real-password").value();
-    AcquireHashSlot();
-    VerifyPassword(kDummy, password);
-    ReleaseHashSlot();
-    return BadCredentials();
-  }
-  ASSIGN_OR_RETURN(Principal who, PrincipalOf(*found));
   Hash keyed = KeyedHash(user, password);
   int64_t now = clock_.NowMicros();
-  {
+  std::optional<Principal> who;
+  if (found) {
+    ASSIGN_OR_RETURN(who, PrincipalOf(*found));
     std::lock_guard lock(mu_);
     auto it = verified_.find(user);
     if (it != verified_.end() && it->second.expires > now &&
         it->second.stored_hash == found->password_hash &&
         sodium_memcmp(it->second.keyed_password.data(), keyed.data(), keyed.size()) == 0) {
-      return who;
+      return *who;
     }
   }
+  // Unknown names are throttled like real ones, so lockouts reveal nothing.
+  RETURN_IF_ERROR(throttle_.Check(user, client));
+  bool good = false;
   AcquireHashSlot();
-  bool good = VerifyPassword(found->password_hash, password);
+  if (found) {
+    good = VerifyPassword(found->password_hash, password);
+  } else {
+    // Spend comparable time so timing does not reveal which user names exist.
+    static const std::string kDummy = HashPassword("not-a-real-password").value();
+    VerifyPassword(kDummy, password);
+  }
   ReleaseHashSlot();
-  if (!good) return BadCredentials();
+  if (!good) {
+    throttle_.RecordFailure(user, client);
+    return BadCredentials();
+  }
+  throttle_.RecordSuccess(user, client);
   std::lock_guard lock(mu_);
   verified_[user] = Verified{keyed, found->password_hash,
                              now + std::chrono::microseconds(options_.verified_cache_ttl).count()};
-  return who;
+  return *who;
 }
 
 Result<Principal> Authenticator::CheckToken(const std::string& token) {

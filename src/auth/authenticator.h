@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "auth/login_throttle.h"
 #include "auth/role.h"
 #include "common/clock.h"
 #include "store/store.h"
@@ -25,6 +26,7 @@ namespace tandem {
 struct AuthOptions {
   std::chrono::seconds token_ttl{8 * 3600};
   std::chrono::seconds verified_cache_ttl{300};
+  LoginThrottleOptions login_throttle;
 };
 
 struct IssuedToken {
@@ -41,8 +43,15 @@ class Authenticator {
   Result<std::optional<std::string>> BootstrapAdmin(const std::optional<std::string>& preset);
 
   // Checks HTTP Basic credentials. Unauthenticated (never saying which part
-  // was wrong) on failure.
-  Result<Principal> CheckPassword(const std::string& user, const std::string& password);
+  // was wrong) on failure; RateLimited while `user` from `client` (the
+  // client's address) is locked out after repeated failures (LoginThrottle).
+  // A password verified within verified_cache_ttl passes even then.
+  Result<Principal> CheckPassword(const std::string& user, const std::string& password,
+                                  const std::string& client = "");
+  // Seconds until `user` may try again from `client` (0: now), for Retry-After.
+  int64_t RetryAfterSeconds(const std::string& user, const std::string& client) {
+    return throttle_.RetryAfterSeconds(user, client);
+  }
   Result<Principal> CheckToken(const std::string& token);
   // The principal of `user`, whom a verified client certificate maps to (the
   // TLS layer did the verification). Unauthenticated if no such user exists.
@@ -91,6 +100,7 @@ class Authenticator {
   std::condition_variable hash_slots_cv_;
   int hash_slots_in_use_ = 0;
   std::map<std::string, Verified> verified_;
+  LoginThrottle throttle_;
 };
 
 Status ValidatePassword(const std::string& password);

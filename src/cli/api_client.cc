@@ -29,6 +29,8 @@ StatusCode CodeForHttpStatus(int status) {
       return StatusCode::kConflict;
     case 413:
       return StatusCode::kTooLarge;
+    case 429:
+      return StatusCode::kRateLimited;
     case 501:
       return StatusCode::kNotImplemented;
     case 503:

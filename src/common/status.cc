@@ -16,6 +16,7 @@ std::string_view StatusCodeName(StatusCode code) {
     case StatusCode::kUnavailable: return "Unavailable";
     case StatusCode::kTooLarge: return "TooLarge";
     case StatusCode::kNotImplemented: return "NotImplemented";
+    case StatusCode::kRateLimited: return "RateLimited";
   }
   return "Unknown";
 }

@@ -29,6 +29,7 @@ enum class StatusCode {
   kUnavailable,
   kTooLarge,
   kNotImplemented,
+  kRateLimited,  // too many attempts; retry later (HTTP 429)
 };
 
 std::string_view StatusCodeName(StatusCode code);
@@ -50,6 +51,7 @@ class [[nodiscard]] Status {
   static Status Unavailable(std::string m) { return {StatusCode::kUnavailable, std::move(m)}; }
   static Status TooLarge(std::string m) { return {StatusCode::kTooLarge, std::move(m)}; }
   static Status NotImplemented(std::string m) { return {StatusCode::kNotImplemented, std::move(m)}; }
+  static Status RateLimited(std::string m) { return {StatusCode::kRateLimited, std::move(m)}; }
 
   bool ok() const { return code_ == StatusCode::kOk; }
   StatusCode code() const { return code_; }

@@ -51,7 +51,14 @@ const std::map<std::string, Apply>& KnownKeys() {
          s.post_status = static_cast<int>(n);
          return Status::Ok();
        }},
-      {"auth.token-ttl-seconds", Int(&ServerSettings::token_ttl_seconds, 60, 90 * 86400)},
+      {"auth.token-ttl-seconds", Int(&ServerSettings::token_ttl_seconds, 1, 90 * 86400)},
+      {"server.max-header-bytes", Int(&ServerSettings::max_header_bytes, 1024, 1 << 20)},
+      {"server.max-header-count", Int(&ServerSettings::max_header_count, 8, 1000)},
+      {"server.max-connections", Int(&ServerSettings::max_connections, 1, 100'000)},
+      {"auth.max-failed-logins", Int(&ServerSettings::max_failed_logins, 1, 1000)},
+      {"auth.lockout-max-seconds", Int(&ServerSettings::login_lockout_max_seconds, 1, 86400)},
+      {"sync.max-pack-bytes",
+       Int(&ServerSettings::sync_max_pack_bytes, 1 << 20, int64_t{1} << 50)},
       {"storage.compress-threshold-bytes",
        Int(&ServerSettings::compress_threshold_bytes, 0, int64_t{1} << 30)},
       {"storage.node-cache-entries", Int(&ServerSettings::node_cache_entries, 0, 10'000'000)},

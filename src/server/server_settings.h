@@ -30,6 +30,13 @@ struct ServerSettings {
   int sync_reconcile_seconds = 300;
   size_t max_bundle_bytes = size_t{8} << 30;
   TlsSettings tls;  // HTTPS listener and TLS of synchronization (server/tls_settings.h)
+  // Security limits (docs/security.md).
+  size_t max_header_bytes = 64 << 10;
+  size_t max_header_count = 100;
+  size_t max_connections = 512;
+  int max_failed_logins = 5;
+  int login_lockout_max_seconds = 900;
+  uint64_t sync_max_pack_bytes = 64ull << 30;
 };
 
 // Flags given on the command line; each set one wins over the file.

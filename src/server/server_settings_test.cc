@@ -57,6 +57,32 @@ TEST_F(ServerSettingsTest, BadValuesAndMalformedFilesAreRefused) {
   EXPECT_FALSE(post.ok());
 }
 
+TEST_F(ServerSettingsTest, SecurityLimitsAreReadAndRangeChecked) {
+  std::vector<std::string> warnings;
+  auto s = LoadServerSettings(Write("server.max-header-bytes = 4096\n"
+                                    "server.max-header-count = 20\n"
+                                    "server.max-connections = 64\n"
+                                    "auth.max-failed-logins = 7\n"
+                                    "auth.lockout-max-seconds = 60\n"
+                                    "auth.token-ttl-seconds = 1\n"
+                                    "sync.max-pack-bytes = 1073741824\n"),
+                              {}, warnings);
+  ASSERT_TRUE(s.ok()) << s.status().message();
+  EXPECT_TRUE(warnings.empty());
+  EXPECT_EQ(s->max_header_bytes, 4096u);
+  EXPECT_EQ(s->max_header_count, 20u);
+  EXPECT_EQ(s->max_connections, 64u);
+  EXPECT_EQ(s->max_failed_logins, 7);
+  EXPECT_EQ(s->login_lockout_max_seconds, 60);
+  EXPECT_EQ(s->token_ttl_seconds, 1);
+  EXPECT_EQ(s->sync_max_pack_bytes, 1ull << 30);
+  for (const char* text : {"server.max-header-bytes = 10\n", "server.max-connections = 0\n",
+                           "auth.max-failed-logins = 0\n", "sync.max-pack-bytes = -1\n"}) {
+    auto bad = LoadServerSettings(Write(text), {}, warnings);
+    EXPECT_FALSE(bad.ok()) << text;
+  }
+}
+
 TEST_F(ServerSettingsTest, BundleSizeLimitIsReadAndBounded) {
   std::vector<std::string> warnings;
   auto s = LoadServerSettings(Write("sync.max-bundle-bytes = 1048576\n"), {}, warnings);

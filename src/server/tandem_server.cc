@@ -82,6 +82,8 @@ Result<TandemServer::Ports> TandemServer::Start(const std::optional<std::string>
 
   AuthOptions auth_options;
   auth_options.token_ttl = std::chrono::seconds(settings_.token_ttl_seconds);
+  auth_options.login_throttle.free_failures = settings_.max_failed_logins;
+  auth_options.login_throttle.max_delay = std::chrono::seconds(settings_.login_lockout_max_seconds);
   auth_ = std::make_unique<Authenticator>(*store_, SystemClock::Instance(), auth_options);
   ASSIGN_OR_RETURN(auto created, auth_->BootstrapAdmin(admin_password));
   if (created) {
@@ -99,6 +101,7 @@ Result<TandemServer::Ports> TandemServer::Start(const std::optional<std::string>
   SyncEngineOptions sync_options;
   sync_options.reconcile_interval = std::chrono::seconds(settings_.sync_reconcile_seconds);
   SyncClientTls client_tls{settings_.tls.OutgoingRequiresTls(), tls.client};
+  sync_options.pack_limits.max_total_bytes = settings_.sync_max_pack_bytes;
   engine_ = std::make_unique<SyncEngine>(*repo_, std::move(box), SystemClock::Instance(),
                                          HttpTransportFactory(std::move(client_tls)), sync_options);
 
@@ -108,6 +111,9 @@ Result<TandemServer::Ports> TandemServer::Start(const std::optional<std::string>
   api_options.max_page_size = settings_.max_page_size;
   api_options.post_status = settings_.post_status;
   api_options.threads = settings_.threads;
+  api_options.max_header_bytes = settings_.max_header_bytes;
+  api_options.max_header_count = settings_.max_header_count;
+  api_options.max_connections = settings_.max_connections;
   api_options.max_wait = std::chrono::seconds(settings_.max_wait_seconds);
   api_options.version = TANDEM_VERSION;
   api_options.bundle_dir = (fs::path(settings_.data_dir) / "bundle-uploads").string();

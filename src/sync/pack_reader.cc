@@ -56,6 +56,10 @@ Status PackReader::Feed(std::string_view compressed) {
   if (!error_.ok()) return error_;
   bytes_received_ += compressed.size();
   Status st = zstd_.Write(compressed);
+  if (st.code() == StatusCode::kTooLarge) {
+    st = Status::TooLarge(st.message() + " (sync.max-pack-bytes on this target; raise it to "
+                                         "synchronize larger histories)");
+  }
   // Bad compressed bytes are corruption in transit, not an interruption:
   // remember them so Finish() reports them as such.
   if (!st.ok() && error_.ok()) error_ = st;

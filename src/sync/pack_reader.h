@@ -17,7 +17,7 @@ namespace tandem {
 
 struct PackLimits {
   uint64_t max_record_bytes = 256ull << 20;  // one NDJSON line
-  uint64_t max_total_bytes = 64ull << 30;    // decompressed stream
+  uint64_t max_total_bytes = 64ull << 30;    // decompressed stream (sync.max-pack-bytes)
   // Element versions received and not yet used by a commit: a pack sends
   // them just before the commit that needs them, so this bounds one commit's
   // new versions (a hostile stream cannot pile up unused ones).

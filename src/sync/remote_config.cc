@@ -25,6 +25,20 @@ Result<std::vector<std::string>> IdList(const Json& body, const char* key) {
   return out;
 }
 
+// "http://user:secret@host:port" would put the password into the stored spec,
+// responses and logs. Refused without echoing the URL.
+Status RefuseCredentialsInUrl(const std::string& url) {
+  size_t start = url.find("://");
+  start = start == std::string::npos ? 0 : start + 3;
+  size_t end = url.find_first_of("/?#", start);
+  std::string authority = url.substr(start, end == std::string::npos ? end : end - start);
+  if (authority.find('@') == std::string::npos) return Status::Ok();
+  return Status::InvalidArgument(
+      "remote configuration: the source url must not contain a user name or password "
+      "(user@host); give them as source.username and source.password, which are stored "
+      "encrypted");
+}
+
 }  // namespace
 
 std::string_view TriggerName(TriggerType t) {
@@ -62,6 +76,7 @@ Result<RemoteConfigSpec> ParseRemoteConfigSpec(const Json& body, bool partial,
     RETURN_IF_ERROR(src.OnlyAllowed({"url", "username", "password"}));
     if (!partial || src.Has("url")) {
       ASSIGN_OR_RETURN(s.source_url, src.RequiredString("url"));
+      RETURN_IF_ERROR(RefuseCredentialsInUrl(s.source_url));
       RETURN_IF_ERROR(ValidateSourceUrl(s.source_url));
       if (s.source_url.back() == '/') s.source_url.pop_back();
     }

@@ -373,6 +373,7 @@ void SyncEngine::RunOnce(Worker* w) {
 
   SourceClient source(transports_({spec->source_url, spec->username, *password}), spec->source_url);
   SyncRunner runner(repo_, clock_, w->id, *spec, previous, w->progress);
+  runner.set_pack_limits(options_.pack_limits);
   RunReport report = runner.Run(source);
 
   Json report_json = RunReportToJson(report);

@@ -29,6 +29,7 @@ struct SyncEngineOptions {
   std::chrono::seconds reconcile_interval{300};
   std::chrono::seconds max_backoff{300};
   std::chrono::seconds feed_wait{5};  // long-poll of the source's change feed
+  PackLimits pack_limits;
 };
 
 class SyncEngine {

@@ -223,7 +223,7 @@ Json SyncRunner::SyncResource(SourceClient& source, const SourceInfo& info,
     for (auto& t : *tips) {
       if (std::find(have.begin(), have.end(), t) == have.end()) have.push_back(std::move(t));
     }
-    PackReader reader(repo_, src.id);
+    PackReader reader(repo_, src.id, pack_limits_);
     Status fetched = source.FetchPack(src.id, have, want, [&](std::string_view bytes) {
       progress_.bytes_done += bytes.size();
       return reader.Feed(bytes).ok();

@@ -14,6 +14,7 @@
 
 #include "common/clock.h"
 #include "repo/repository.h"
+#include "sync/pack_reader.h"
 #include "sync/remote_config.h"
 #include "sync/source_client.h"
 
@@ -57,6 +58,9 @@ class SyncRunner {
         previous_(std::move(previous_resources)),
         progress_(progress) {}
 
+  // Bounds of each pack stream this run reads (default: PackLimits{}).
+  void set_pack_limits(const PackLimits& limits) { pack_limits_ = limits; }
+
   // Never fails as a whole for one resource's problem; a failure to reach the
   // source or read its catalogue makes the report's outcome "error".
   RunReport Run(SourceClient& source);
@@ -74,6 +78,7 @@ class SyncRunner {
   RemoteConfigSpec spec_;
   Json previous_;  // resource rows of the last run, by source id
   RunProgress& progress_;
+  PackLimits pack_limits_;
   uint64_t commits_ = 0;
   uint64_t bytes_ = 0;
 };

@@ -27,6 +27,7 @@ class SyncRunnerTest : public TwoServersTest {
     SourceClient client((from ? from : fake_.get())->Transport(), spec.source_url);
     RunProgress progress;
     SyncRunner runner(into ? *into : *target_.repo, clock_, "config-1", spec, previous_, progress);
+    runner.set_pack_limits(pack_limits_);
     RunReport report = runner.Run(client);
     if (report.outcome != "error") {
       previous_ = Json::object();
@@ -43,6 +44,8 @@ class SyncRunnerTest : public TwoServersTest {
     ADD_FAILURE() << "no row for " << source_id << " in " << report.resources.dump();
     return Json::object();
   }
+
+  PackLimits pack_limits_;
 
   using TwoServersTest::AddCommit;
   Commit AddCommit(const Resource& r, const std::string& author) { return AddCommit(*source_.repo, r, author); }
@@ -287,6 +290,22 @@ TEST_F(SyncRunnerTest, CorruptCompressedBytesAreAnErrorNotAnInterruption) {
   EXPECT_EQ(target_.repo->GetCommit(r.id, c1.id).status().code(), StatusCode::kNotFound);
 
   fake_->ClearFaults();
+  EXPECT_EQ(RowOf(Run(Spec({r.id})), r.id)["state"], "synced");
+  ExpectSameHistory(r.id);
+}
+
+TEST_F(SyncRunnerTest, APackOverSyncMaxPackBytesIsRefusedAndNothingIsStored) {
+  Resource r = NewResource("big");
+  Commit c1 = AddCommit(*source_.repo, r, "alice", Json{{"@type", "Part"}, {"name", std::string(4000, 'x')}});
+  pack_limits_.max_total_bytes = 1000;  // the version record alone is larger
+
+  Json row = RowOf(Run(Spec({r.id})), r.id);
+  EXPECT_EQ(row["state"], "error") << row.dump();
+  EXPECT_NE(row["message"].get<std::string>().find("sync.max-pack-bytes"), std::string::npos)
+      << row.dump();
+  EXPECT_EQ(target_.repo->GetCommit(r.id, c1.id).status().code(), StatusCode::kNotFound);
+
+  pack_limits_ = PackLimits{};
   EXPECT_EQ(RowOf(Run(Spec({r.id})), r.id)["state"], "synced");
   ExpectSameHistory(r.id);
 }

@@ -1,0 +1,60 @@
+// LoginThrottle: slows down password guessing. Failed password checks are
+// counted per account and client address; after `free_failures` failures in a
+// row, that pair is locked out for `base_delay`, doubling with each further
+// failure up to `max_delay`. While locked out, attempts are refused at once
+// (RateLimited, HTTP 429 with Retry-After) without spending an Argon2id check.
+// A success clears the pair. Every failure is logged with the account and the
+// address (never the password).
+//
+// Keying on the pair means an attacker cannot lock the real user out from the
+// user's own address, and no lockout lasts longer than `max_delay`. The price:
+// an attacker with many addresses gets `free_failures` guesses per address and
+// window; docs/security.md discusses it. Memory is bounded by `max_tracked`
+// pairs. Thread-safe.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+
+#include "common/clock.h"
+#include "common/status.h"
+
+namespace tandem {
+
+struct LoginThrottleOptions {
+  int free_failures = 5;
+  std::chrono::seconds base_delay{1};
+  std::chrono::seconds max_delay{900};
+  size_t max_tracked = 10'000;
+};
+
+class LoginThrottle {
+ public:
+  LoginThrottle(Clock& clock, LoginThrottleOptions options);
+
+  // RateLimited ("... try again in N s") while `user` from `client` is locked out.
+  Status Check(const std::string& user, const std::string& client);
+  void RecordFailure(const std::string& user, const std::string& client);
+  void RecordSuccess(const std::string& user, const std::string& client);
+  // Whole seconds until the pair may try again (0: now).
+  int64_t RetryAfterSeconds(const std::string& user, const std::string& client);
+
+ private:
+  struct Entry {
+    int failures = 0;
+    int64_t locked_until = 0;  // micros
+    int64_t last_failure = 0;  // micros
+  };
+  static std::string Key(const std::string& user, const std::string& client);
+  void EvictLocked(int64_t now);
+
+  Clock& clock_;
+  LoginThrottleOptions options_;
+  std::mutex mu_;
+  std::map<std::string, Entry> entries_;
+};
+
+}  // namespace tandem
