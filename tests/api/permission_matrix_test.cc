@@ -44,7 +44,9 @@ class InProcessServer {
     engine_ = std::make_unique<SyncEngine>(*repo_, CredentialBox::Open(dir_.Sub("secret.key")).value(),
                                            SystemClock::Instance(), HttpTransportFactory());
     EXPECT_TRUE(engine_->Start().ok());
-    api_ = std::make_unique<ApiServer>(*repo_, *auth_, engine_.get(), ApiOptions{});
+    ApiOptions options;
+    options.bundle_dir = dir_.Sub("bundle-uploads");
+    api_ = std::make_unique<ApiServer>(*repo_, *auth_, engine_.get(), options);
     port_ = api_->Bind("127.0.0.1", 0).value();
     serving_ = std::thread([this] { EXPECT_TRUE(api_->Serve().ok()); });
   }
@@ -83,6 +85,7 @@ enum class Access {
   kAdmin,       // admin only
   kScoped,      // admin, sync-manager with the category in scope
   kScopedList,  // admin and both sync-managers (the list is filtered by scope)
+  kSyncManager, // admin and both sync-managers (what they touch is their own)
 };
 
 enum class Caller { kAnonymous, kReader, kWriter, kSyncManagerInScope, kSyncManagerOutOfScope, kAdmin };
@@ -107,6 +110,7 @@ bool Allowed(Access access, Caller c) {
     case Access::kAdmin: return c == Caller::kAdmin;
     case Access::kScoped: return c == Caller::kSyncManagerInScope || c == Caller::kAdmin;
     case Access::kScopedList:
+    case Access::kSyncManager:
       return c == Caller::kSyncManagerInScope || c == Caller::kSyncManagerOutOfScope ||
              c == Caller::kAdmin;
   }
@@ -203,6 +207,25 @@ class PermissionMatrixTest : public ::testing::Test {
             {"trigger", {{"type", "manual"}}}};
   }
   std::string FreshConfig() { return Created("/api/v1/remote-configs", ConfigBody(in_scope_), "id"); }
+  // The caller's own bundle upload (uploads are private to who made them);
+  // a caller who may not make one gets an id that names none.
+  std::string UploadOf(Caller c) {
+    auto known = uploads_.find(c);
+    if (known != uploads_.end()) return known->second;
+    return uploads_[c] = FreshUpload(c);
+  }
+  // A new upload of the caller's, not remembered (for the delete row).
+  std::string FreshUpload(Caller c) {
+    auto r = e2e::PostJson(*ClientFor(c), "/api/v1/bundles/uploads", Json::object());
+    if (r && r->status == 201) return BodyJson(r).value("id", "");
+    return NewUuid();
+  }
+  void DiscardUploadOf(Caller c) {
+    auto known = uploads_.find(c);
+    if (known == uploads_.end()) return;
+    ClientFor(c)->Delete("/api/v1/bundles/uploads/" + known->second);
+    uploads_.erase(known);
+  }
   std::string ProjectPath() const { return "/sysml/v2/projects/" + project_; }
   std::string CommitPath() const { return ProjectPath() + "/commits/" + commit_; }
 
@@ -223,6 +246,8 @@ class PermissionMatrixTest : public ::testing::Test {
   std::unique_ptr<httplib::Client> admin_;
   std::string source_project_, root_, in_scope_, out_of_scope_;
   std::string project_, element_, commit_, branch_, tag_, change_, config_;
+  Caller caller_ = Caller::kAnonymous;  // whom the matrix is asking now
+  std::map<Caller, std::string> uploads_;
 };
 
 struct Row {
@@ -379,6 +404,33 @@ TEST_F(PermissionMatrixTest, EveryRouteAnswersEveryCallerAsExpected) {
       {Method::kGet, "/api/v1/remote-configs/{id}/runs", Access::kScoped, 200, fixed(cfg + "/runs")},
       {Method::kPost, "/api/v1/remote-configs/{id}/sync", Access::kScoped, 202,
        fixed(cfg + "/sync", Json::object())},
+      // Bundles: taking history out is like the /sync/v1 endpoints; uploads
+      // belong to who made them; applying is scoped to the target category.
+      {Method::kPost, "/api/v1/bundles", Access::kReader, 200,
+       fixed("/api/v1/bundles", Json{{"resources", Json::array({project_})}})},
+      {Method::kGet, "/api/v1/bundles/state", Access::kReader, 200,
+       fixed("/api/v1/bundles/state?resources=" + project_)},
+      {Method::kGet, "/api/v1/bundles/uploads/{id}", Access::kSyncManager, 200,
+       [this] { return Request{"/api/v1/bundles/uploads/" + UploadOf(caller_), {}}; }},
+      {Method::kPut, "/api/v1/bundles/uploads/{id}", Access::kSyncManager, 200,
+       [this] { return Request{"/api/v1/bundles/uploads/" + UploadOf(caller_) + "?offset=0", "piece"}; }},
+      {Method::kDelete, "/api/v1/bundles/uploads/{id}", Access::kSyncManager, 204,
+       [this] { return Request{"/api/v1/bundles/uploads/" + FreshUpload(caller_), {}}; }},
+      // A caller who may apply gets past the policy to the handler, which
+      // refuses the malformed wait=; nothing starts (at most four uploads may
+      // be open, and a started check would hold one).
+      {Method::kPost, "/api/v1/bundles/uploads/{id}/apply", Access::kScoped, 400,
+       [this] {
+         return Request{"/api/v1/bundles/uploads/" + UploadOf(caller_) + "/apply?targetCategory=" +
+                            in_scope_ + "&wait=maybe",
+                        Json::object()};
+       }},
+      // Last: each caller's upload above makes way for the one this creates.
+      {Method::kPost, "/api/v1/bundles/uploads", Access::kSyncManager, 201,
+       [this] {
+         DiscardUploadOf(caller_);
+         return Request{"/api/v1/bundles/uploads", Json::object()};
+       }},
   };
 
   // Every registered route has exactly one row, and every row is a route.
@@ -411,6 +463,7 @@ TEST_F(PermissionMatrixTest, EveryRouteAnswersEveryCallerAsExpected) {
     for (Caller caller : callers) {
       bool allowed = Allowed(row.access, caller);
       int expected = allowed ? row.ok_status : caller == Caller::kAnonymous ? 401 : 403;
+      caller_ = caller;
       Request request = row.request();
       auto r = Send(*clients[caller], row.method, request);
       ++cells;
