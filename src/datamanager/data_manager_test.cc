@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -94,6 +96,18 @@ class DataManagerTest : public ::testing::Test {
     auto c = repo_->CreateCommit(r.id, Changes(std::move(payloads), std::move(branch)), "admin");
     EXPECT_TRUE(c.ok()) << c.status().ToString();
     return c.value();
+  }
+  // Branches and commits one second apart: a commit counts as made on a branch
+  // (for -drb --includeChildBranch) only when it is newer than the branch.
+  Branch ForkLater(const Resource& r, const std::string& name, const Commit& at) {
+    clock_.Advance(std::chrono::seconds(1));
+    auto b = repo_->CreateBranch(r.id, name, at.id);
+    EXPECT_TRUE(b.ok()) << b.status().ToString();
+    return b.value();
+  }
+  Commit CommitLater(const Resource& r, std::vector<Json> payloads, const Branch& branch) {
+    clock_.Advance(std::chrono::seconds(1));
+    return CommitTo(r, std::move(payloads), branch.id);
   }
   ContentCounts Counts() {
     auto txn = store_->BeginRead().value();
@@ -328,10 +342,10 @@ TEST_F(DataManagerTest, DeleteBranchTakesItsOwnCommitsAndOptionallyItsChildren) 
   Resource r = NewResource("branched");
   Commit c1 = CommitTo(r, Parts("base", 3));
   auto build = [&](const std::string& tag) {
-    Branch feature = repo_->CreateBranch(r.id, "feature" + tag, c1.id).value();
-    Commit c2 = CommitTo(r, Parts("feature" + tag, 2), feature.id);
-    Branch child = repo_->CreateBranch(r.id, "child" + tag, c2.id).value();
-    CommitTo(r, Parts("child" + tag, 2), child.id);
+    Branch feature = ForkLater(r, "feature" + tag, c1);
+    Commit c2 = CommitLater(r, Parts("feature" + tag, 2), feature);
+    Branch child = ForkLater(r, "child" + tag, c2);
+    CommitLater(r, Parts("child" + tag, 2), child);
     Branch sibling = repo_->CreateBranch(r.id, "sibling" + tag, c1.id).value();
     return std::vector<Branch>{feature, child, sibling};
   };
@@ -358,6 +372,87 @@ TEST_F(DataManagerTest, DeleteBranchTakesItsOwnCommitsAndOptionallyItsChildren) 
   EXPECT_EQ(main_branch.code, kExitRefused);
   EXPECT_NE(main_branch.err.find("is the default branch"), std::string::npos);
   EXPECT_EQ(Run({"-drb", "--branchID=" + two[2].id}).code, kExitUsage);  // no resource
+}
+
+// Branch names of the resource, sorted.
+std::vector<std::string> BranchNames(Repository& repo, const std::string& resource_id) {
+  std::vector<std::string> names;
+  for (const auto& b : repo.ListBranches(resource_id, PageRequest{}).value().items) {
+    names.push_back(b.name);
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+TEST_F(DataManagerTest, IncludeChildBranchNeverTakesTheBranchFeatureWasForkedFrom) {
+  Resource r = NewResource("forks");
+  Commit c1 = CommitTo(r, Parts("main", 2));
+  Branch develop = ForkLater(r, "develop", c1);
+  Commit d1 = CommitLater(r, Parts("d1-", 2), develop);
+  // Forked from develop after develop's own commit d1, which the default branch lacks.
+  Branch feature = ForkLater(r, "feature", d1);
+  Branch sibling = ForkLater(r, "sibling", d1);  // same fork as feature
+  Commit f1 = CommitLater(r, Parts("f1-", 2), feature);
+  Commit d2 = CommitLater(r, Parts("d2-", 2), develop);
+  Commit s1 = CommitLater(r, Parts("s1-", 1), sibling);
+  Branch at_head = ForkLater(r, "at-head", f1);  // no commit of its own
+  Branch child = ForkLater(r, "child", f1);
+  Commit ch1 = CommitLater(r, Parts("ch1-", 1), child);
+  Branch grandchild = ForkLater(r, "grandchild", ch1);
+  Commit g1 = CommitLater(r, Parts("g1-", 1), grandchild);
+  Commit f2 = CommitLater(r, Parts("f2-", 1), feature);  // after child was forked
+  ASSERT_EQ(repo_->CountCommits(r.id).value(), 8u);
+
+  auto run = Run({"-drb", "--resourceID=" + r.id, "--branchID=" + feature.id,
+                  "--includeChildBranch"});
+  ASSERT_EQ(run.code, kExitOk) << run.err;
+  EXPECT_NE(run.out.find("deleted 4 branch(es)"), std::string::npos) << run.out;
+  // f1, f2, ch1, g1: feature's own commits and its children's; nothing of develop's.
+  EXPECT_NE(run.out.find("and 4 commit(s)"), std::string::npos) << run.out;
+  EXPECT_EQ(BranchNames(*repo_, r.id), (std::vector<std::string>{"develop", "main", "sibling"}));
+  for (const Commit* gone : {&f1, &f2, &ch1, &g1}) {
+    EXPECT_EQ(repo_->GetCommit(r.id, gone->id).status().code(), StatusCode::kNotFound) << gone->id;
+  }
+  for (const Commit* kept : {&c1, &d1, &d2, &s1}) {
+    EXPECT_TRUE(repo_->GetCommit(r.id, kept->id).ok()) << kept->id;
+  }
+  EXPECT_EQ(repo_->GetBranch(r.id, develop.id).value().head, d2.id);
+  auto develop_elements = repo_->ListElements(r.id, d2.id, PageRequest{});
+  ASSERT_TRUE(develop_elements.ok()) << develop_elements.status().ToString();
+  EXPECT_EQ(develop_elements->items.size(), 6u);  // main's 2, d1's 2, d2's 2
+  auto sibling_elements = repo_->ListElements(r.id, s1.id, PageRequest{});
+  ASSERT_TRUE(sibling_elements.ok()) << sibling_elements.status().ToString();
+  EXPECT_EQ(sibling_elements->items.size(), 5u);
+  EXPECT_EQ(repo_->GetBranch(r.id, at_head.id).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(Run({"--verify"}).code, kExitOk);
+  EXPECT_EQ(Run({"-gc"}).code, kExitOk);
+  EXPECT_EQ(Run({"--verify"}).code, kExitOk);
+}
+
+TEST_F(DataManagerTest, IncludeChildBranchTakesNothingElseWhenTheBranchHasNoCommitOfItsOwn) {
+  Resource r = NewResource("pointer");
+  Commit c1 = CommitTo(r, Parts("main", 1));
+  Branch develop = ForkLater(r, "develop", c1);
+  Commit d1 = CommitLater(r, Parts("d1-", 1), develop);
+  Commit d2 = CommitLater(r, Parts("d2-", 1), develop);
+  // Both point into develop's history and made no commit: the graph looks as if
+  // develop had been forked from them, but develop is older than d1 and d2.
+  Branch old_point = ForkLater(r, "old-point", d1);
+  Branch at_head = ForkLater(r, "at-head", d2);
+
+  for (const Branch* b : {&old_point, &at_head}) {
+    auto run = Run({"-drb", "--resourceID=" + r.id, "--branchID=" + b->id, "--includeChildBranch"});
+    ASSERT_EQ(run.code, kExitOk) << run.err;
+    EXPECT_NE(run.out.find("deleted 1 branch(es)"), std::string::npos) << run.out;
+    EXPECT_NE(run.out.find("and 0 commit(s)"), std::string::npos) << run.out;
+  }
+  EXPECT_EQ(BranchNames(*repo_, r.id), (std::vector<std::string>{"develop", "main"}));
+  EXPECT_EQ(repo_->GetBranch(r.id, develop.id).value().head, d2.id);
+  EXPECT_EQ(repo_->CountCommits(r.id).value(), 3u);
+  auto elements = repo_->ListElements(r.id, d2.id, PageRequest{});
+  ASSERT_TRUE(elements.ok()) << elements.status().ToString();
+  EXPECT_EQ(elements->items.size(), 3u);
+  EXPECT_EQ(Run({"--verify"}).code, kExitOk);
 }
 
 TEST_F(DataManagerTest, ListsAndDeletesUsersButNeverTheLastAdministrator) {

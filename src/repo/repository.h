@@ -245,9 +245,10 @@ class Repository {
     uint64_t commits_deleted = 0;
   };
   // Deletes branches of a resource, with the branches forked from them when
-  // `include_children` (a branch is a child of B when its history holds a
-  // commit made on B that the default branch does not have), and the commits
-  // that no remaining branch, tag or other resource's ProjectUsage reaches.
+  // `include_children`, and the commits that no remaining branch, tag or
+  // other resource's ProjectUsage reaches. A branch is a child of B when its
+  // first-parent line holds one of B's own commits: those on B's first-parent
+  // line, newer than B and not on the default branch (docs/datamanager.md).
   // Conflict for the default branch; NotFound for an unknown branch.
   Result<BranchDeletion> DeleteBranches(const std::string& resource_id,
                                         const std::vector<std::string>& branch_ids,

@@ -129,16 +129,35 @@ Result<Repository::BranchDeletion> Repository::DeleteBranches(
     if (doomed.insert(id).second) out.branches.push_back(*it->second);
   }
   if (include_children) {
-    std::set<std::string> own;  // commits made on the named branches, not on the default one
-    for (const auto& id : branch_ids) {
-      for (const auto& c : history(*branch_by_id[NormalizeUuid(id)])) {
-        if (!on_default.count(c)) own.insert(c);
+    // Tandem does not record where a branch was forked, and the commit graph
+    // alone cannot tell "X forked from B" from "B forked from X": both leave
+    // commits that the two branches share. So a commit counts as made on B
+    // only with evidence: it is on B's first-parent line (a commit's first
+    // parent is the head of the branch it was made on), not on the default
+    // branch, and newer than B itself. Walking back from B's head, the first
+    // commit not newer than B is the one B was created at, made on another
+    // branch (the one B was forked from), so the walk stops there. Getting
+    // this wrong deletes another branch's history, hence the strict test.
+    std::set<std::string> own;
+    for (const auto& raw : branch_ids) {
+      const Branch& b = *branch_by_id[NormalizeUuid(raw)];
+      for (auto it = b.head ? by_id.find(*b.head) : by_id.end();
+           it != by_id.end() && !on_default.count(it->first) && it->second->created > b.created;
+           it = it->second->parents.empty() ? by_id.end()
+                                            : by_id.find(it->second->parents.front())) {
+        own.insert(it->first);
       }
     }
+    // A branch forked from B, or from a branch forked from B, has one of B's
+    // own commits on its first-parent line. Following first parents only, a
+    // branch that merely merged B in is not taken for a child.
     for (const auto& b : branches) {
       if (doomed.count(b.id) || b.id == r.default_branch_id) continue;
-      for (const auto& c : history(b)) {
-        if (own.count(c)) {
+      for (auto it = b.head ? by_id.find(*b.head) : by_id.end();
+           it != by_id.end() && !on_default.count(it->first);
+           it = it->second->parents.empty() ? by_id.end()
+                                            : by_id.find(it->second->parents.front())) {
+        if (own.count(it->first)) {
           doomed.insert(b.id);
           out.branches.push_back(b);
           break;
