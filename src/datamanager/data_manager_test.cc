@@ -377,7 +377,8 @@ TEST_F(DataManagerTest, DeleteBranchTakesItsOwnCommitsAndOptionallyItsChildren) 
 // Branch names of the resource, sorted.
 std::vector<std::string> BranchNames(Repository& repo, const std::string& resource_id) {
   std::vector<std::string> names;
-  for (const auto& b : repo.ListBranches(resource_id, PageRequest{}).value().items) {
+  auto page = repo.ListBranches(resource_id, PageRequest{}).value();  // kept alive for the loop
+  for (const auto& b : page.items) {
     names.push_back(b.name);
   }
   std::sort(names.begin(), names.end());
