@@ -449,6 +449,7 @@ Status ApiServer::Serve() {
 }
 
 void ApiServer::Stop() {
+  for (const auto& hook : stop_hooks_) hook();
   if (http_) http_->stop();
   if (https_) https_->stop();
 }

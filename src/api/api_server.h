@@ -153,6 +153,9 @@ class ApiServer {
   // Serves every bound listener until Stop(). Blocking.
   Status Serve();
   void Stop();
+  // Runs first in Stop(), before the listeners end: for work that outlives a
+  // request (bundle applies) to let waiting requests go. Register before Serve().
+  void AddStopHook(std::function<void()> hook) { stop_hooks_.push_back(std::move(hook)); }
 
   Repository& repo() { return repo_; }
   Authenticator& auth() { return auth_; }
@@ -176,6 +179,7 @@ class ApiServer {
   SourceService source_;
   ApiOptions options_;
   std::vector<RouteInfo> routes_;
+  std::vector<std::function<void()>> stop_hooks_;
   std::unique_ptr<httplib::Server> http_;
   std::unique_ptr<httplib::Server> https_;  // an httplib::SSLServer, once BindTls succeeded
   bool http_bound_ = false;

@@ -1,5 +1,7 @@
 #include "api/api_tls.h"
 
+#include <strings.h>
+
 #include <httplib.h>
 #include <openssl/x509_vfy.h>
 
@@ -40,7 +42,13 @@ std::optional<std::string> CertificateUser(const httplib::Request& req, const Ap
   if (!peer.verified) return std::nullopt;
   // A fingerprint names one certificate; it wins over a name many may share.
   auto it = tls.certificate_users.find("sha256:" + peer.sha256);
-  if (it == tls.certificate_users.end() && !peer.common_name.empty()) {
+  // Keys that start with "sha256:" are fingerprints (tls_settings.cc), so a
+  // subject CN spelled like one must not match them: anyone whom the client CA
+  // signs could otherwise claim another certificate's entry by its name.
+  bool cn_looks_like_fingerprint =
+      peer.common_name.size() >= 7 && strncasecmp(peer.common_name.c_str(), "sha256:", 7) == 0;
+  if (it == tls.certificate_users.end() && !peer.common_name.empty() &&
+      !cn_looks_like_fingerprint) {
     it = tls.certificate_users.find(peer.common_name);
   }
   if (it == tls.certificate_users.end()) return std::nullopt;

@@ -46,6 +46,7 @@ void RegisterBundleRoutes(ApiServer& api) {
   auto uploads = std::make_shared<BundleUploads>(
       options.bundle_dir, limits, std::min<size_t>(options.max_body_bytes, size_t{8} << 20), repo,
       clock);
+  api.AddStopHook([uploads] { uploads->Shutdown(); });
   const std::string base = "/api/v1/bundles";
 
   // Source side: like the /sync/v1 endpoints, any reader may take history out.
@@ -114,7 +115,7 @@ void RegisterBundleRoutes(ApiServer& api) {
             return EmptyReply();
           });
   api.Add(Method::kPost, base + "/uploads/" + kId + "/apply", TargetCategoryScoped(),
-          [uploads](Call& call) -> Result<Reply> {
+          [uploads, &repo](Call& call) -> Result<Reply> {
             ASSIGN_OR_RETURN(std::string id, call.IdParam(1, "uploadId"));
             ASSIGN_OR_RETURN(auto category, call.QueryId("targetCategory"));
             if (!category) {
@@ -124,7 +125,18 @@ void RegisterBundleRoutes(ApiServer& api) {
             if (wait && *wait != "true" && *wait != "false") {
               return Status::InvalidArgument("wait must be true or false");
             }
-            RETURN_IF_ERROR(uploads->StartApply(id, call.who().user, *category));
+            // The bundle names the copies it changes; whoever applies it must
+            // be allowed to manage each of them where it lies now, not only
+            // the target category (a bundle's source server id is not proof).
+            Principal who = call.who();
+            auto copy_check = [&repo, who](const Resource& copy) -> Status {
+              Status st = CheckCategoryScope(repo, who, copy.category_id);
+              if (st.ok()) return st;
+              return Status::PermissionDenied("the copy '" + copy.name + "' (" + copy.id +
+                                               ") lies outside your scopes and is not changed: " +
+                                               st.message());
+            };
+            RETURN_IF_ERROR(uploads->StartApply(id, call.who().user, *category, copy_check));
             if (!wait || *wait != "true") {
               ASSIGN_OR_RETURN(Json record, uploads->Describe(id, call.who().user));
               return JsonReply(202, record);

@@ -34,11 +34,18 @@ BundleUploads::BundleUploads(std::string dir, BundleLimits limits, size_t piece_
 }
 
 BundleUploads::~BundleUploads() {
+  Shutdown();
   std::unique_lock lock(mu_);
-  for (auto& [id, u] : uploads_) {
-    if (u.progress) u.progress->cancel = true;
-  }
   changed_.wait(lock, [this] { return running_ == 0; });
+}
+
+void BundleUploads::Shutdown() {
+  std::lock_guard lock(mu_);
+  stopping_ = true;
+  for (auto& [id, u] : uploads_) {
+    if (u.progress) u.progress->cancel = true;  // applies stop between packs
+  }
+  changed_.notify_all();  // and nobody waits for them any longer
 }
 
 std::string BundleUploads::Path(const std::string& id) const {
@@ -167,27 +174,44 @@ Result<Json> BundleUploads::Describe(const std::string& id, const std::string& o
 }
 
 Status BundleUploads::StartApply(const std::string& id, const std::string& owner,
-                                 const std::string& category) {
+                                 const std::string& category, SyncRunner::CopyCheck copy_check) {
   std::lock_guard lock(mu_);
   ASSIGN_OR_RETURN(Upload * u, Find(id, owner));
   if (u->state != "receiving" || u->busy) {
     return Status::Conflict("upload " + id + " is " + (u->busy ? "receiving a piece" : u->state) +
                             "; it can be applied once, after its last piece");
   }
+  if (stopping_) return Status::Unavailable("the server is stopping; apply the bundle after it restarts");
   u->state = "checking";
   u->category = category;
   u->progress = std::make_shared<BundleProgress>();
   u->progress->bytes_total = u->size;
   u->touched = clock_.NowMicros();
-  ++running_;
-  std::thread(&BundleUploads::Run, this, id, Path(id), category, u->progress).detach();
+  try {
+    std::thread(&BundleUploads::Run, this, id, Path(id), category, u->progress,
+                std::move(copy_check))
+        .detach();
+  } catch (const std::system_error& e) {
+    u->state = "receiving";  // nothing started: the client may try again
+    return Status::Unavailable(std::string("cannot start applying the bundle: ") + e.what());
+  }
+  ++running_;  // mu_ is held: the thread cannot finish before this
   return Status::Ok();
 }
 
 void BundleUploads::Run(std::string id, std::string path, std::string category,
-                        std::shared_ptr<BundleProgress> progress) {
+                        std::shared_ptr<BundleProgress> progress, SyncRunner::CopyCheck copy_check) {
   BundleApplier applier(repo_, clock_, limits_);
-  Result<RunReport> report = applier.Apply(path, category, *progress);
+  Result<RunReport> report = Status::Unavailable("not applied");
+  try {
+    report = applier.Apply(path, category, *progress, copy_check);
+  } catch (const std::exception& e) {
+    // The bundle readers turn bad input into Status; this is the last line, so
+    // that a defect fails one apply and does not end the server (this thread
+    // has no other handler).
+    spdlog::error("bundle upload {} stopped by an unexpected error: {}", id, e.what());
+    report = Status::Unavailable("the bundle could not be applied (unexpected error; the server log has the details)");
+  }
   std::error_code ec;
   fs::remove(path, ec);
   std::lock_guard lock(mu_);
@@ -217,6 +241,7 @@ Result<Json> BundleUploads::Wait(const std::string& id, const std::string& owner
                                  std::chrono::seconds timeout) {
   std::unique_lock lock(mu_);
   changed_.wait_for(lock, timeout, [&] {
+    if (stopping_) return true;
     auto it = uploads_.find(id);
     return it == uploads_.end() || Finished(it->second.state);
   });

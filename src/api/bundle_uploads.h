@@ -41,13 +41,19 @@ class BundleUploads {
   // The status record: id, received, state, and progress (checking,
   // applying), report (done) or error (failed: HTTP status and description).
   Result<Json> Describe(const std::string& id, const std::string& owner);
-  // Starts checking and applying the upload into `category` in the background.
-  Status StartApply(const std::string& id, const std::string& owner, const std::string& category);
+  // Starts checking and applying the upload into `category` in the background;
+  // `copy_check` decides which existing copies the bundle may change.
+  Status StartApply(const std::string& id, const std::string& owner, const std::string& category,
+                    SyncRunner::CopyCheck copy_check);
   // Waits until the apply has ended or `timeout` passed; then Describe(),
   // or the apply's own error when it failed.
   Result<Json> Wait(const std::string& id, const std::string& owner, std::chrono::seconds timeout);
   // Removes the upload; Conflict while it is being applied.
   Status Discard(const std::string& id, const std::string& owner);
+  // The server is stopping: running applies are cancelled (between packs;
+  // each commit is stored whole or not at all), waiters return at once, and
+  // no new apply starts. Idempotent.
+  void Shutdown();
 
  private:
   struct Upload {
@@ -66,7 +72,7 @@ class BundleUploads {
   Json Record(const std::string& id, const Upload& u) const;             // mu_ held
   void Prune(int64_t now);                                               // mu_ held
   void Run(std::string id, std::string path, std::string category,
-           std::shared_ptr<BundleProgress> progress);
+           std::shared_ptr<BundleProgress> progress, SyncRunner::CopyCheck copy_check);
 
   std::string dir_;
   BundleLimits limits_;
@@ -77,6 +83,7 @@ class BundleUploads {
   std::condition_variable changed_;
   std::map<std::string, Upload> uploads_;
   int running_ = 0;  // background applies; the destructor waits for 0
+  bool stopping_ = false;
 };
 
 }  // namespace tandem

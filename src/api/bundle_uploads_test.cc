@@ -86,7 +86,7 @@ TEST_F(BundleUploadsTest, AnApplyRunsInTheBackgroundAndEndsWithItsReport) {
   AddCommit(*source_.repo, r, "alice");
   std::string id = NewUpload();
   Send(id, SourceBundle(r));
-  ASSERT_TRUE(uploads_->StartApply(id, "alice", target_category_).ok());
+  ASSERT_TRUE(uploads_->StartApply(id, "alice", target_category_, nullptr).ok());
   auto done = uploads_->Wait(id, "alice", std::chrono::seconds(60));
   ASSERT_TRUE(done.ok()) << done.status().ToString();
   EXPECT_EQ((*done)["state"], "done") << done->dump();
@@ -96,13 +96,13 @@ TEST_F(BundleUploadsTest, AnApplyRunsInTheBackgroundAndEndsWithItsReport) {
   EXPECT_FALSE(std::filesystem::exists(dir_ / "uploads" / (id + ".part")));
   // Applied once: no more pieces, no second apply.
   EXPECT_EQ(uploads_->Append(id, "alice", 0, "x").status().code(), StatusCode::kConflict);
-  EXPECT_EQ(uploads_->StartApply(id, "alice", target_category_).code(), StatusCode::kConflict);
+  EXPECT_EQ(uploads_->StartApply(id, "alice", target_category_, nullptr).code(), StatusCode::kConflict);
 }
 
 TEST_F(BundleUploadsTest, AFailedApplyKeepsItsReasonAsAClientError) {
   std::string id = NewUpload();
   Send(id, "not a bundle at all");
-  ASSERT_TRUE(uploads_->StartApply(id, "alice", target_category_).ok());
+  ASSERT_TRUE(uploads_->StartApply(id, "alice", target_category_, nullptr).ok());
   auto waited = uploads_->Wait(id, "alice", std::chrono::seconds(60));
   EXPECT_EQ(waited.status().code(), StatusCode::kInvalidArgument);
   EXPECT_NE(waited.status().message().find("not a tandem bundle"), std::string::npos);

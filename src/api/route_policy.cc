@@ -17,7 +17,7 @@ std::string DescribePolicy(const RoutePolicy& policy) {
   return out;
 }
 
-Status CheckCategoryScope(ApiServer& api, const Principal& who, const std::string& category_id) {
+Status CheckCategoryScope(Repository& repo, const Principal& who, const std::string& category_id) {
   if (who.AtLeast(Role::kAdmin)) return Status::Ok();
   if (who.role == Role::kSyncManager) {
     std::optional<std::string> walk = category_id;
@@ -26,7 +26,7 @@ Status CheckCategoryScope(ApiServer& api, const Principal& who, const std::strin
       if (std::find(who.scopes.begin(), who.scopes.end(), *walk) != who.scopes.end()) {
         return Status::Ok();
       }
-      auto c = api.repo().GetCategory(*walk);
+      auto c = repo.GetCategory(*walk);
       if (!c.ok()) break;
       walk = c->parent_id;
     }
@@ -49,7 +49,7 @@ Status Authorize(ApiServer& api, const RoutePolicy& policy, const Principal& who
     // A missing or malformed parameter is the handler's to report (400).
     std::string category = req.get_param_value("targetCategory");
     if (!IsUuid(category)) return Status::Ok();
-    return CheckCategoryScope(api, who, NormalizeUuid(category));
+    return CheckCategoryScope(api.repo(), who, NormalizeUuid(category));
   }
   // RouteScope::kRemoteConfig for a sync-manager.
   if (req.matches.size() > 1) {
@@ -57,7 +57,7 @@ Status Authorize(ApiServer& api, const RoutePolicy& policy, const Principal& who
     if (!IsUuid(id)) return Status::InvalidArgument("configId '" + id + "' is not a UUID");
     if (!api.engine()) return Status::NotFound("this server has no remote configurations");
     ASSIGN_OR_RETURN(std::string category, api.engine()->TargetCategoryOf(NormalizeUuid(id)));
-    RETURN_IF_ERROR(CheckCategoryScope(api, who, category));
+    RETURN_IF_ERROR(CheckCategoryScope(api.repo(), who, category));
   }
   if (!req.body.empty()) {
     // A malformed body is the handler's to report (400); only a well-formed
@@ -66,7 +66,7 @@ Status Authorize(ApiServer& api, const RoutePolicy& policy, const Principal& who
     if (body.ok() && body->is_object()) {
       auto it = body->find("targetCategoryId");
       if (it != body->end() && it->is_string()) {
-        RETURN_IF_ERROR(CheckCategoryScope(api, who, NormalizeUuid(it->get<std::string>())));
+        RETURN_IF_ERROR(CheckCategoryScope(api.repo(), who, NormalizeUuid(it->get<std::string>())));
       }
     }
   }

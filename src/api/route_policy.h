@@ -23,6 +23,7 @@ struct Request;
 namespace tandem {
 
 class ApiServer;
+class Repository;
 
 // Which categories a route touches, for the sync-manager's scope check.
 enum class RouteScope {
@@ -60,7 +61,7 @@ Status Authorize(ApiServer& api, const RoutePolicy& policy, const Principal& who
 
 // True if `who` may manage remote configurations targeting `category_id`
 // (admins always; sync-managers within a scope category or below it).
-Status CheckCategoryScope(ApiServer& api, const Principal& who, const std::string& category_id);
+Status CheckCategoryScope(Repository& repo, const Principal& who, const std::string& category_id);
 
 // Field-level rules, called by the handlers that read those fields.
 // Only an admin may set or clear a resource's readOnly flag.

@@ -109,7 +109,7 @@ void RegisterRemoteConfigs(ApiServer& api) {
     Json visible = Json::array();
     for (auto& c : list) {
       std::string category = c.value("targetCategoryId", "");
-      if (CheckCategoryScope(*server, call.who(), category).ok()) visible.push_back(c);
+      if (CheckCategoryScope(server->repo(), call.who(), category).ok()) visible.push_back(c);
     }
     return JsonReply(200, visible);
   });

@@ -1,5 +1,7 @@
 #include "common/canonical_json.h"
 
+#include <cstdint>
+
 namespace tandem {
 
 Result<std::string> CanonicalJson(const Json& value) {
@@ -39,6 +41,38 @@ Result<Json> ParseJson(std::string_view text, std::string_view what, size_t max_
     // e.g. a number out of range (1e400)
     return Status::InvalidArgument(std::string(what) + " is not acceptable JSON: " + e.what());
   }
+}
+
+namespace {
+
+const Json* FieldOf(const Json& j, std::string_view key) {
+  if (!j.is_object()) return nullptr;
+  auto it = j.find(key);
+  return it == j.end() ? nullptr : &*it;
+}
+
+}  // namespace
+
+std::string JsonString(const Json& j, std::string_view key, std::string fallback) {
+  const Json* f = FieldOf(j, key);
+  return f && f->is_string() ? f->get<std::string>() : fallback;
+}
+
+int64_t JsonInt(const Json& j, std::string_view key, int64_t fallback) {
+  const Json* f = FieldOf(j, key);
+  if (!f || !f->is_number_integer()) return fallback;
+  if (f->is_number_unsigned() && f->get<uint64_t>() > static_cast<uint64_t>(INT64_MAX)) return fallback;
+  return f->get<int64_t>();
+}
+
+bool JsonBool(const Json& j, std::string_view key, bool fallback) {
+  const Json* f = FieldOf(j, key);
+  return f && f->is_boolean() ? f->get<bool>() : fallback;
+}
+
+Json JsonArray(const Json& j, std::string_view key) {
+  const Json* f = FieldOf(j, key);
+  return f && f->is_array() ? *f : Json::array();
 }
 
 }  // namespace tandem

@@ -48,7 +48,7 @@ void CommandLog::Record(int exit_code, const std::string& result) {
   if (!std::filesystem::is_directory(std::filesystem::path(path_).parent_path(), ec)) return;
   std::string line = FormatTimestamp(SystemClock::Instance().NowMicros()) + " user=" + OsUser() +
                      " pid=" + std::to_string(getpid()) + " args=[" + OneLine(args_) +
-                     "] exit=" + std::to_string(exit_code) + " result=" + OneLine(result) + "\n";
+                     "] exit=" + std::to_string(exit_code) + " result=" + OneLine(MaskCredentials(result)) + "\n";
   int fd = open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
   if (fd < 0) {
     std::cerr << "datamanager: cannot write the log " << path_ << ": " << std::strerror(errno)

@@ -26,7 +26,7 @@ std::string Coverage(const RemoteConfig& config, const RemoteConfigSpec& spec, c
     return "synchronized it in its last run";
   }
   Json origin = Json::parse(r.origin, nullptr, false);
-  if (origin.is_object() && origin.value("configuration", "") == config.id) {
+  if (origin.is_object() && JsonString(origin, "configuration") == config.id) {
     return "created this copy";
   }
   return "";
@@ -57,7 +57,7 @@ Status RefuseSynchronized(ReadTransaction& txn, const std::vector<Resource>& res
         continue;
       }
       Json state = Json::parse(config.state, nullptr, false);
-      bool finished_once = spec->once && state.is_object() && state.value("completed", false);
+      bool finished_once = spec->once && JsonBool(state, "completed", false);
       if (!spec->enabled || finished_once) continue;
       std::string why = Coverage(config, *spec, state, r, chain);
       if (why.empty()) continue;

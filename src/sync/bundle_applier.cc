@@ -222,7 +222,8 @@ std::string Joined(const std::vector<std::string>& items, const char* sep = ", "
 
 Result<RunReport> BundleApplier::Apply(const std::string& path,
                                        const std::string& target_category_id,
-                                       BundleProgress& progress) {
+                                       BundleProgress& progress,
+                                       const SyncRunner::CopyCheck& copy_check) {
   ASSIGN_OR_RETURN(Category category, repo_.GetCategory(target_category_id));
   ASSIGN_OR_RETURN(std::string own_id, repo_.ServerId());
   std::ifstream in(path, std::ios::binary);
@@ -298,7 +299,7 @@ Result<RunReport> BundleApplier::Apply(const std::string& path,
       if (!local.ok()) return local.status();
       Json origin = Json::parse(local->origin, nullptr, false);
       if (local->origin.empty() || !local->read_only || !origin.is_object() ||
-          origin.value("serverId", "") != contents.source_server_id) {
+          JsonString(origin, "serverId") != contents.source_server_id) {
         continue;  // a local project, a detached copy or another source's: the run reports it
       }
       trial_of[i] = true;
@@ -370,6 +371,8 @@ Result<RunReport> BundleApplier::Apply(const std::string& path,
                       "bundle " + std::filesystem::path(path).filename().string());
   progress.applying = true;
   SyncRunner runner(repo_, clock_, kBundleOriginConfig, spec, Json::object(), progress.run);
+  runner.set_pack_limits(pack_limits_);
+  runner.set_copy_check(copy_check);
   return runner.Run(client);
 }
 

@@ -45,9 +45,11 @@ class BundleApplier {
   // Nothing is stored when verification fails: Corruption/TooLarge for a
   // damaged or hostile file, Conflict for missing prerequisites or a bundle
   // older than the copies here, NotFound for an unknown category. Per-resource
-  // problems (uniqueness conflicts, detached copies) are rows of the report.
+  // problems (uniqueness conflicts, detached copies, copies `copy_check`
+  // refuses) are rows of the report.
   Result<RunReport> Apply(const std::string& path, const std::string& target_category_id,
-                          BundleProgress& progress);
+                          BundleProgress& progress,
+                          const SyncRunner::CopyCheck& copy_check = nullptr);
 
  private:
   Repository& repo_;

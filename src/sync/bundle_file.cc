@@ -57,7 +57,7 @@ Status ReadHeader(std::istream& in, Sha256Hasher* hasher) {
 Result<Json> ParseManifest(std::string_view text) {
   auto j = ParseJson(text, "bundle manifest", 64);
   if (!j.ok()) return Bad(j.status().message());
-  if (!j->is_object() || j->value("format", "") != kBundleManifestFormat ||
+  if (!j->is_object() || JsonString(*j, "format") != kBundleManifestFormat ||
       !j->contains("version") || !(*j)["version"].is_number_unsigned() ||
       (*j)["version"].get<uint64_t>() != kBundleFormatVersion) {
     return Bad("the manifest is not a tandem-bundle version " +
@@ -228,7 +228,7 @@ bool LooksLikeBundle(std::string_view prefix) {
 }
 
 Result<Json> SinceFromState(const Json& state) {
-  if (!state.is_object() || state.value("format", "") != kBundleStateFormat ||
+  if (!state.is_object() || JsonString(state, "format") != kBundleStateFormat ||
       !state.contains("resources") || !state["resources"].is_object()) {
     return Status::InvalidArgument(std::string("not a state file: it needs \"format\": \"") +
                                    kBundleStateFormat + "\" and a \"resources\" object "

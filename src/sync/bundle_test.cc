@@ -41,12 +41,12 @@ class BundleTest : public TwoServersTest {
   }
   Result<RunReport> Apply(const std::string& bytes, Repository* into = nullptr,
                           BundleLimits limits = {}, const std::string& category = "",
-                          PackLimits pack_limits = {}) {
+                          PackLimits pack_limits = {}, const SyncRunner::CopyCheck& check = nullptr) {
     std::string path = (dir_ / ("bundle-" + RandomHex(4))).string();
     std::ofstream(path, std::ios::binary) << bytes;
     BundleProgress progress;
     BundleApplier applier(into ? *into : *target_.repo, clock_, limits, pack_limits);
-    return applier.Apply(path, category.empty() ? target_category_ : category, progress);
+    return applier.Apply(path, category.empty() ? target_category_ : category, progress, check);
   }
   // Applies a bundle that must be refused, and checks nothing was stored.
   Status Refused(const std::string& bytes, BundleLimits limits = {}, PackLimits pack_limits = {}) {
@@ -341,6 +341,64 @@ TEST_F(BundleTest, HostileSizesAndVersionsAreRefusedBeforeTheyAreRead) {
   st = Refused(bomb);
   EXPECT_EQ(st.code(), StatusCode::kCorruption);
   EXPECT_NE(st.message().find("manifest"), std::string::npos) << st.ToString();
+}
+
+TEST_F(BundleTest, ManifestFieldsOfTheWrongTypeAreRefusedNotFatal) {
+  Resource r = NewResource("lib");
+  AddCommit(r);
+  std::string good = Create(Select({r.id}));
+  Json manifest;
+  Rebuild(good, [](std::string&) {}, [&](Json& m) { manifest = m; });
+  ASSERT_TRUE(manifest.is_object());
+  // Every field of the manifest, and of its first resource entry, replaced by
+  // each JSON type: refused with a message, or harmless; never an exception.
+  std::vector<std::function<Json&(Json&)>> places = {
+      [](Json& m) -> Json& { return m; },
+      [](Json& m) -> Json& { return m["resources"][0]; },
+      [](Json& m) -> Json& { return m["resources"][0]["entry"]; }};
+  int refused = 0;
+  for (const auto& place : places) {
+    std::vector<std::string> keys;
+    for (const auto& [key, value] : place(manifest).items()) keys.push_back(key);
+    for (const auto& key : keys) {
+      for (const Json& odd : {Json(1), Json("x"), Json::array(), Json::object(), Json()}) {
+        std::string bytes = Rebuild(good, [](std::string&) {}, [&](Json& m) { place(m)[key] = odd; });
+        std::optional<Result<RunReport>> report;
+        EXPECT_NO_THROW(report.emplace(Apply(bytes))) << key << " = " << odd.dump();
+        if (report && !report->ok()) {
+          ++refused;
+          EXPECT_FALSE(report->status().message().empty()) << key;
+        }
+      }
+    }
+  }
+  EXPECT_GT(refused, 0);
+}
+
+TEST_F(BundleTest, ACopyTheApplierMayNotManageIsLeftAlone) {
+  Resource r = NewResource("lib");
+  AddCommit(r);
+  ASSERT_TRUE(Apply(Create(Select({r.id}))).ok());
+  Commit before = CommitsOf(*target_.repo, r.id).front();
+  AddCommit(r);
+  auto refuse = [](const Resource& copy) {
+    return Status::PermissionDenied("copy " + copy.id + " is outside the caller's scopes");
+  };
+  auto report = Apply(Create(Select({r.id})), nullptr, {}, "", {}, refuse);
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_EQ(report->outcome, "partial");
+  ASSERT_EQ(report->resources.size(), 1u);
+  EXPECT_EQ(report->resources[0]["state"], "conflict");
+  EXPECT_NE(report->resources[0]["message"].get<std::string>().find("outside the caller's scopes"),
+            std::string::npos);
+  EXPECT_EQ(CommitsOf(*target_.repo, r.id).size(), 1u);
+  EXPECT_EQ(CommitsOf(*target_.repo, r.id).front().id, before.id);
+  // Allowed, the same bundle applies.
+  auto allowed = Apply(Create(Select({r.id})), nullptr, {}, "", {},
+                       [](const Resource&) { return Status::Ok(); });
+  ASSERT_TRUE(allowed.ok());
+  EXPECT_EQ(allowed->outcome, "ok");
+  ExpectSameHistory(*source_.repo, *target_.repo, r.id);
 }
 
 TEST_F(BundleTest, PacksThatDecompressBeyondTheirLimitsAreRefused) {

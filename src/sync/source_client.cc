@@ -143,6 +143,12 @@ std::string DescribeBody(const std::string& body) {
 }  // namespace
 
 Status ValidateSourceUrl(const std::string& url) {
+  // Checked first and never echoed: user:password@ would put a secret into
+  // the message, and messages reach answers and logs.
+  if (url.find('@') != std::string::npos) {
+    return Status::InvalidArgument("source url must not contain a user name or password (user@host); "
+                                   "credentials are given separately");
+  }
   bool tls = url.rfind("https://", 0) == 0;
   if (!tls && url.rfind("http://", 0) != 0) {
     return Status::InvalidArgument("source url must start with https:// or http://, got '" + url + "'");
@@ -150,8 +156,7 @@ Status ValidateSourceUrl(const std::string& url) {
   std::string rest = url.substr(tls ? 8 : 7);
   if (!rest.empty() && rest.back() == '/') rest.pop_back();
   auto colon = rest.rfind(':');
-  if (colon == std::string::npos || colon == 0 || rest.find('/') != std::string::npos ||
-      rest.find('@') != std::string::npos) {
+  if (colon == std::string::npos || colon == 0 || rest.find('/') != std::string::npos) {
     return Status::InvalidArgument("source url must be https://HOST:PORT (or http://HOST:PORT) with "
                                    "the source's port, got '" + url + "'");
   }
@@ -192,12 +197,12 @@ Result<SourceInfo> SourceClient::Connect() {
   }
   if (reply.status != 200) return ErrorFor(reply, "connecting");
   auto j = Json::parse(reply.body, nullptr, false);
-  if (!j.is_object() || j.value("protocol", "") != kSyncProtocolName || !j.contains("major") ||
+  if (!j.is_object() || JsonString(j, "protocol") != kSyncProtocolName || !j.contains("major") ||
       !j["major"].is_number_integer() || !j.contains("serverId") || !j["serverId"].is_string() ||
       !IsUuid(j["serverId"].get<std::string>())) {
     return Status::InvalidArgument("the server at " + url_ + " answered /sync/v1/info with something else");
   }
-  SourceInfo info{j["serverId"], j["major"], j.value("minor", 0), j.value("version", "")};
+  SourceInfo info{j["serverId"], j["major"], static_cast<int>(JsonInt(j, "minor", 0)), JsonString(j, "version")};
   if (info.major != kSyncProtocolMajor) {
     return Status::InvalidArgument("the source speaks tandem-sync " + std::to_string(info.major) +
                                    ".x and this server " + std::to_string(kSyncProtocolMajor) +
@@ -222,10 +227,10 @@ Result<Catalogue> SourceClient::FetchCatalogue(const CatalogueRequest& request) 
     out.entries.push_back(std::move(entry).value());
   }
   if (j.contains("missing") && j["missing"].is_object()) {
-    for (const auto& id : j["missing"].value("resources", Json::array())) {
+    for (const auto& id : JsonArray(j["missing"], "resources")) {
       if (id.is_string()) out.missing_resources.push_back(id);
     }
-    for (const auto& id : j["missing"].value("categories", Json::array())) {
+    for (const auto& id : JsonArray(j["missing"], "categories")) {
       if (id.is_string()) out.missing_categories.push_back(id);
     }
   }

@@ -19,6 +19,12 @@ TEST(SourceUrlTest, NeedsSchemeHostAndThePort) {
     EXPECT_EQ(st.code(), StatusCode::kInvalidArgument) << bad;
   }
   EXPECT_NE(ValidateSourceUrl("https://h").message().find("source's port"), std::string::npos);
+  // Credentials in a url are refused without repeating them (messages reach logs).
+  for (const char* leaky : {"http://admin:S3cret@h:8111", "ftp://admin:S3cret@h:21", "https://S3cret@h"}) {
+    Status st = ValidateSourceUrl(leaky);
+    EXPECT_FALSE(st.ok()) << leaky;
+    EXPECT_EQ(st.message().find("S3cret"), std::string::npos) << st.message();
+  }
 }
 
 TEST(SourceUrlTest, TlsOnlyTargetsRefusePlainSourcesWithoutConnecting) {

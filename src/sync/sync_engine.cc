@@ -222,7 +222,7 @@ Result<Json> SyncEngine::GetStatus(const std::string& id) {
     if (state == "waiting") out["nextAttempt"] = FormatTimestamp(w->next_attempt);
   }
   if (wl.owns_lock()) wl.unlock();
-  if (stored.value("completed", false)) state = "completed";
+  if (JsonBool(stored, "completed", false)) state = "completed";
   out["state"] = state;
   for (const char* key : {"lastRun", "lastSuccess", "lastError", "consecutiveFailures"}) {
     out[key] = stored.contains(key) ? stored[key] : Json(nullptr);
@@ -290,7 +290,7 @@ void SyncEngine::StartWorker(const RemoteConfig& c) {
   w->id = c.id;
   w->next_reconcile = std::chrono::steady_clock::now() + options_.reconcile_interval;
   Json stored = Json::parse(c.state, nullptr, false);
-  if (stored.is_object() && stored.value("completed", false)) w->state = "completed";
+  if (JsonBool(stored, "completed", false)) w->state = "completed";
   Worker* raw = w.get();
   {
     std::lock_guard lock(mu_);
@@ -298,7 +298,15 @@ void SyncEngine::StartWorker(const RemoteConfig& c) {
   }
   raw->thread = std::thread([this, raw] { WorkerLoop(raw); });
   if (spec->trigger != TriggerType::kManual && !spec->once) {
-    raw->watcher = std::thread([this, raw] { WatchFeed(raw); });
+    raw->watcher = std::thread([this, raw] {
+      try {
+        WatchFeed(raw);
+      } catch (const std::exception& e) {
+        // As in WorkerLoop: the periodic reconciliation still runs without it.
+        spdlog::error("change-feed watcher of {} stopped by an unexpected error: {}", raw->id,
+                      e.what());
+      }
+    });
   }
 }
 
@@ -345,12 +353,44 @@ void SyncEngine::WorkerLoop(Worker* w) {
     w->started = w->requested;
     w->state = "running";
     wl.unlock();
-    RunOnce(w);
+    try {
+      RunOnce(w);
+    } catch (const std::exception& e) {
+      // Bad input from a source becomes a Status in the sync code; this is the
+      // last line, so that a defect ends one run and not the whole server.
+      spdlog::error("synchronization {} stopped by an unexpected error: {}; retrying in a minute",
+                    w->id, e.what());
+      std::lock_guard ew(w->mu);
+      w->state = "waiting";
+      w->next_attempt = clock_.NowMicros() + 60'000'000;
+    }
     wl.lock();
     w->completed = w->started;
     w->next_reconcile = std::chrono::steady_clock::now() + options_.reconcile_interval;
     w->cv.notify_all();
   }
+}
+
+// A configuration writes to the copies it made, and to copies within its own
+// target category (or below it), which whoever may manage the configuration
+// may manage too. Another configuration's copy elsewhere is not taken over
+// just because this source claims the same server id: a source that lies
+// about who it is could otherwise rewrite copies outside its manager's scopes.
+Status SyncEngine::MayTakeOverCopy(const Resource& copy, const std::string& config_id,
+                                   const std::string& target_category_id) {
+  auto origin = Json::parse(copy.origin, nullptr, false);
+  if (JsonString(origin, "configuration") == config_id) return Status::Ok();
+  std::optional<std::string> walk = copy.category_id;
+  for (int depth = 0; walk && depth < 1000; ++depth) {
+    if (*walk == target_category_id) return Status::Ok();
+    auto c = repo_.GetCategory(*walk);
+    if (!c.ok()) break;
+    walk = c->parent_id;
+  }
+  return Status::PermissionDenied(
+      "project '" + copy.name + "' (" + copy.id + ") here is a copy made by another configuration (" +
+      JsonString(origin, "configurationName", "?") + ") and lies outside this configuration's target "
+      "category; it is not changed (move it into the target category, or delete the other configuration, to let this one take it over)");
 }
 
 void SyncEngine::RunOnce(Worker* w) {
@@ -369,11 +409,16 @@ void SyncEngine::RunOnce(Worker* w) {
   }
   Json state = Json::parse(config->state, nullptr, false);
   if (!state.is_object()) state = Json::object();
-  Json previous = state.value("resources", Json::object());
+  Json previous = state.is_object() && state.contains("resources") && state["resources"].is_object()
+                      ? state["resources"]
+                      : Json::object();
 
   SourceClient source(transports_({spec->source_url, spec->username, *password}), spec->source_url);
   SyncRunner runner(repo_, clock_, w->id, *spec, previous, w->progress);
   runner.set_pack_limits(options_.pack_limits);
+  runner.set_copy_check([this, id = w->id, target = spec->target_category_id](const Resource& copy) {
+    return MayTakeOverCopy(copy, id, target);
+  });
   RunReport report = runner.Run(source);
 
   Json report_json = RunReportToJson(report);
@@ -462,7 +507,7 @@ void SyncEngine::WatchFeed(Worker* w) {
                                        "&since=" + std::to_string(since);
     auto reply = transport->Get(path);
     Json body = reply.ok() ? Json::parse(reply->body, nullptr, false) : Json();
-    if (!reply.ok() || reply->status != 200 || !body.is_object() || !body.contains("headSeq")) {
+    if (!reply.ok() || reply->status != 200 || JsonInt(body, "headSeq", -1) < 0) {
       transport.reset();
       ++failures;
       auto backoff = std::chrono::seconds(std::min<int64_t>(int64_t{1} << std::min(failures, 6), 60));
@@ -472,7 +517,7 @@ void SyncEngine::WatchFeed(Worker* w) {
     }
     bool reconnected = failures > 0;
     failures = 0;
-    int64_t head = body["headSeq"];
+    int64_t head = JsonInt(body, "headSeq", 0);
     if (since < 0 || reconnected) {
       // (Re)connected: changes may have been missed meanwhile, so reconcile.
       if (since >= 0 || reconnected) {
@@ -490,18 +535,18 @@ void SyncEngine::WatchFeed(Worker* w) {
       for (const auto& [rid, row] : state["resources"].items()) watched.insert(rid);
     }
     bool relevant = false;
-    for (const auto& e : body.value("events", Json::array())) {
-      std::string type = e.value("type", "");
-      std::string rid = e.value("resourceId", "");
+    for (const auto& e : JsonArray(body, "events")) {
+      std::string type = JsonString(e, "type");
+      std::string rid = JsonString(e, "resourceId");
       if (spec->trigger == TriggerType::kTag) {
         // Adding the tag is what triggers.
-        relevant = relevant || (type == "tag.created" && e.value("name", "") == spec->trigger_tag);
+        relevant = relevant || (type == "tag.created" && JsonString(e, "name") == spec->trigger_tag);
       } else if (watched.count(rid) || type.rfind("category.", 0) == 0 ||
                  type == "resource.created" || type == "resource.moved") {
         relevant = true;
       }
     }
-    since = body.value("lastSeq", since);
+    since = JsonInt(body, "lastSeq", since);
     if (relevant) {
       std::lock_guard wl(w->mu);
       ++w->requested;

@@ -69,6 +69,9 @@ class SyncEngine {
   void WorkerLoop(Worker* w);
   void WatchFeed(Worker* w);
   void RunOnce(Worker* w);
+  // Ok when the configuration `config_id` may write to the existing `copy`.
+  Status MayTakeOverCopy(const Resource& copy, const std::string& config_id,
+                         const std::string& target_category_id);
   std::shared_ptr<Worker> FindWorker(const std::string& id);
 
   Repository& repo_;

@@ -55,6 +55,10 @@ class SyncEngineTest : public TwoServersTest {
   size_t StoredConfigs() {
     return target_.store->BeginRead().value()->ListRemoteConfigs().value().size();
   }
+  size_t CommitCount() {
+    auto page = target_.repo->ListCommits(lib_.id, {std::nullopt, std::nullopt, 100}, false);
+    return page.ok() ? page->items.size() : 0;
+  }
   size_t RunCount(const std::string& id) { return engine_->Runs(id, 100).value().size(); }
   // Polls the status until `done` holds (the worker runs on its own thread).
   Json WaitForStatus(const std::string& id, const std::function<bool(const Json&)>& done) {
@@ -145,6 +149,32 @@ TEST_F(SyncEngineTest, RequestRunWithWaitAnswersTheRunReport) {
   ASSERT_EQ(status["resources"].size(), 1u);
   EXPECT_EQ(status["resources"][0]["state"], "synced");
   EXPECT_TRUE(target_.repo->GetResource(lib_.id)->read_only);
+}
+
+TEST_F(SyncEngineTest, AnotherConfigurationsCopyOutsideTheTargetCategoryIsNotTakenOver) {
+  std::string first = CreateConfig(Body());
+  ASSERT_EQ((*engine_->RequestRun(first, true, seconds(10)))["outcome"], "ok");
+  size_t copied = CommitCount();
+
+  // A second configuration for the same source resource, into another
+  // category: the copy stays where it is and is not written to.
+  Category elsewhere = target_.repo->CreateCategory({"elsewhere", std::nullopt, ""}).value();
+  Json body = Body();
+  body["name"] = "a second configuration";
+  body["targetCategoryId"] = elsewhere.id;
+  std::string second = CreateConfig(body);
+  AddCommit();
+  auto run = engine_->RequestRun(second, true, seconds(10));
+  ASSERT_TRUE(run.ok()) << run.status().ToString();
+  EXPECT_EQ((*run)["report"]["resources"][0]["state"], "conflict") << run->dump();
+  EXPECT_NE((*run)["report"]["resources"][0]["message"].get<std::string>().find("another configuration"),
+            std::string::npos);
+  EXPECT_EQ(target_.repo->GetResource(lib_.id)->category_id, target_category_);
+  EXPECT_EQ(CommitCount(), copied);
+
+  // Its own configuration still updates it.
+  ASSERT_EQ((*engine_->RequestRun(first, true, seconds(10)))["outcome"], "ok");
+  EXPECT_EQ(CommitCount(), copied + 1);
 }
 
 TEST_F(SyncEngineTest, RequestsDuringARunQueueExactlyOneMoreRun) {

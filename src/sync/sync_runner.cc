@@ -167,9 +167,14 @@ Json SyncRunner::SyncResource(SourceClient& source, const SourceInfo& info,
                      "; it is not overwritten");
     }
     auto stored = Json::parse(local->origin, nullptr, false);
-    if (!stored.is_object() || stored.value("serverId", "") != info.server_id) {
+    if (!stored.is_object() || JsonString(stored, "serverId") != info.server_id) {
       return Row(entry, "conflict",
                  "project " + src.id + " here is a copy from another source; it is not overwritten");
+    }
+    if (copy_check_) {
+      if (Status allowed = copy_check_(*local); !allowed.ok()) {
+        return Row(entry, "conflict", allowed.message());
+      }
     }
     if (!local->read_only) {
       return Row(entry, "detached",

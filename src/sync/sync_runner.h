@@ -8,6 +8,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -61,6 +62,12 @@ class SyncRunner {
   // Bounds of each pack stream this run reads (default: PackLimits{}).
   void set_pack_limits(const PackLimits& limits) { pack_limits_ = limits; }
 
+  // Asked before an existing copy is written to; a failure leaves that copy
+  // untouched (its row is a conflict carrying the message). Bundles use it
+  // so that whoever applies one can only change copies within their scopes.
+  using CopyCheck = std::function<Status(const Resource& copy)>;
+  void set_copy_check(CopyCheck check) { copy_check_ = std::move(check); }
+
   // Never fails as a whole for one resource's problem; a failure to reach the
   // source or read its catalogue makes the report's outcome "error".
   RunReport Run(SourceClient& source);
@@ -79,6 +86,7 @@ class SyncRunner {
   Json previous_;  // resource rows of the last run, by source id
   RunProgress& progress_;
   PackLimits pack_limits_;
+  CopyCheck copy_check_;
   uint64_t commits_ = 0;
   uint64_t bytes_ = 0;
 };

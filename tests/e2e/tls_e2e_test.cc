@@ -12,6 +12,7 @@
 #include <fstream>
 
 #include "tests/e2e/e2e_util.h"
+#include "tls/keystore.h"
 #include "tls/test_certificates.h"
 
 namespace tandem::e2e {
@@ -274,6 +275,30 @@ TEST_F(TlsE2eTest, MutualTlsNeedsAClientCertificateAndMapsItToAnAccount) {
   ASSERT_TRUE(untrusted);
   EXPECT_EQ(untrusted->status, 403) << untrusted->body;
   EXPECT_NE(untrusted->body.find("server.tls-client-ca"), std::string::npos) << untrusted->body;
+}
+
+TEST_F(TlsE2eTest, ACommonNameSpelledLikeAFingerprintDoesNotClaimThatEntry) {
+  // The fingerprint entry names exactly one certificate; another certificate
+  // from the same CA whose subject CN is that fingerprint must not match it.
+  TlsIdentity owner = MakeTestCertificate(ca_, {"owner", {}, {}, -1, 30, true});
+  std::string fingerprint = Sha256Fingerprint(owner.cert.get());
+  auto a = Start("a",
+                 "server.tls-client-ca = \"" + CaFile() + "\"\n"
+                 "server.tls-client-users { \"sha256:" + fingerprint + "\" = puller }\n",
+                 Listener("a"));
+  AddReader(*a->Client());
+  auto as = [&](const TlsIdentity& id, const std::string& name) {
+    tandem::testing::WritePemCertificate(dir_.Sub(name + ".crt"), id.cert.get());
+    tandem::testing::WritePemKey(dir_.Sub(name + ".key"), id.key.get());
+    auto r = a->HttpsClient(CaFile(), "", "", dir_.Sub(name + ".crt"), dir_.Sub(name + ".key"))
+                 ->Get("/sync/v1/info");
+    return r ? r->status : 0;
+  };
+  EXPECT_EQ(as(owner, "owner"), 200);
+  TlsIdentity impostor = MakeTestCertificate(ca_, {"sha256:" + fingerprint, {}, {}, -1, 30, true});
+  EXPECT_EQ(as(impostor, "impostor"), 401);
+  TlsIdentity upper = MakeTestCertificate(ca_, {"SHA256:" + fingerprint, {}, {}, -1, 30, true});
+  EXPECT_EQ(as(upper, "upper"), 401);
 }
 
 TEST_F(TlsE2eTest, JksIsRefusedAtStartUpAndAPkcs12KeystoreServes) {
