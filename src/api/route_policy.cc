@@ -20,15 +20,11 @@ std::string DescribePolicy(const RoutePolicy& policy) {
 Status CheckCategoryScope(Repository& repo, const Principal& who, const std::string& category_id) {
   if (who.AtLeast(Role::kAdmin)) return Status::Ok();
   if (who.role == Role::kSyncManager) {
-    std::optional<std::string> walk = category_id;
-    // Bounded walk: a corrupt parent cycle must not hang the request.
-    for (int depth = 0; walk && depth < 1000; ++depth) {
-      if (std::find(who.scopes.begin(), who.scopes.end(), *walk) != who.scopes.end()) {
+    auto lineage = repo.CategoryLineage(category_id);
+    for (const auto& id : lineage.ok() ? *lineage : std::vector<std::string>{}) {
+      if (std::find(who.scopes.begin(), who.scopes.end(), id) != who.scopes.end()) {
         return Status::Ok();
       }
-      auto c = repo.GetCategory(*walk);
-      if (!c.ok()) break;
-      walk = c->parent_id;
     }
   }
   return Status::PermissionDenied("target category " + category_id +

@@ -120,6 +120,22 @@ Result<Category> Repository::GetCategory(const std::string& id) {
   return *c;
 }
 
+Result<std::vector<std::string>> Repository::CategoryLineage(const std::string& id) {
+  ASSIGN_OR_RETURN(auto txn, store_.BeginRead());
+  std::vector<std::string> lineage;
+  std::optional<std::string> walk = id;
+  while (walk) {
+    if (lineage.size() >= 1000) {
+      return Status::Corruption("the parents of category " + id + " do not end at the root");
+    }
+    ASSIGN_OR_RETURN(auto c, txn->GetCategory(*walk));
+    if (!c) return Status::NotFound("category " + *walk + " does not exist");
+    lineage.push_back(c->id);
+    walk = c->parent_id;
+  }
+  return lineage;
+}
+
 Result<std::vector<Category>> Repository::ListCategories() {
   ASSIGN_OR_RETURN(auto txn, store_.BeginRead());
   return txn->ListCategories();

@@ -95,6 +95,10 @@ class Repository {
   // ---- categories
   Result<Category> CreateCategory(const CategorySpec& spec);
   Result<Category> GetCategory(const std::string& id);
+  // The category and its ancestors up to the root, nearest first (one
+  // snapshot). NotFound for an unknown category; Corruption for a parent
+  // chain that does not end (a damaged store).
+  Result<std::vector<std::string>> CategoryLineage(const std::string& id);
   Result<std::vector<Category>> ListCategories();
   Result<Category> UpdateCategory(const std::string& id, const CategoryPatch& patch);
   // Only empty categories (no resources, no sub-categories) can be deleted.

@@ -345,5 +345,17 @@ TEST_F(RepositoryTest, ChangeFeedReportsEventsInOrderAndWaits) {
   EXPECT_EQ(waited[0].type, "commit.created");
 }
 
+TEST_F(RepositoryTest, CategoryLineageRunsFromTheCategoryToTheRoot) {
+  Category a = repo_->CreateCategory({"a", std::nullopt, ""}).value();
+  Category b = repo_->CreateCategory({"b", a.id, ""}).value();
+  auto lineage = repo_->CategoryLineage(b.id);
+  ASSERT_TRUE(lineage.ok()) << lineage.status().ToString();
+  ASSERT_EQ(lineage->size(), 3u);
+  EXPECT_EQ((*lineage)[0], b.id);
+  EXPECT_EQ((*lineage)[1], a.id);
+  EXPECT_EQ((*lineage)[2], *a.parent_id);  // the root
+  EXPECT_EQ(repo_->CategoryLineage(NewUuid()).status().code(), StatusCode::kNotFound);
+}
+
 }  // namespace
 }  // namespace tandem

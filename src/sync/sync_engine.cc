@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <set>
 
 #include "common/ids.h"
@@ -380,12 +381,10 @@ Status SyncEngine::MayTakeOverCopy(const Resource& copy, const std::string& conf
                                    const std::string& target_category_id) {
   auto origin = Json::parse(copy.origin, nullptr, false);
   if (JsonString(origin, "configuration") == config_id) return Status::Ok();
-  std::optional<std::string> walk = copy.category_id;
-  for (int depth = 0; walk && depth < 1000; ++depth) {
-    if (*walk == target_category_id) return Status::Ok();
-    auto c = repo_.GetCategory(*walk);
-    if (!c.ok()) break;
-    walk = c->parent_id;
+  auto lineage = repo_.CategoryLineage(copy.category_id);
+  if (lineage.ok() &&
+      std::find(lineage->begin(), lineage->end(), target_category_id) != lineage->end()) {
+    return Status::Ok();
   }
   return Status::PermissionDenied(
       "project '" + copy.name + "' (" + copy.id + ") here is a copy made by another configuration (" +
