@@ -275,13 +275,18 @@ void RegisterElements(ApiServer& api) {
 
 void RegisterNotImplemented(ApiServer& api) {
   const std::string project = P("/projects/") + kId;
+  // The query API answers 501 in this release; its routes already carry the
+  // roles they will need: storing, changing or deleting a query writes to the
+  // project, running one (query-results) only reads.
   auto queries = [](Call&) { return NotYet("queries"); };
+  api.Add(Method::kGet, project + "/queries", Role::kReader, queries);
+  api.Add(Method::kPost, project + "/queries", Role::kWriter, queries);
   for (Method m : {Method::kGet, Method::kPost}) {
-    api.Add(m, project + "/queries", Role::kReader, queries);
     api.Add(m, project + "/query-results", Role::kReader, queries);
   }
-  for (Method m : {Method::kGet, Method::kPut, Method::kDelete}) {
-    api.Add(m, project + "/queries/" + kId, Role::kReader, queries);
+  api.Add(Method::kGet, project + "/queries/" + kId, Role::kReader, queries);
+  for (Method m : {Method::kPut, Method::kDelete}) {
+    api.Add(m, project + "/queries/" + kId, Role::kWriter, queries);
   }
   api.Add(Method::kGet, project + "/queries/" + kId + "/results", Role::kReader, queries);
   auto meta = [](Call&) { return NotYet("meta data types"); };
