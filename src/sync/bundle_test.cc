@@ -39,6 +39,12 @@ class BundleTest : public TwoServersTest {
   BundleRequest Select(std::vector<std::string> resources) {
     return BundleRequest{std::move(resources), {}, {}};
   }
+  // An incremental bundle of `resource` after `since` (the commits per resource).
+  std::string CreateSince(const std::string& resource, const Json& since) {
+    BundleRequest request = Select({resource});
+    request.since = since.get<std::map<std::string, std::vector<std::string>>>();
+    return Create(request);
+  }
   Result<RunReport> Apply(const std::string& bytes, Repository* into = nullptr,
                           BundleLimits limits = {}, const std::string& category = "",
                           PackLimits pack_limits = {}, const SyncRunner::CopyCheck& check = nullptr) {
@@ -202,9 +208,7 @@ TEST_F(BundleTest, AnIncrementalBundleFromAStateFileCarriesOnlyWhatFollows) {
   ASSERT_TRUE(state.ok()) << state.status().ToString();
   auto since = SinceFromState(*state);
   ASSERT_TRUE(since.ok()) << since.status().ToString();
-  BundleRequest request = Select({r.id});
-  request.since = since->get<std::map<std::string, std::vector<std::string>>>();
-  std::string bundle = Create(request);
+  std::string bundle = CreateSince(r.id, *since);
 
   std::istringstream in(bundle);
   Json manifest = ReadBundleManifest(in, BundleLimits{}).value();
@@ -225,9 +229,7 @@ TEST_F(BundleTest, AnIncrementalBundleSinceAnEarlierBundleNeedsThatBundleFirst) 
   AddCommit(r);
   std::istringstream in(first);
   auto since = SinceFromManifest(ReadBundleManifest(in, BundleLimits{}).value()).value();
-  BundleRequest request = Select({r.id});
-  request.since = since.get<std::map<std::string, std::vector<std::string>>>();
-  std::string second = Create(request);
+  std::string second = CreateSince(r.id, since);
 
   // The target lacks the first bundle's commits: refused, naming them.
   Status refused = Refused(second);
@@ -535,13 +537,7 @@ TEST_F(BundleTest, AnOlderBundleThanTheCopyIsRefused) {
 }
 
 TEST_F(BundleTest, UsedProjectsComeAlongAndConflictsAreRowsOfTheReport) {
-  Resource lib = NewResource("lib");
-  Commit lc = AddCommit(lib);
-  Resource app = NewResource("app");
-  AddCommit(*source_.repo, app, "bob",
-            Json{{"@type", "ProjectUsage"},
-                 {"usedProject", {{"@id", lib.id}}},
-                 {"usedCommit", {{"@id", lc.id}}}});
+  auto [lib, app, lc, ac] = NewAppUsingLib();
   Resource other = NewResource("other");
   AddCommit(other);
   // A local project with the name of `other` in the target category.

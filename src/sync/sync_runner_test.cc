@@ -364,13 +364,7 @@ TEST_F(SyncRunnerTest, TagTriggerCopiesUpToTheNewestTaggedCommitOnly) {
 }
 
 TEST_F(SyncRunnerTest, AUsedProjectComesAlongAsADependencyFirst) {
-  Resource lib = NewResource("lib");
-  Commit lc = AddCommit(lib, "alice");
-  Resource app = NewResource("app");
-  Commit ac = AddCommit(*source_.repo, app, "bob",
-                        Json{{"@type", "ProjectUsage"},
-                             {"usedProject", {{"@id", lib.id}}},
-                             {"usedCommit", {{"@id", lc.id}}}});
+  auto [lib, app, lc, ac] = NewAppUsingLib();
 
   RunReport report = Run(Spec({app.id}));
   EXPECT_EQ(report.outcome, "ok") << report.resources.dump();
@@ -393,11 +387,7 @@ TEST_F(SyncRunnerTest, AUsedProjectComesAlongAsADependencyFirst) {
 TEST_F(SyncRunnerTest, AUserOfAProjectThatCannotBeCopiedIsAnErrorNotBehind) {
   // docs/synchronization.md: `error` covers "a dependency is missing"; `behind`
   // means an interrupted copy that the next run resumes by itself.
-  Resource lib = NewResource("lib");
-  Commit lc = AddCommit(lib, "alice");
-  Resource app = NewResource("app");
-  AddCommit(*source_.repo, app, "bob",
-            Json{{"@type", "ProjectUsage"}, {"usedProject", {{"@id", lib.id}}}, {"usedCommit", {{"@id", lc.id}}}});
+  auto [lib, app, lc, ac] = NewAppUsingLib();
   ASSERT_TRUE(target_.repo->CreateResource({"lib", std::nullopt, target_category_, std::nullopt}).ok());
 
   RunReport report = Run(Spec({app.id}));
@@ -410,13 +400,7 @@ TEST_F(SyncRunnerTest, AUserOfAProjectThatCannotBeCopiedIsAnErrorNotBehind) {
 
 TEST_F(SyncRunnerTest, TagTriggerStillBringsTheCommitsADependencyIsUsedAt) {
   // The library has no "release" tag; the tagged application commit uses it.
-  Resource lib = NewResource("lib");
-  Commit lc = AddCommit(lib, "alice");
-  Resource app = NewResource("app");
-  Commit ac = AddCommit(*source_.repo, app, "bob",
-                        Json{{"@type", "ProjectUsage"},
-                             {"usedProject", {{"@id", lib.id}}},
-                             {"usedCommit", {{"@id", lc.id}}}});
+  auto [lib, app, lc, ac] = NewAppUsingLib();
   ASSERT_TRUE(source_.repo->CreateTag(app.id, "release", ac.id, std::nullopt).ok());
   RemoteConfigSpec spec = Spec({app.id});
   spec.trigger = TriggerType::kTag;

@@ -44,6 +44,23 @@ class TwoServersTest : public ::testing::Test {
     req.changes.push_back({NewUuid(), std::move(payload)});
     return repo.CreateCommit(r.id, req, author).value();
   }
+  // Two projects at the source: "app", whose one commit uses "lib" (a
+  // ProjectUsage) at lib's one commit.
+  struct AppUsingLib {
+    Resource lib, app;
+    Commit lib_commit, app_commit;
+  };
+  AppUsingLib NewAppUsingLib() {
+    AppUsingLib p;
+    p.lib = NewResource("lib");
+    p.lib_commit = AddCommit(*source_.repo, p.lib, "alice");
+    p.app = NewResource("app");
+    p.app_commit = AddCommit(*source_.repo, p.app, "bob",
+                             Json{{"@type", "ProjectUsage"},
+                                  {"usedProject", {{"@id", p.lib.id}}},
+                                  {"usedCommit", {{"@id", p.lib_commit.id}}}});
+    return p;
+  }
 
   // Derived fixtures release what uses the servers first, then call this.
   void TearDown() override {
