@@ -79,9 +79,9 @@ Result<std::string> Repository::RootCategoryId() {
   return *id;
 }
 
-Result<int64_t> Repository::Emit(WriteTransaction& txn, const std::string& type,
-                                 const std::optional<std::string>& resource_id, Json data) {
-  return txn.AppendEvent(Event{0, type, resource_id, data.dump(), clock_.NowMicros()});
+Status Repository::Emit(WriteTransaction& txn, const std::string& type,
+                        const std::optional<std::string>& resource_id, Json data) {
+  return txn.AppendEvent(Event{0, type, resource_id, data.dump(), clock_.NowMicros()}).status();
 }
 
 Status Repository::Finish(WriteTransaction& txn) {
@@ -106,9 +106,8 @@ Result<Category> Repository::CreateCategory(const CategorySpec& spec) {
   }
   Category c{NewUuid(), spec.name, parent, spec.description, false, clock_.NowMicros()};
   RETURN_IF_ERROR(txn->InsertCategory(c));
-  ASSIGN_OR_RETURN(int64_t seq, Emit(*txn, "category.created", std::nullopt,
-                                     {{"categoryId", c.id}, {"name", c.name}, {"parentId", parent}}));
-  (void)seq;
+  RETURN_IF_ERROR(Emit(*txn, "category.created", std::nullopt,
+                       {{"categoryId", c.id}, {"name", c.name}, {"parentId", parent}}));
   RETURN_IF_ERROR(Finish(*txn));
   return c;
 }
@@ -174,10 +173,10 @@ Result<Category> Repository::UpdateCategory(const std::string& id, const Categor
     }
   }
   RETURN_IF_ERROR(txn->UpdateCategory(c));
-  ASSIGN_OR_RETURN(int64_t seq, Emit(*txn, "category.updated", std::nullopt,
-                                     {{"categoryId", c.id}, {"name", c.name},
-                                      {"parentId", c.parent_id ? Json(*c.parent_id) : Json()}}));
-  (void)seq;
+  RETURN_IF_ERROR(Emit(*txn, "category.updated", std::nullopt,
+                       {{"categoryId", c.id},
+                        {"name", c.name},
+                        {"parentId", c.parent_id ? Json(*c.parent_id) : Json()}}));
   RETURN_IF_ERROR(Finish(*txn));
   return c;
 }
@@ -200,8 +199,7 @@ Status Repository::DeleteCategory(const std::string& id) {
                             " resource(s); delete or move them first");
   }
   RETURN_IF_ERROR(txn->DeleteCategory(id));
-  ASSIGN_OR_RETURN(int64_t seq, Emit(*txn, "category.deleted", std::nullopt, {{"categoryId", id}}));
-  (void)seq;
+  RETURN_IF_ERROR(Emit(*txn, "category.deleted", std::nullopt, {{"categoryId", id}}));
   return Finish(*txn);
 }
 
@@ -260,10 +258,11 @@ Result<Resource> Repository::CreateResource(const ResourceSpec& spec) {
   RETURN_IF_ERROR(txn->InsertResource(r));
   RETURN_IF_ERROR(txn->InsertBranch(
       Branch{r.default_branch_id, r.id, "main", std::nullopt, std::nullopt, r.created}));
-  ASSIGN_OR_RETURN(int64_t seq, Emit(*txn, "resource.created", r.id,
-                                     {{"resourceId", r.id}, {"name", r.name},
-                                      {"categoryId", r.category_id}, {"projectId", r.project_id}}));
-  (void)seq;
+  RETURN_IF_ERROR(Emit(*txn, "resource.created", r.id,
+                       {{"resourceId", r.id},
+                        {"name", r.name},
+                        {"categoryId", r.category_id},
+                        {"projectId", r.project_id}}));
   RETURN_IF_ERROR(Finish(*txn));
   return r;
 }
@@ -325,21 +324,18 @@ Result<Resource> Repository::UpdateResource(const std::string& id, const Resourc
   }
   RETURN_IF_ERROR(txn->UpdateResource(r));
   if (r.name != before.name) {
-    ASSIGN_OR_RETURN(int64_t s, Emit(*txn, "resource.renamed", r.id,
-                                     {{"resourceId", r.id}, {"name", r.name},
-                                      {"previousName", before.name}}));
-    (void)s;
+    RETURN_IF_ERROR(Emit(*txn, "resource.renamed", r.id,
+                         {{"resourceId", r.id}, {"name", r.name}, {"previousName", before.name}}));
   }
   if (r.category_id != before.category_id) {
-    ASSIGN_OR_RETURN(int64_t s, Emit(*txn, "resource.moved", r.id,
-                                     {{"resourceId", r.id}, {"categoryId", r.category_id},
-                                      {"previousCategoryId", before.category_id}}));
-    (void)s;
+    RETURN_IF_ERROR(Emit(*txn, "resource.moved", r.id,
+                         {{"resourceId", r.id},
+                          {"categoryId", r.category_id},
+                          {"previousCategoryId", before.category_id}}));
   }
   if (r.description != before.description || r.read_only != before.read_only) {
-    ASSIGN_OR_RETURN(int64_t s, Emit(*txn, "resource.updated", r.id,
-                                     {{"resourceId", r.id}, {"readOnly", r.read_only}}));
-    (void)s;
+    RETURN_IF_ERROR(
+        Emit(*txn, "resource.updated", r.id, {{"resourceId", r.id}, {"readOnly", r.read_only}}));
   }
   RETURN_IF_ERROR(Finish(*txn));
   return r;
@@ -356,9 +352,7 @@ Status Repository::DeleteResource(const std::string& id) {
                             "; deleting it would leave their history pointing at nothing");
   }
   RETURN_IF_ERROR(txn->DeleteResource(id));
-  ASSIGN_OR_RETURN(int64_t seq, Emit(*txn, "resource.deleted", id,
-                                     {{"resourceId", id}, {"name", r.name}}));
-  (void)seq;
+  RETURN_IF_ERROR(Emit(*txn, "resource.deleted", id, {{"resourceId", id}, {"name", r.name}}));
   return Finish(*txn);
 }
 
@@ -394,10 +388,9 @@ Result<Branch> Repository::CreateBranch(const std::string& resource_id, const st
     return Status::Conflict("project '" + r.name + "' already has a branch named '" + name + "'");
   }
   RETURN_IF_ERROR(st);
-  ASSIGN_OR_RETURN(int64_t seq, Emit(*txn, "branch.created", r.id,
-                                     {{"resourceId", r.id}, {"branchId", b.id}, {"name", name},
-                                      {"head", head.id}}));
-  (void)seq;
+  RETURN_IF_ERROR(
+      Emit(*txn, "branch.created", r.id,
+           {{"resourceId", r.id}, {"branchId", b.id}, {"name", name}, {"head", head.id}}));
   RETURN_IF_ERROR(Finish(*txn));
   return b;
 }
@@ -415,9 +408,8 @@ Status Repository::DeleteBranch(const std::string& resource_id, const std::strin
                             "' and cannot be deleted");
   }
   RETURN_IF_ERROR(txn->DeleteBranch(b->id));
-  ASSIGN_OR_RETURN(int64_t seq, Emit(*txn, "branch.deleted", r.id,
-                                     {{"resourceId", r.id}, {"branchId", b->id}, {"name", b->name}}));
-  (void)seq;
+  RETURN_IF_ERROR(Emit(*txn, "branch.deleted", r.id,
+                       {{"resourceId", r.id}, {"branchId", b->id}, {"name", b->name}}));
   return Finish(*txn);
 }
 
@@ -447,10 +439,9 @@ Result<Tag> Repository::CreateTag(const std::string& resource_id, const std::str
   ASSIGN_OR_RETURN(Commit c, LoadCommit(*txn, r.id, commit_id));
   Tag t{NewUuid(), r.id, name, c.id, description, clock_.NowMicros()};
   RETURN_IF_ERROR(txn->InsertTag(t));
-  ASSIGN_OR_RETURN(int64_t seq, Emit(*txn, "tag.created", r.id,
-                                     {{"resourceId", r.id}, {"tagId", t.id}, {"name", name},
-                                      {"commitId", c.id}}));
-  (void)seq;
+  RETURN_IF_ERROR(
+      Emit(*txn, "tag.created", r.id,
+           {{"resourceId", r.id}, {"tagId", t.id}, {"name", name}, {"commitId", c.id}}));
   RETURN_IF_ERROR(Finish(*txn));
   return t;
 }
@@ -464,9 +455,8 @@ Status Repository::DeleteTag(const std::string& resource_id, const std::string& 
     return Status::NotFound("tag " + tag_id + " does not exist in project " + r.id);
   }
   RETURN_IF_ERROR(txn->DeleteTag(t->id));
-  ASSIGN_OR_RETURN(int64_t seq, Emit(*txn, "tag.deleted", r.id,
-                                     {{"resourceId", r.id}, {"tagId", t->id}, {"name", t->name}}));
-  (void)seq;
+  RETURN_IF_ERROR(
+      Emit(*txn, "tag.deleted", r.id, {{"resourceId", r.id}, {"tagId", t->id}, {"name", t->name}}));
   return Finish(*txn);
 }
 
@@ -590,10 +580,11 @@ Result<Commit> Repository::CreateCommit(const std::string& resource_id,
   ASSIGN_OR_RETURN(c.seq, StoreCommit(*txn, c, writes,
                                       parent ? std::optional<int64_t>(parent->seq) : std::nullopt));
   RETURN_IF_ERROR(txn->MoveBranchHead(branch->id, branch->head, c.id));
-  ASSIGN_OR_RETURN(int64_t seq, Emit(*txn, "commit.created", r.id,
-                                     {{"resourceId", r.id}, {"commitId", c.id},
-                                      {"branchId", branch->id}, {"hash", ToHex(c.hash)}}));
-  (void)seq;
+  RETURN_IF_ERROR(Emit(*txn, "commit.created", r.id,
+                       {{"resourceId", r.id},
+                        {"commitId", c.id},
+                        {"branchId", branch->id},
+                        {"hash", ToHex(c.hash)}}));
   RETURN_IF_ERROR(Finish(*txn));
   return c;
 }

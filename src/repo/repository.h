@@ -283,8 +283,9 @@ class Repository {
   Result<Commit> LoadCommit(ReadTransaction& txn, const std::string& resource_id,
                             const std::string& commit_id);
   Status CheckWritable(const Resource& r, std::string_view what);
-  Result<int64_t> Emit(WriteTransaction& txn, const std::string& type,
-                       const std::optional<std::string>& resource_id, Json data);
+  // Appends a change-feed event inside `txn`.
+  Status Emit(WriteTransaction& txn, const std::string& type,
+              const std::optional<std::string>& resource_id, Json data);
   Status Finish(WriteTransaction& txn);
   // ImportCommit inside `txn`: true when the commit was stored, false when it
   // was already there.

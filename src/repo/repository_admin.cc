@@ -85,9 +85,7 @@ Status Repository::DeleteResources(const std::vector<std::string>& ids, bool for
   if (veto) RETURN_IF_ERROR(veto(*txn, doomed));
   for (const auto& r : doomed) {
     RETURN_IF_ERROR(txn->DeleteResource(r.id));
-    ASSIGN_OR_RETURN(int64_t seq, Emit(*txn, "resource.deleted", r.id,
-                                       {{"resourceId", r.id}, {"name", r.name}}));
-    (void)seq;
+    RETURN_IF_ERROR(Emit(*txn, "resource.deleted", r.id, {{"resourceId", r.id}, {"name", r.name}}));
   }
   return Finish(*txn);
 }
@@ -178,9 +176,8 @@ Result<Repository::BranchDeletion> Repository::DeleteBranches(
 
   for (const auto& b : out.branches) {
     RETURN_IF_ERROR(txn->DeleteBranch(b.id));
-    ASSIGN_OR_RETURN(int64_t seq, Emit(*txn, "branch.deleted", r.id,
-                                       {{"resourceId", r.id}, {"branchId", b.id}, {"name", b.name}}));
-    (void)seq;
+    RETURN_IF_ERROR(Emit(*txn, "branch.deleted", r.id,
+                         {{"resourceId", r.id}, {"branchId", b.id}, {"name", b.name}}));
   }
   for (const auto& c : commits) {
     if (live.count(c.id)) continue;
@@ -233,16 +230,14 @@ Result<Repository::ReadOnlyRemoval> Repository::RemoveReadOnlyFlag(
   for (auto& r : out.resources) {
     r.read_only = false;
     RETURN_IF_ERROR(txn->UpdateResource(r));
-    ASSIGN_OR_RETURN(int64_t seq, Emit(*txn, "resource.updated", r.id,
-                                       {{"resourceId", r.id}, {"readOnly", false}}));
-    (void)seq;
+    RETURN_IF_ERROR(
+        Emit(*txn, "resource.updated", r.id, {{"resourceId", r.id}, {"readOnly", false}}));
   }
   for (auto& c : out.categories) {
     c.read_only = false;
     RETURN_IF_ERROR(txn->UpdateCategory(c));
-    ASSIGN_OR_RETURN(int64_t seq, Emit(*txn, "category.updated", std::nullopt,
-                                       {{"categoryId", c.id}, {"readOnly", false}}));
-    (void)seq;
+    RETURN_IF_ERROR(
+        Emit(*txn, "category.updated", std::nullopt, {{"categoryId", c.id}, {"readOnly", false}}));
   }
   RETURN_IF_ERROR(Finish(*txn));
   return out;

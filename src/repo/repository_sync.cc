@@ -218,10 +218,9 @@ Result<bool> Repository::ImportCommitIn(WriteTransaction& write, const std::stri
                    StoreCommit(*txn, c, writes,
                                parents.empty() ? std::nullopt
                                                : std::optional<int64_t>(parents.front().seq)));
-  ASSIGN_OR_RETURN(int64_t seq, Emit(*txn, "commit.created", r.id,
-                                     {{"resourceId", r.id}, {"commitId", c.id},
-                                      {"hash", ToHex(c.hash)}, {"synchronized", true}}));
-  (void)seq;
+  RETURN_IF_ERROR(Emit(
+      *txn, "commit.created", r.id,
+      {{"resourceId", r.id}, {"commitId", c.id}, {"hash", ToHex(c.hash)}, {"synchronized", true}}));
   return true;
 }
 
@@ -256,11 +255,12 @@ Result<Resource> Repository::CreateMirror(const Resource& source, const std::str
   RETURN_IF_ERROR(txn->InsertResource(r));
   RETURN_IF_ERROR(txn->InsertBranch(
       Branch{r.default_branch_id, r.id, "main", std::nullopt, std::nullopt, r.created}));
-  ASSIGN_OR_RETURN(int64_t seq, Emit(*txn, "resource.created", r.id,
-                                     {{"resourceId", r.id}, {"name", r.name},
-                                      {"categoryId", r.category_id}, {"projectId", r.project_id},
-                                      {"synchronized", true}}));
-  (void)seq;
+  RETURN_IF_ERROR(Emit(*txn, "resource.created", r.id,
+                       {{"resourceId", r.id},
+                        {"name", r.name},
+                        {"categoryId", r.category_id},
+                        {"projectId", r.project_id},
+                        {"synchronized", true}}));
   RETURN_IF_ERROR(Finish(*txn));
   return r;
 }
@@ -290,17 +290,18 @@ Result<Resource> Repository::UpdateMirrorMetadata(const std::string& resource_id
   }
   RETURN_IF_ERROR(txn->UpdateResource(r));
   if (r.name != before.name) {
-    ASSIGN_OR_RETURN(int64_t s, Emit(*txn, "resource.renamed", r.id,
-                                     {{"resourceId", r.id}, {"name", r.name},
-                                      {"previousName", before.name}, {"synchronized", true}}));
-    (void)s;
+    RETURN_IF_ERROR(Emit(*txn, "resource.renamed", r.id,
+                         {{"resourceId", r.id},
+                          {"name", r.name},
+                          {"previousName", before.name},
+                          {"synchronized", true}}));
   }
   if (r.category_id != before.category_id) {
-    ASSIGN_OR_RETURN(int64_t s, Emit(*txn, "resource.moved", r.id,
-                                     {{"resourceId", r.id}, {"categoryId", r.category_id},
-                                      {"previousCategoryId", before.category_id},
-                                      {"synchronized", true}}));
-    (void)s;
+    RETURN_IF_ERROR(Emit(*txn, "resource.moved", r.id,
+                         {{"resourceId", r.id},
+                          {"categoryId", r.category_id},
+                          {"previousCategoryId", before.category_id},
+                          {"synchronized", true}}));
   }
   RETURN_IF_ERROR(Finish(*txn));
   return r;
@@ -352,10 +353,12 @@ Status Repository::MirrorRefs(const std::string& resource_id, const std::vector<
     Tag copy = t;
     copy.resource_id = r.id;
     RETURN_IF_ERROR(txn->InsertTag(copy));
-    ASSIGN_OR_RETURN(int64_t s, Emit(*txn, "tag.created", r.id,
-                                     {{"resourceId", r.id}, {"tagId", t.id}, {"name", t.name},
-                                      {"commitId", t.commit_id}, {"synchronized", true}}));
-    (void)s;
+    RETURN_IF_ERROR(Emit(*txn, "tag.created", r.id,
+                         {{"resourceId", r.id},
+                          {"tagId", t.id},
+                          {"name", t.name},
+                          {"commitId", t.commit_id},
+                          {"synchronized", true}}));
     changed = true;
   }
   for (const auto& l : local_tags.items) {
