@@ -43,7 +43,7 @@ void BundleUploads::Shutdown() {
   std::lock_guard lock(mu_);
   stopping_ = true;
   for (auto& [id, u] : uploads_) {
-    if (u.progress) u.progress->cancel = true;  // applies stop between packs
+    if (u.progress) u.progress->cancel.Cancel();  // applies stop between packs
   }
   changed_.notify_all();  // and nobody waits for them any longer
 }

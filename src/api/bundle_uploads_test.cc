@@ -8,7 +8,7 @@
 #include <filesystem>
 
 #include "sync/bundle_creator.h"
-#include "sync/two_servers_fixture.h"
+#include "testing/sync/two_servers_fixture.h"
 
 namespace tandem {
 namespace {

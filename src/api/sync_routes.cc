@@ -8,42 +8,19 @@
 #include "api/route_helpers.h"
 #include "common/ids.h"
 #include "sync/protocol.h"
+#include "sync/sync_codec.h"
 #include "tandem_version.h"
 
 namespace tandem {
 
 Result<std::vector<std::string>> IdArray(const Json& body, const char* key) {
-  std::vector<std::string> out;
-  auto it = body.find(key);
-  if (it == body.end() || it->is_null()) return out;
-  if (!it->is_array())
-    return Status::InvalidArgument(std::string("'") + key + "' must be a list of ids");
-  for (const auto& v : *it) {
-    if (!v.is_string() || !IsUuid(v.get<std::string>())) {
-      return Status::InvalidArgument(std::string("'") + key + "' must hold UUIDs");
-    }
-    out.push_back(NormalizeUuid(v.get<std::string>()));
-  }
-  return out;
+  return UuidList(body, key);
 }
 
-// A comma-separated list of commit ids from the query (have=, want=).
+// The have= or want= list of a pack request.
 Result<std::vector<std::string>> CommitList(const Call& call, const char* name) {
-  std::vector<std::string> out;
   auto list = call.Query(name);
-  if (!list || list->empty()) return out;
-  size_t pos = 0;
-  while (true) {
-    size_t comma = list->find(',', pos);
-    std::string item = list->substr(pos, comma == std::string::npos ? comma : comma - pos);
-    if (!IsUuid(item))
-      return Status::InvalidArgument(std::string(name) + ": '" + item + "' is not a UUID");
-    out.push_back(NormalizeUuid(item));
-    if (out.size() > 10'000)
-      return Status::InvalidArgument(std::string(name) + ": too many commits");
-    if (comma == std::string::npos) return out;
-    pos = comma + 1;
-  }
+  return CommitIdList(list ? *list : std::string(), name);
 }
 
 namespace {
@@ -53,35 +30,16 @@ constexpr char kId[] = "([^/]+)";
 void RegisterSource(ApiServer& api) {
   Repository& repo = api.repo();
   SourceService& source = api.source();
-  api.Add(Method::kGet, "/sync/v1/info", Role::kReader, [&repo](Call&) -> Result<Reply> {
+  api.Add(Method::kGet, kInfoPath, Role::kReader, [&repo](Call&) -> Result<Reply> {
     ASSIGN_OR_RETURN(std::string id, repo.ServerId());
-    return JsonReply(200, {{"protocol", kSyncProtocolName},
-                           {"major", kSyncProtocolMajor},
-                           {"minor", kSyncProtocolMinor},
-                           {"serverId", id},
-                           {"version", TANDEM_VERSION}});
+    return JsonReply(200, InfoToJson({id, kSyncProtocolMajor, kSyncProtocolMinor, TANDEM_VERSION}));
   });
-  api.Add(Method::kPost, "/sync/v1/catalogue", Role::kReader,
+  api.Add(Method::kPost, kCataloguePath, Role::kReader,
           [&source](Call& call) -> Result<Reply> {
             ASSIGN_OR_RETURN(Json body, call.Body());
-            if (!body.is_object())
-              return Status::InvalidArgument("catalogue request must be an object");
-            CatalogueRequest request;
-            ASSIGN_OR_RETURN(request.resources, IdArray(body, "resources"));
-            ASSIGN_OR_RETURN(request.categories, IdArray(body, "categories"));
-            if (body.contains("tag") && !body["tag"].is_null()) {
-              if (!body["tag"].is_string() || body["tag"].get<std::string>().empty()) {
-                return Status::InvalidArgument("'tag' must be a non-empty string");
-              }
-              request.tag = body["tag"].get<std::string>();
-            }
+            ASSIGN_OR_RETURN(CatalogueRequest request, CatalogueRequestFromJson(body));
             ASSIGN_OR_RETURN(Catalogue catalogue, source.BuildCatalogue(request));
-            Json entries = Json::array();
-            for (const auto& e : catalogue.entries) entries.push_back(CatalogueEntryToJson(e));
-            return JsonReply(200, {{"resources", entries},
-                                   {"missing",
-                                    {{"resources", catalogue.missing_resources},
-                                     {"categories", catalogue.missing_categories}}}});
+            return JsonReply(200, CatalogueToJson(catalogue));
           });
   api.Add(Method::kGet, std::string("/sync/v1/resources/") + kId + "/pack", Role::kReader,
           [&source, &repo](Call& call) -> Result<Reply> {

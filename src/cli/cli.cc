@@ -11,7 +11,7 @@
 #include "cli/commands.h"
 #include "cli/httplib_transport.h"
 #include "cli/password.h"
-#include "cli/server_url.h"
+#include "net/http_url.h"
 #include "tandem_version.h"
 
 namespace tandem {

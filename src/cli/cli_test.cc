@@ -14,7 +14,7 @@
 #include "cli/commit_file.h"
 #include "cli/output.h"
 #include "cli/request_target.h"
-#include "cli/server_url.h"
+#include "net/http_url.h"
 #include "cli/sync_commands.h"
 
 namespace tandem {

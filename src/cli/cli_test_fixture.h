@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "cli/cli.h"
-#include "cli/server_url.h"
+#include "net/http_url.h"
 #include "cli/transport.h"
 
 namespace tandem {

@@ -16,7 +16,7 @@
 #include <string_view>
 
 #include "cli/httplib_transport.h"
-#include "cli/server_url.h"
+#include "net/http_url.h"
 #include "cli/transport.h"
 #include "common/status.h"
 

@@ -1,29 +1,25 @@
-// HttplibTransport: the production Transport, over cpp-httplib.
-//
-// Speaks http:// and https://. For https the server certificate is always
-// verified, against the system trust store or, when TransportOptions names
-// one, a PEM CA bundle; verification can not be turned off. Redirects are not
-// followed (the Authorization header must not travel to another origin). The
-// connection is kept alive across requests. Not thread-safe: use one per thread.
+// HttplibTransport: the production Transport of the CLI, over the shared
+// HttpClient (net/http_client.h: verified TLS, time-outs, answer limits, no
+// redirects). With TransportOptions::ca_cert_file, the server certificate may
+// also be signed by a CA of that PEM bundle (besides the system's CAs).
+// The connection is kept alive across requests. Not thread-safe.
 #pragma once
 
 #include <chrono>
 #include <memory>
 #include <string>
 
-#include "cli/server_url.h"
 #include "cli/transport.h"
-
-namespace httplib {
-class Client;
-}  // namespace httplib
+#include "net/http_client.h"
+#include "net/http_url.h"
 
 namespace tandem {
 
 struct TransportOptions {
-  std::string ca_cert_file;  // PEM bundle to trust instead of the system CAs; "" = system
+  std::string ca_cert_file;  // PEM bundle of extra CAs to trust; "" = the system's CAs only
   std::chrono::seconds connect_timeout{10};
   std::chrono::seconds read_timeout{300};
+  uint64_t max_response_bytes = 256ull << 20;  // buffered answers (lists, records)
 };
 
 class HttplibTransport : public Transport {
@@ -35,8 +31,8 @@ class HttplibTransport : public Transport {
 
  private:
   ServerUrl url_;
-  TransportOptions options_;
-  std::unique_ptr<httplib::Client> client_;
+  Status setup_;
+  std::unique_ptr<HttpClient> client_;
 };
 
 }  // namespace tandem

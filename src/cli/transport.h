@@ -17,31 +17,9 @@
 #include <vector>
 
 #include "common/status.h"
+#include "net/http_message.h"
 
 namespace tandem {
-
-using HttpHeaders = std::vector<std::pair<std::string, std::string>>;
-
-struct HttpRequest {
-  std::string method;        // "GET", "POST", "PATCH", "DELETE"
-  std::string target;        // path and query, already percent-encoded: "/api/v1/users?x=1"
-  std::string body;          // empty for none
-  std::string content_type;  // set when body is non-empty
-  HttpHeaders headers;       // extra headers (Authorization, Accept, ...)
-  // Optional, for large downloads: a 2xx response body goes here piece by
-  // piece instead of into HttpResponse::body (other statuses still fill
-  // body); returning false aborts the transfer.
-  std::function<bool(std::string_view)> body_sink;
-};
-
-struct HttpResponse {
-  int status = 0;
-  std::string body;
-  HttpHeaders headers;
-
-  // The first header named `name` (case-insensitive), if any.
-  std::optional<std::string> Header(std::string_view name) const;
-};
 
 class Transport {
  public:
@@ -54,7 +32,5 @@ class Transport {
   virtual Result<HttpResponse> Send(const HttpRequest& request) = 0;
 };
 
-// The standard reason phrase of an HTTP status ("Conflict" for 409), or "" if unknown.
-std::string_view HttpReasonPhrase(int status);
 
 }  // namespace tandem

@@ -43,5 +43,36 @@ TEST(CanonicalJsonTest, InvalidUtf8IsRejectedAtParse) {
   EXPECT_FALSE(ParseJson("{\"a\":\"\xff\"}", "t").ok());
 }
 
+// Golden vectors of the canonical form, version 1 (docs/storage.md,
+// "Canonical form"). Element version hashes are compared across servers and
+// releases, so these bytes are frozen: a change of the JSON library that
+// altered any of them must fail here, not silently rehash stored models.
+TEST(CanonicalJsonTest, GoldenVectorsOfVersionOne) {
+  struct Vector {
+    std::string input;
+    std::string canonical;
+  };
+  const Vector vectors[] = {
+      // Key order: byte order of the UTF-8 keys (upper case, lower case, non-ASCII).
+      {R"({"z":1,"é":2,"A":3,"a":{"y":null,"b":true}})",
+       R"({"A":3,"a":{"b":true,"y":null},"z":1,"é":2})"},
+      // Integers stay integers; numbers with a fraction or exponent are doubles,
+      // printed shortest round-trip with at least one fractional digit.
+      {"[100,1e2,1.0,1.50,-0.0,0.1,1.5e300,1e-7,-17,18446744073709551615]",
+       "[100,100.0,1.0,1.5,-0.0,0.1,1.5e+300,1e-07,-17,18446744073709551615]"},
+      // Escapes: only those JSON requires; short forms where JSON has them,
+      // \u00XX (lower-case hex) for other controls; DEL, '/' and non-ASCII raw.
+      {R"(["\u0001\u001f\b\t\n\f\r\"\\\/\u007f\u00e9\ud83d\ude00"])",
+       std::string(R"(["\u0001\u001f\b\t\n\f\r\"\\/)") + "\x7f\xc3\xa9\xf0\x9f\x98\x80\"]"},
+      // No whitespace anywhere.
+      {R"( { "a" : [ 1 , 2 ] } )", R"({"a":[1,2]})"},
+  };
+  for (const auto& v : vectors) {
+    auto parsed = ParseJson(v.input, "vector");
+    ASSERT_TRUE(parsed.ok()) << v.input;
+    EXPECT_EQ(CanonicalJson(*parsed).value(), v.canonical) << v.input;
+  }
+}
+
 }  // namespace
 }  // namespace tandem

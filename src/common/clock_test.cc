@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <thread>
+
+#include "common/cancellation.h"
+
 namespace tandem {
 namespace {
 
@@ -28,6 +32,68 @@ TEST(ClockTest, FakeClockAdvancesOnlyWhenTold) {
   EXPECT_EQ(c.NowMicros(), 1000);
   c.Advance(std::chrono::seconds(2));
   EXPECT_EQ(c.NowMicros(), 2'001'000);
+}
+
+TEST(ClockTest, FakeClockWaitEndsWhenTimeIsAdvancedPastTheDeadline) {
+  FakeClock c(0);
+  std::mutex mu;
+  std::condition_variable cv;
+  bool timed_out = false;
+  std::thread waiter([&] {
+    std::unique_lock lock(mu);
+    timed_out = !c.WaitFor(lock, cv, std::chrono::seconds(300), [] { return false; });
+  });
+  ASSERT_TRUE(c.WaitForWaiters(1));
+  c.Advance(std::chrono::seconds(299));
+  // Still parked one simulated second before its deadline.
+  EXPECT_TRUE(c.WaitForWaiters(1, std::chrono::milliseconds(20)));
+  c.Advance(std::chrono::seconds(1));
+  waiter.join();
+  EXPECT_TRUE(timed_out);
+}
+
+TEST(ClockTest, FakeClockWaitEndsOnItsEvent) {
+  FakeClock c(0);
+  std::mutex mu;
+  std::condition_variable cv;
+  bool ready = false, seen = false;
+  std::thread waiter([&] {
+    std::unique_lock lock(mu);
+    seen = c.WaitFor(lock, cv, std::chrono::hours(1), [&] { return ready; });
+  });
+  ASSERT_TRUE(c.WaitForWaiters(1));
+  {
+    std::lock_guard lock(mu);
+    ready = true;
+  }
+  cv.notify_all();
+  waiter.join();
+  EXPECT_TRUE(seen);
+  EXPECT_EQ(c.NowMicros(), 0);
+}
+
+TEST(CancellationTest, RunsCallbacksOnceAndAtOnceWhenAlreadyCancelled) {
+  Cancellation token;
+  int calls = 0;
+  {
+    auto reg = token.OnCancel([&] { ++calls; });
+    EXPECT_FALSE(token.cancelled());
+    token.Cancel();
+    token.Cancel();
+  }
+  EXPECT_TRUE(token.cancelled());
+  EXPECT_EQ(calls, 1);
+  auto late = token.OnCancel([&] { ++calls; });
+  EXPECT_EQ(calls, 2);
+}
+
+TEST(CancellationTest, AnUnregisteredCallbackDoesNotRun) {
+  Cancellation token;
+  int calls = 0;
+  { auto reg = token.OnCancel([&] { ++calls; }); }
+  token.Cancel();
+  EXPECT_EQ(calls, 0);
+  EXPECT_FALSE(Cancellation::Never().cancelled());
 }
 
 }  // namespace

@@ -18,13 +18,13 @@ Result<ArchiveCopies> FetchArchiveCopies(const Environment& env, const std::stri
   ArchiveCopies out;
   out.url = url;
   if (!out.url.empty() && out.url.back() == '/') out.url.pop_back();
-  SourceClient archive(env.transports({out.url, *user, *password}), out.url);
-  auto info = archive.Connect();
+  std::unique_ptr<SyncSource> archive = env.sources({out.url, *user, *password});
+  auto info = archive->Info(Cancellation::Never());
   if (!info.ok()) return info.status().WithContext("asking the archive for its copies");
   out.server_id = info->server_id;
   CatalogueRequest request;
   request.resources = ids;
-  ASSIGN_OR_RETURN(Catalogue catalogue, archive.FetchCatalogue(request));
+  ASSIGN_OR_RETURN(Catalogue catalogue, archive->FetchCatalogue(request, Cancellation::Never()));
   for (auto& e : catalogue.entries) {
     std::string id = e.resource.id;
     out.by_id.emplace(std::move(id), std::move(e));

@@ -73,7 +73,7 @@ Environment SystemEnvironment() {
     if (!v) return std::nullopt;
     return std::string(v);
   };
-  env.transports = HttpTransportFactory();
+  env.sources = HttpSourceFactory();
   env.err_is_terminal = isatty(STDERR_FILENO) == 1;
   return env;
 }

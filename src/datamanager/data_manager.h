@@ -15,14 +15,14 @@
 #include <string>
 #include <vector>
 
-#include "sync/source_client.h"
+#include "sync/http_sync_source.h"
 
 namespace tandem::datamanager {
 
 // What the tool takes from its surroundings (tests give their own).
 struct Environment {
   std::function<std::optional<std::string>(const std::string&)> get_env;
-  TransportFactory transports;  // for --require-copy-at
+  SourceFactory sources;  // for --require-copy-at
   bool err_is_terminal = false;  // progress lines overwrite each other on a terminal
 };
 Environment SystemEnvironment();

@@ -327,19 +327,35 @@ Status Repository::MirrorRefs(const std::string& resource_id, const std::vector<
     }
     auto local = std::find_if(local_branches.items.begin(), local_branches.items.end(),
                               [&](const Branch& l) { return l.id == b.id; });
+    // Each head that moves is an event in the same transaction: a further
+    // hop's trigger learns of the new head, not only of the imported commit
+    // (which arrives before the head moves to it).
+    auto head_event = [&](const char* type) {
+      return Emit(*txn, type, r.id,
+                  {{"resourceId", r.id},
+                   {"branchId", b.id},
+                   {"name", b.name},
+                   {"head", b.head ? Json(*b.head) : Json(nullptr)},
+                   {"synchronized", true}});
+    };
     if (local == local_branches.items.end()) {
       Branch copy = b;
       copy.resource_id = r.id;
       RETURN_IF_ERROR(txn->InsertBranch(copy));
+      RETURN_IF_ERROR(head_event("branch.created"));
       changed = true;
     } else if (local->head != b.head && b.head) {
       RETURN_IF_ERROR(txn->MoveBranchHead(b.id, local->head, *b.head));
+      RETURN_IF_ERROR(head_event("branch.moved"));
       changed = true;
     }
   }
   for (const auto& l : local_branches.items) {
     if (!wanted_branches.count(l.id) && l.id != r.default_branch_id) {
       RETURN_IF_ERROR(txn->DeleteBranch(l.id));
+      RETURN_IF_ERROR(Emit(*txn, "branch.deleted", r.id,
+                           {{"resourceId", r.id}, {"branchId", l.id}, {"name", l.name},
+                            {"synchronized", true}}));
       changed = true;
     }
   }

@@ -25,6 +25,7 @@ struct ServerSettings {
   int token_ttl_seconds = 8 * 3600;
   size_t compress_threshold_bytes = 512;
   size_t node_cache_entries = 20'000;
+  int write_wait_ms = 10'000;  // storage.write-wait-ms
   size_t max_changes_per_commit = 1'000'000;
   std::string log_level = "info";
   int sync_reconcile_seconds = 300;
@@ -37,6 +38,11 @@ struct ServerSettings {
   int max_failed_logins = 5;
   int login_lockout_max_seconds = 900;
   uint64_t sync_max_pack_bytes = 64ull << 30;
+  // Outgoing synchronization requests (docs/configuration.md).
+  int sync_connect_timeout_seconds = 10;
+  int sync_read_timeout_seconds = 30;
+  int sync_request_timeout_seconds = 600;
+  uint64_t sync_max_answer_bytes = 32ull << 20;
 };
 
 // Flags given on the command line; each set one wins over the file.

@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "common/clock.h"
+#include "sync/http_sync_source.h"
 #include "tandem_version.h"
 
 namespace tandem {
@@ -72,6 +73,7 @@ Result<TandemServer::Ports> TandemServer::Start(const std::optional<std::string>
 
   SqliteOptions store_options;
   store_options.compress_threshold = settings_.compress_threshold_bytes;
+  store_options.write_wait = std::chrono::milliseconds(settings_.write_wait_ms);
   ASSIGN_OR_RETURN(store_, SqliteStore::Open((fs::path(settings_.data_dir) / "tandem.db").string(),
                                              store_options));
   RepositoryOptions repo_options;
@@ -100,10 +102,15 @@ Result<TandemServer::Ports> TandemServer::Start(const std::optional<std::string>
                    CredentialBox::Open((fs::path(settings_.data_dir) / "secret.key").string()));
   SyncEngineOptions sync_options;
   sync_options.reconcile_interval = std::chrono::seconds(settings_.sync_reconcile_seconds);
-  SyncClientTls client_tls{settings_.tls.OutgoingRequiresTls(), tls.client};
   sync_options.pack_limits.max_total_bytes = settings_.sync_max_pack_bytes;
+  SyncClientOptions client;
+  client.tls = {settings_.tls.OutgoingRequiresTls(), tls.client};
+  client.connect_timeout = std::chrono::seconds(settings_.sync_connect_timeout_seconds);
+  client.read_timeout = std::chrono::seconds(settings_.sync_read_timeout_seconds);
+  client.request_timeout = std::chrono::seconds(settings_.sync_request_timeout_seconds);
+  client.max_answer_bytes = settings_.sync_max_answer_bytes;
   engine_ = std::make_unique<SyncEngine>(*repo_, std::move(box), SystemClock::Instance(),
-                                         HttpTransportFactory(std::move(client_tls)), sync_options);
+                                         HttpSourceFactory(std::move(client)), sync_options);
 
   ApiOptions api_options;
   api_options.max_body_bytes = settings_.max_body_bytes;

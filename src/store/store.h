@@ -5,7 +5,8 @@
 // effects become visible all together at CommitTransaction(), or not at all if it is
 // destroyed without CommitTransaction() (or the process dies). Transactions are not
 // thread-safe; a Store is, and hands out any number of read transactions and
-// one write transaction at a time (BeginWrite blocks while another is open).
+// one write transaction at a time (BeginWrite waits a bounded time while
+// another is open, then answers Unavailable).
 //
 // Content-addressed data (Merkle trie nodes, element versions) is immutable:
 // writing an existing hash is a no-op.
@@ -186,6 +187,9 @@ class Store {
  public:
   virtual ~Store() = default;
   virtual Result<std::unique_ptr<ReadTransaction>> BeginRead() = 0;
+  // Waits a bounded time (the store's write wait) for the single writer;
+  // Unavailable when another write holds it longer. Callers never hold a
+  // write transaction across network I/O.
   virtual Result<std::unique_ptr<WriteTransaction>> BeginWrite() = 0;
 };
 

@@ -90,58 +90,38 @@ Result<BundleContents> ParseContents(const Json& m) {
   return out;
 }
 
-// Reads the packs back out of the verified file: the /sync/v1 calls a
-// SyncRunner makes, answered from the bundle.
-class BundleTransport final : public SyncTransport {
+// The source a bundle's apply reads from: the checked manifest and the packs
+// of the verified file. Answers only what a SyncRunner asks; no change feed.
+class BundleSyncSource final : public SyncSource {
  public:
-  BundleTransport(std::string path, const BundleContents& contents, const std::atomic<bool>& cancel)
-      : path_(std::move(path)), contents_(contents), cancel_(cancel) {}
+  BundleSyncSource(std::string path, const BundleContents& contents)
+      : path_(std::move(path)), contents_(contents) {}
 
-  Result<TransportReply> Get(const std::string& path) override {
-    if (path != "/sync/v1/info") return TransportReply{404, "{}"};
-    Json info = {{"protocol", kSyncProtocolName},
-                 {"major", kSyncProtocolMajor},
-                 {"minor", kSyncProtocolMinor},
-                 {"serverId", contents_.source_server_id},
-                 {"version", "bundle"}};
-    return TransportReply{200, info.dump()};
+  Result<SourceInfo> Info(const Cancellation&) override {
+    return SourceInfo{contents_.source_server_id, kSyncProtocolMajor, kSyncProtocolMinor, "bundle"};
   }
 
-  Result<TransportReply> Post(const std::string& path, const std::string& json) override {
-    if (path != "/sync/v1/catalogue") return TransportReply{404, "{}"};
+  Result<Catalogue> FetchCatalogue(const CatalogueRequest& request, const Cancellation&) override {
     // The request is the runner's own; the entries come from the checked manifest.
-    Json request = Json::parse(json, nullptr, false);
-    Json entries = Json::array();
-    Json missing = Json::array();
-    if (request.is_object() && request.contains("resources") && request["resources"].is_array()) {
-      for (const auto& id : request["resources"]) {
-        const BundlePart* part = Find(id.is_string() ? id.get<std::string>() : "");
-        if (part) {
-          entries.push_back(part->entry_json);
-        } else {
-          missing.push_back(id);
-        }
+    Catalogue out;
+    for (const auto& id : request.resources) {
+      if (const BundlePart* part = Find(id)) {
+        out.entries.push_back(part->entry);
+      } else {
+        out.missing_resources.push_back(id);
       }
     }
-    Json reply = {{"resources", entries},
-                  {"missing", {{"resources", missing}, {"categories", Json::array()}}}};
-    return TransportReply{200, reply.dump()};
+    return out;
   }
 
-  Result<TransportReply> GetStream(const std::string& path, const ByteSink& sink) override {
-    const std::string prefix = "/sync/v1/resources/";
-    size_t end = path.find("/pack");
-    if (path.rfind(prefix, 0) != 0 || end == std::string::npos) return TransportReply{404, "{}"};
-    // Resource ids are UUIDs: percent-encoding leaves them as they are.
-    const BundlePart* part = Find(path.substr(prefix.size(), end - prefix.size()));
-    if (!part) {
-      return TransportReply{404, Json{{"description", "the bundle holds no such project"}}.dump()};
-    }
+  Status FetchPack(const PackRequest& request, const ByteSink& sink, const Cancellation& cancel) override {
+    const BundlePart* part = Find(request.resource_id);
+    if (!part) return Status::NotFound("the bundle holds no project " + request.resource_id);
     std::ifstream in(path_, std::ios::binary);
     if (!in) return Status::Unavailable("cannot open the bundle file again");
     std::string bytes;
     for (const auto& [offset, size] : part->frames) {
-      if (cancel_) return Status::Unavailable("the server is stopping");
+      if (cancel.cancelled()) return Status::Unavailable("the server is stopping");
       bytes.resize(size);
       in.seekg(static_cast<std::streamoff>(offset));
       in.read(bytes.data(), size);
@@ -150,7 +130,15 @@ class BundleTransport final : public SyncTransport {
       }
       if (!sink(bytes)) break;  // the reader stopped; it says why
     }
-    return TransportReply{200, ""};
+    return Status::Ok();
+  }
+
+  Result<ChangePage> Changes(int64_t, std::chrono::seconds, const Cancellation&) override {
+    return Status::NotImplemented("a bundle has no change feed");
+  }
+
+  std::string Name() const override {
+    return "bundle " + std::filesystem::path(path_).filename().string();
   }
 
  private:
@@ -162,7 +150,6 @@ class BundleTransport final : public SyncTransport {
   }
   std::string path_;
   const BundleContents& contents_;
-  const std::atomic<bool>& cancel_;
 };
 
 // Checks one resource's pack as it is read: its commit graph is closed over
@@ -338,7 +325,7 @@ Result<RunReport> BundleApplier::Apply(const std::string& path,
     return Status::Ok();
   };
   visitor.on_pack = [&](std::string_view bytes, uint64_t offset) -> Status {
-    if (progress.cancel) return Status::Unavailable("the server is stopping; nothing was applied");
+    if (progress.cancel.cancelled()) return Status::Unavailable("the server is stopping; nothing was applied");
     contents.parts[current - 1].frames.emplace_back(offset, static_cast<uint32_t>(bytes.size()));
     return in_pack(reader->Feed(bytes));
   };
@@ -367,13 +354,12 @@ Result<RunReport> BundleApplier::Apply(const std::string& path,
   spec.source_url = kBundleOriginConfig;
   spec.target_category_id = category.id;
   for (const auto& p : contents.parts) spec.resources.push_back(p.id);
-  SourceClient client(std::make_unique<BundleTransport>(path, contents, progress.cancel),
-                      "bundle " + std::filesystem::path(path).filename().string());
+  BundleSyncSource source(path, contents);
   progress.applying = true;
   SyncRunner runner(repo_, clock_, kBundleOriginConfig, spec, Json::object(), progress.run);
   runner.set_pack_limits(pack_limits_);
   runner.set_copy_check(copy_check);
-  return runner.Run(client);
+  return runner.Run(source, progress.cancel);
 }
 
 }  // namespace tandem

@@ -4,7 +4,7 @@
 // hash by importing the commits in a trial transaction that is rolled back —
 // refuses a bundle whose prerequisites this server lacks (naming them) or that
 // is older than the copies here, and then applies it by running the ordinary
-// SyncRunner over a transport that reads the bundle file instead of HTTP, so
+// SyncRunner over a SyncSource that reads the bundle file instead of a server, so
 // ids, read-only copies, conflicts, metadata, dependencies and per-commit
 // atomicity are those of a synchronization run. Not thread-safe; one per apply.
 #pragma once
@@ -12,6 +12,7 @@
 #include <atomic>
 #include <string>
 
+#include "common/cancellation.h"
 #include "common/clock.h"
 #include "repo/repository.h"
 #include "sync/bundle_file.h"
@@ -30,10 +31,10 @@ struct BundleProgress {
   std::atomic<uint64_t> bytes_checked{0};
   std::atomic<bool> applying{false};  // every check passed; the run is under way
   RunProgress run;
-  // Set from another thread to stop early (server shutdown): checking stops
-  // with nothing stored; applying stops before the next pack, leaving whole
-  // commits, and the copies report "behind".
-  std::atomic<bool> cancel{false};
+  // Cancelled from another thread to stop early (server shutdown): checking
+  // stops with nothing stored; applying stops before the next commit,
+  // leaving whole commits, and the copies report "behind".
+  Cancellation cancel;
 };
 
 class BundleApplier {

@@ -10,7 +10,7 @@
 
 #include "sync/bundle_applier.h"
 #include "sync/bundle_creator.h"
-#include "sync/two_servers_fixture.h"
+#include "testing/sync/two_servers_fixture.h"
 
 namespace tandem {
 namespace {
@@ -64,17 +64,18 @@ class BundleTest : public TwoServersTest {
   }
 
   // A synchronization run over the (in-process) network into `into`.
-  RunReport NetworkRun(Repository& into, FakeSource& from, const std::string& resource_id,
+  RunReport NetworkRun(Repository& into, TestSource& from, const std::string& resource_id,
                        const std::string& category) {
     RemoteConfigSpec spec;
     spec.name = "network";
-    spec.source_url = FakeSource::kUrl;
+    spec.source_url = TestSource::kUrl;
     spec.username = from.username();
     spec.resources = {resource_id};
     spec.target_category_id = category;
-    SourceClient client(from.Transport(), spec.source_url);
+    auto source = from.Source();
     RunProgress progress;
-    return SyncRunner(into, clock_, "config-1", spec, Json::object(), progress).Run(client);
+    return SyncRunner(into, clock_, "config-1", spec, Json::object(), progress)
+        .Run(*source, Cancellation::Never());
   }
 
   std::vector<Commit> CommitsOf(Repository& repo, const std::string& id) {
@@ -441,7 +442,7 @@ TEST_F(BundleTest, ACancelledCheckStoresNothing) {
   std::string path = (dir_ / "cancelled.bundle").string();
   std::ofstream(path, std::ios::binary) << Create(Select({r.id}));
   BundleProgress progress;
-  progress.cancel = true;  // e.g. the server is stopping
+  progress.cancel.Cancel();  // e.g. the server is stopping
   auto report = BundleApplier(*target_.repo, clock_, {}).Apply(path, target_category_, progress);
   EXPECT_EQ(report.status().code(), StatusCode::kUnavailable);
   EXPECT_FALSE(progress.applying);
@@ -487,7 +488,7 @@ TEST_F(BundleTest, ABundledCopyIsASourceForAFurtherNetworkHop) {
   Repository c(*store_c, clock_);
   ASSERT_TRUE(c.Bootstrap().ok());
   std::string cat_c = c.CreateCategory({"from-b", std::nullopt, ""}).value().id;
-  FakeSource b_source(*target_.repo);
+  TestSource b_source(*target_.repo);
   RunReport report = NetworkRun(c, b_source, r.id, cat_c);
   EXPECT_EQ(report.outcome, "ok") << report.error << report.resources.dump();
   ExpectSameHistory(*source_.repo, c, r.id);

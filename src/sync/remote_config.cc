@@ -4,7 +4,7 @@
 
 #include "common/json_fields.h"
 #include "common/ids.h"
-#include "sync/source_client.h"
+#include "sync/http_sync_source.h"
 
 namespace tandem {
 namespace {

@@ -28,6 +28,8 @@ Status AddDependencyEntries(Catalogue& catalogue, const CatalogueFetch& fetch) {
     // commits of a used project it needs.
     ASSIGN_OR_RETURN(Catalogue more, fetch(wanted));
     for (auto& e : more.entries) {
+      // Only what was asked for: a source cannot slip in other resources.
+      if (std::find(wanted.begin(), wanted.end(), e.resource.id) == wanted.end()) continue;
       e.selected_by = {"dependency"};
       by_id.emplace(e.resource.id, std::move(e));
     }

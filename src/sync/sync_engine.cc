@@ -9,29 +9,55 @@
 
 namespace tandem {
 
+std::string_view WorkerStateName(WorkerState s) {
+  switch (s) {
+    case WorkerState::kIdle: return "idle";
+    case WorkerState::kRunning: return "running";
+    case WorkerState::kWaiting: return "waiting";
+    case WorkerState::kError: return "error";
+    case WorkerState::kCompleted: return "completed";
+    case WorkerState::kPaused: return "paused";
+  }
+  return "idle";
+}
+
+// One enabled configuration's background work: a run thread and, for the
+// commit and tag triggers, a change-feed thread. Made by StartWorker, ended by
+// StopWorker (cancel, wake, join), never reused.
 struct SyncEngine::Worker {
   std::string id;
-  std::mutex mu;
+  RemoteConfigSpec spec;  // as stored when the worker started; a change replaces the worker
+  Cancellation cancel;    // fired once, by StopWorker
+  std::mutex mu;          // guards everything below
   std::condition_variable cv;
   uint64_t requested = 0;  // run requests so far
   uint64_t started = 0;    // requests covered by the run in progress or done
   uint64_t completed = 0;  // requests covered by finished runs
   bool stop = false;
-  std::string state = "idle";
+  // Until the watcher has read the source's feed position once, no run
+  // starts: a commit between a run's catalogue and that first read would
+  // otherwise be missed by both. Set at once when there is no watcher.
+  bool feed_ready = true;
+  WorkerState state = WorkerState::kIdle;
   int failures = 0;
-  int64_t next_attempt = 0;  // micros; 0 = none scheduled
-  std::chrono::steady_clock::time_point next_reconcile;
+  int64_t next_attempt = 0;       // wall micros of the retry (for the status); 0 = none
+  int64_t next_attempt_mono = 0;  // monotonic micros of the retry
+  int64_t next_reconcile = 0;     // monotonic micros
+  // Source resource ids that changes are relevant for: the selected ones and
+  // those the last run recorded (category selections). Updated before the
+  // worker leaves kRunning, so the watcher never judges by an older run.
+  std::set<std::string> watched;
   RunProgress progress;
   std::thread thread;
   std::thread watcher;
 };
 
-SyncEngine::SyncEngine(Repository& repo, CredentialBox box, Clock& clock,
-                       TransportFactory transports, SyncEngineOptions options)
+SyncEngine::SyncEngine(Repository& repo, CredentialBox box, Clock& clock, SourceFactory sources,
+                       SyncEngineOptions options)
     : repo_(repo),
       box_(std::move(box)),
       clock_(clock),
-      transports_(std::move(transports)),
+      sources_(std::move(sources)),
       options_(options) {}
 
 SyncEngine::~SyncEngine() { Stop(); }
@@ -40,15 +66,23 @@ Status SyncEngine::Start() {
   ASSIGN_OR_RETURN(auto txn, repo_.store().BeginRead());
   ASSIGN_OR_RETURN(auto configs, txn->ListRemoteConfigs());
   txn.reset();
+  std::lock_guard life(lifecycle_mu_);
   for (const auto& c : configs) StartWorker(c);
   return Status::Ok();
 }
 
 void SyncEngine::Stop() {
+  shutdown_.Cancel();
+  std::lock_guard life(lifecycle_mu_);
+  stopped_ = true;
   std::vector<std::string> ids;
   {
     std::lock_guard lock(mu_);
     for (const auto& [id, w] : workers_) ids.push_back(id);
+  }
+  // Cancel all first, then join: every run winds down at once, not in turn.
+  for (const auto& id : ids) {
+    if (auto w = FindWorker(id)) w->cancel.Cancel();
   }
   for (const auto& id : ids) StopWorker(id);
 }
@@ -71,8 +105,8 @@ Result<Json> SyncEngine::Record(const RemoteConfig& c) {
 Status SyncEngine::Validate(const RemoteConfigSpec& spec, const std::string& password) {
   ASSIGN_OR_RETURN(auto cat, repo_.GetCategory(spec.target_category_id));
   (void)cat;
-  SourceClient source(transports_({spec.source_url, spec.username, password}), spec.source_url);
-  auto connected = source.Connect();
+  std::unique_ptr<SyncSource> source = sources_({spec.source_url, spec.username, password});
+  auto connected = source->Info(shutdown_);
   if (!connected.ok()) {
     // The caller's request is fine; what failed is the source check. Say so
     // with a 4xx that cannot be mistaken for the caller's own credentials.
@@ -83,7 +117,7 @@ Status SyncEngine::Validate(const RemoteConfigSpec& spec, const std::string& pas
   if (info.server_id == own) {
     return Status::InvalidArgument("the source " + spec.source_url + " is this server itself");
   }
-  auto fetched = source.FetchCatalogue({spec.resources, spec.categories, std::nullopt});
+  auto fetched = source->FetchCatalogue({spec.resources, spec.categories, std::nullopt}, shutdown_);
   if (!fetched.ok()) {
     return Status::InvalidArgument("checking the source failed: " + fetched.status().message());
   }
@@ -114,7 +148,10 @@ Result<Json> SyncEngine::Create(const Json& body) {
     RETURN_IF_ERROR(txn->InsertRemoteConfig(c));
     RETURN_IF_ERROR(txn->CommitTransaction());
   }
-  StartWorker(c);
+  {
+    std::lock_guard life(lifecycle_mu_);
+    StartWorker(c);
+  }
   if (spec.enabled && spec.trigger != TriggerType::kManual) {
     ASSIGN_OR_RETURN(Json ignored, RequestRun(c.id, false, std::chrono::seconds(0)));
     (void)ignored;
@@ -127,6 +164,12 @@ Result<Json> SyncEngine::Update(const std::string& id, const Json& body) {
   ASSIGN_OR_RETURN(RemoteConfigSpec base, SpecFromStored(c.spec));
   std::optional<std::string> password;
   ASSIGN_OR_RETURN(RemoteConfigSpec spec, ParseRemoteConfigSpec(body, true, base, password));
+  if (!password && (spec.source_url != base.source_url || spec.username != base.username)) {
+    // The stored password belongs to the old source and account: it must
+    // never be sent anywhere else.
+    return Status::InvalidArgument(
+        "changing the source's url or user name needs its password again: give 'source.password'");
+  }
   std::string current_password;
   if (password) {
     current_password = *password;
@@ -139,6 +182,8 @@ Result<Json> SyncEngine::Update(const std::string& id, const Json& body) {
                         spec.categories != base.categories ||
                         spec.target_category_id != base.target_category_id;
   if (reaches_source) RETURN_IF_ERROR(Validate(spec, current_password));
+  std::lock_guard life(lifecycle_mu_);
+  if (stopped_) return Status::Unavailable("the server is stopping; try again after it restarts");
   StopWorker(id);
   {
     // Re-read inside the transaction: a run that ended while the worker
@@ -159,6 +204,7 @@ Result<Json> SyncEngine::Update(const std::string& id, const Json& body) {
 
 Status SyncEngine::Delete(const std::string& id) {
   ASSIGN_OR_RETURN(RemoteConfig c, Load(id));
+  std::lock_guard life(lifecycle_mu_);
   StopWorker(c.id);
   ASSIGN_OR_RETURN(auto txn, repo_.store().BeginWrite());
   RETURN_IF_ERROR(txn->DeleteRemoteConfig(id));
@@ -198,10 +244,10 @@ Result<Json> SyncEngine::GetStatus(const std::string& id) {
   Json stored = Json::parse(c.state, nullptr, false);
   if (!stored.is_object()) stored = Json::object();
   Json out = {{"id", c.id}, {"name", c.name}};
-  std::string state = spec.enabled ? "idle" : "paused";
+  WorkerState state = spec.enabled ? WorkerState::kIdle : WorkerState::kPaused;
   if (w) {
     state = w->state;
-    if (state == "running") {
+    if (state == WorkerState::kRunning) {
       int64_t elapsed = clock_.NowMicros() - w->progress.started;
       uint64_t bytes = w->progress.bytes_done;
       uint64_t done = w->progress.commits_done, total = w->progress.commits_total;
@@ -220,11 +266,11 @@ Result<Json> SyncEngine::GetStatus(const std::string& id) {
                          {"commitsPerSecond", per_second},
                          {"secondsLeft", eta}};
     }
-    if (state == "waiting") out["nextAttempt"] = FormatTimestamp(w->next_attempt);
+    if (state == WorkerState::kWaiting) out["nextAttempt"] = FormatTimestamp(w->next_attempt);
   }
   if (wl.owns_lock()) wl.unlock();
-  if (JsonBool(stored, "completed", false)) state = "completed";
-  out["state"] = state;
+  if (JsonBool(stored, "completed", false)) state = WorkerState::kCompleted;
+  out["state"] = WorkerStateName(state);
   for (const char* key : {"lastRun", "lastSuccess", "lastError", "consecutiveFailures"}) {
     out[key] = stored.contains(key) ? stored[key] : Json(nullptr);
   }
@@ -258,15 +304,24 @@ Result<Json> SyncEngine::RequestRun(const std::string& id, bool wait, std::chron
   std::shared_ptr<Worker> w = FindWorker(id);
   if (!w) return Status::Unavailable("remote configuration " + id + " is stopping");
   std::unique_lock wl(w->mu);
-  if (w->state == "completed") {
+  if (w->state == WorkerState::kCompleted) {
     return Status::Conflict("one-time configuration '" + c.name + "' has completed; create a new one to run again");
   }
   uint64_t ticket = ++w->requested;
   w->cv.notify_all();
   if (!wait) return Json{{"queued", true}};
-  if (!w->cv.wait_for(wl, timeout, [&] { return w->completed >= ticket || w->stop; })) {
+  // A one-time configuration whose run (started before this request) ends it
+  // never runs again: that run's report is the answer.
+  bool done = clock_.WaitFor(wl, w->cv, timeout, [&] {
+    return w->completed >= ticket || w->stop || w->state == WorkerState::kCompleted;
+  });
+  if (!done) {
     return Status::Unavailable("the run has not finished within " + std::to_string(timeout.count()) +
                                " s; follow it at /api/v1/remote-configs/" + id + "/status");
+  }
+  if (w->stop && w->completed < ticket && w->state != WorkerState::kCompleted) {
+    return Status::Unavailable("the run was stopped: the configuration was changed or deleted, or the "
+                               "server is stopping; see /api/v1/remote-configs/" + id + "/runs");
   }
   wl.unlock();
   ASSIGN_OR_RETURN(Json runs, Runs(id, 1));
@@ -280,6 +335,7 @@ std::shared_ptr<SyncEngine::Worker> SyncEngine::FindWorker(const std::string& id
 }
 
 void SyncEngine::StartWorker(const RemoteConfig& c) {
+  if (stopped_) return;
   auto spec = SpecFromStored(c.spec);
   if (!spec.ok()) {
     spdlog::error("remote configuration {} is unreadable and does not run: {}", c.id,
@@ -289,23 +345,38 @@ void SyncEngine::StartWorker(const RemoteConfig& c) {
   if (!spec->enabled) return;
   auto w = std::make_shared<Worker>();
   w->id = c.id;
-  w->next_reconcile = std::chrono::steady_clock::now() + options_.reconcile_interval;
+  w->spec = *spec;
+  w->next_reconcile = clock_.MonotonicMicros() +
+                      std::chrono::microseconds(options_.reconcile_interval).count();
+  w->watched.insert(spec->resources.begin(), spec->resources.end());
   Json stored = Json::parse(c.state, nullptr, false);
-  if (JsonBool(stored, "completed", false)) w->state = "completed";
+  if (JsonBool(stored, "completed", false)) w->state = WorkerState::kCompleted;
+  if (stored.is_object() && stored.contains("resources") && stored["resources"].is_object()) {
+    for (const auto& [rid, row] : stored["resources"].items()) w->watched.insert(rid);
+  }
+  const bool watches = spec->trigger != TriggerType::kManual && !spec->once;
+  w->feed_ready = !watches;
   Worker* raw = w.get();
   {
     std::lock_guard lock(mu_);
-    workers_[c.id] = std::move(w);
+    // lifecycle_mu_ is held and StopWorker ran first: there is no other worker.
+    workers_[c.id] = w;
   }
   raw->thread = std::thread([this, raw] { WorkerLoop(raw); });
-  if (spec->trigger != TriggerType::kManual && !spec->once) {
+  if (watches) {
     raw->watcher = std::thread([this, raw] {
       try {
         WatchFeed(raw);
       } catch (const std::exception& e) {
+        {
+          std::lock_guard wl(raw->mu);
+          raw->feed_ready = true;
+          raw->cv.notify_all();
+        }
         // As in WorkerLoop: the periodic reconciliation still runs without it.
-        spdlog::error("change-feed watcher of {} stopped by an unexpected error: {}", raw->id,
-                      e.what());
+        spdlog::error("change-feed watcher of {} stopped by an unexpected error: {}; the "
+                      "configuration is still reconciled every {} s",
+                      raw->id, e.what(), options_.reconcile_interval.count());
       }
     });
   }
@@ -324,35 +395,39 @@ void SyncEngine::StopWorker(const std::string& id) {
     std::lock_guard wl(w->mu);
     w->stop = true;
   }
+  w->cancel.Cancel();  // ends a run's reads and the feed's long poll
   w->cv.notify_all();
   if (w->thread.joinable()) w->thread.join();
   if (w->watcher.joinable()) w->watcher.join();
 }
 
 void SyncEngine::WorkerLoop(Worker* w) {
+  const bool periodic = w->spec.trigger != TriggerType::kManual && !w->spec.once;
   while (true) {
-    // The trigger decides whether this worker also runs periodically; read it
-    // before taking the worker's lock (it changes only through Update, which
-    // restarts the worker).
-    bool periodic = false;
-    if (auto config = Load(w->id); config.ok()) {
-      auto spec = SpecFromStored(config->spec);
-      periodic = spec.ok() && spec->trigger != TriggerType::kManual && !spec->once;
-    }
     std::unique_lock wl(w->mu);
     auto due = [&] {
       if (w->stop) return true;
-      if (w->state == "completed") return false;
+      if (w->state == WorkerState::kCompleted || !w->feed_ready) return false;
       // "Synchronize now" runs now, even while backing off after an error.
       if (w->requested > w->started) return true;
-      if (w->state == "waiting") return clock_.NowMicros() >= w->next_attempt;
-      return periodic && std::chrono::steady_clock::now() >= w->next_reconcile;
+      int64_t now = clock_.MonotonicMicros();
+      if (w->state == WorkerState::kWaiting) return now >= w->next_attempt_mono;
+      return periodic && now >= w->next_reconcile;
     };
-    while (!due()) w->cv.wait_for(wl, std::chrono::milliseconds(250));
+    while (!due()) {
+      // Sleep until the next timer of this worker, or until a request wakes it.
+      int64_t deadline = clock_.MonotonicMicros() + 3'600'000'000;
+      if (w->state == WorkerState::kWaiting) {
+        deadline = w->next_attempt_mono;
+      } else if (periodic && w->state != WorkerState::kCompleted) {
+        deadline = w->next_reconcile;
+      }
+      clock_.WaitUntil(wl, w->cv, deadline, due);
+    }
     if (w->stop) return;
     if (w->requested <= w->started) ++w->requested;  // a reconcile or retry counts as a request
     w->started = w->requested;
-    w->state = "running";
+    w->state = WorkerState::kRunning;
     wl.unlock();
     try {
       RunOnce(w);
@@ -362,12 +437,14 @@ void SyncEngine::WorkerLoop(Worker* w) {
       spdlog::error("synchronization {} stopped by an unexpected error: {}; retrying in a minute",
                     w->id, e.what());
       std::lock_guard ew(w->mu);
-      w->state = "waiting";
+      w->state = WorkerState::kWaiting;
       w->next_attempt = clock_.NowMicros() + 60'000'000;
+      w->next_attempt_mono = clock_.MonotonicMicros() + 60'000'000;
     }
     wl.lock();
     w->completed = w->started;
-    w->next_reconcile = std::chrono::steady_clock::now() + options_.reconcile_interval;
+    w->next_reconcile = clock_.MonotonicMicros() +
+                        std::chrono::microseconds(options_.reconcile_interval).count();
     w->cv.notify_all();
   }
 }
@@ -393,43 +470,45 @@ Status SyncEngine::MayTakeOverCopy(const Resource& copy, const std::string& conf
 }
 
 void SyncEngine::RunOnce(Worker* w) {
-  auto finish = [&](const std::string& state) {
+  auto finish = [&](WorkerState state) {
     std::lock_guard wl(w->mu);
     w->state = state;
   };
   auto config = Load(w->id);
-  if (!config.ok()) return finish("error");
+  if (!config.ok()) return finish(WorkerState::kError);
   auto spec = SpecFromStored(config->spec);
   auto password = box_.Unseal(config->secret);
   if (!spec.ok() || !password.ok()) {
     spdlog::error("remote configuration {}: {}", w->id,
                   (!spec.ok() ? spec.status() : password.status()).message());
-    return finish("error");
+    return finish(WorkerState::kError);
   }
   Json state = Json::parse(config->state, nullptr, false);
   if (!state.is_object()) state = Json::object();
-  Json previous = state.is_object() && state.contains("resources") && state["resources"].is_object()
-                      ? state["resources"]
-                      : Json::object();
+  Json previous = state.contains("resources") && state["resources"].is_object() ? state["resources"]
+                                                                               : Json::object();
 
-  SourceClient source(transports_({spec->source_url, spec->username, *password}), spec->source_url);
+  std::unique_ptr<SyncSource> source = sources_({spec->source_url, spec->username, *password});
   SyncRunner runner(repo_, clock_, w->id, *spec, previous, w->progress);
   runner.set_pack_limits(options_.pack_limits);
   runner.set_copy_check([this, id = w->id, target = spec->target_category_id](const Resource& copy) {
     return MayTakeOverCopy(copy, id, target);
   });
-  RunReport report = runner.Run(source);
+  RunReport report = runner.Run(*source, w->cancel);
+  const bool cancelled = report.outcome == "cancelled";
 
   Json report_json = RunReportToJson(report);
-  Json rows = Json::object();
+  // A stopped run knows only the resources it reached: the others keep their rows.
+  Json rows = cancelled ? previous : Json::object();
   for (const auto& row : report.resources) {
     if (row.contains("sourceId") && row["sourceId"].is_string()) rows[row["sourceId"].get<std::string>()] = row;
   }
   if (report.outcome != "error") state["resources"] = rows;
   state["lastRun"] = {{"finished", FormatTimestamp(report.finished)}, {"outcome", report.outcome}};
   int failures = 0;
-  std::string next_state = "idle";
+  WorkerState next_state = WorkerState::kIdle;
   int64_t next_attempt = 0;
+  int64_t backoff_micros = 0;
   if (report.outcome == "error") {
     {
       std::lock_guard wl(w->mu);
@@ -447,19 +526,23 @@ void SyncEngine::RunOnce(Worker* w) {
     if (spec->trigger != TriggerType::kManual) {
       auto backoff = std::min<int64_t>(int64_t{1} << std::min(failures, 20),
                                        options_.max_backoff.count());
-      next_attempt = clock_.NowMicros() + backoff * 1'000'000;
-      next_state = "waiting";
+      backoff_micros = backoff * 1'000'000;
+      next_attempt = clock_.NowMicros() + backoff_micros;
+      next_state = WorkerState::kWaiting;
     } else {
-      next_state = "error";
+      next_state = WorkerState::kError;
     }
-  } else {
+  } else if (!cancelled) {
     std::lock_guard wl(w->mu);
-    w->failures = 0;
+    failures = w->failures = 0;
     state["lastSuccess"] = FormatTimestamp(report.finished);
     if (spec->once && report.outcome == "ok") {
       state["completed"] = true;
-      next_state = "completed";
+      next_state = WorkerState::kCompleted;
     }
+  } else {
+    std::lock_guard wl(w->mu);
+    failures = w->failures;
   }
   state["consecutiveFailures"] = failures;
   auto txn = repo_.store().BeginWrite();
@@ -479,78 +562,99 @@ void SyncEngine::RunOnce(Worker* w) {
   spdlog::info("remote configuration '{}': run {} ({} commits)", spec->name, report.outcome,
                report.commits);
   std::lock_guard wl(w->mu);
+  if (state.contains("resources") && state["resources"].is_object()) {
+    for (const auto& [rid, row] : state["resources"].items()) w->watched.insert(rid);
+  }
   w->state = next_state;
   w->next_attempt = next_attempt;
+  w->next_attempt_mono = clock_.MonotonicMicros() + backoff_micros;
 }
 
 void SyncEngine::WatchFeed(Worker* w) {
-  // Follows the source's change feed; any change to a resource of this
-  // configuration (or to categories and resource placement) asks for a run.
+  // Follows the source's change feed; a change to a resource of this
+  // configuration, to categories or to resource placement asks for a run.
+  const RemoteConfigSpec& spec = w->spec;
+  std::unique_ptr<SyncSource> source;
   int64_t since = -1;
   int failures = 0;
-  std::unique_ptr<SyncTransport> transport;
+  auto pause = [&](int64_t micros) {
+    std::unique_lock wl(w->mu);
+    clock_.WaitFor(wl, w->cv, std::chrono::microseconds(micros), [&] { return w->stop; });
+  };
+  auto request_run = [&] {
+    std::lock_guard wl(w->mu);
+    ++w->requested;
+    w->cv.notify_all();
+  };
+  auto ready = [&] {
+    std::lock_guard wl(w->mu);
+    w->feed_ready = true;
+    w->cv.notify_all();
+  };
   while (true) {
     {
       std::lock_guard wl(w->mu);
-      if (w->stop || w->state == "completed") return;
+      if (w->stop || w->state == WorkerState::kCompleted) return;
     }
-    auto config = Load(w->id);
-    if (!config.ok()) return;
-    auto spec = SpecFromStored(config->spec);
-    auto password = box_.Unseal(config->secret);
-    if (!spec.ok() || !password.ok()) return;
-    if (!transport) transport = transports_({spec->source_url, spec->username, *password});
-    std::string path = since < 0 ? "/api/v1/changes?limit=1&since=" + std::to_string(INT64_MAX - 1)
-                                 : "/api/v1/changes?limit=1000&wait=" +
-                                       std::to_string(options_.feed_wait.count()) +
-                                       "&since=" + std::to_string(since);
-    auto reply = transport->Get(path);
-    Json body = reply.ok() ? Json::parse(reply->body, nullptr, false) : Json();
-    if (!reply.ok() || reply->status != 200 || JsonInt(body, "headSeq", -1) < 0) {
-      transport.reset();
+    if (!source) {
+      auto config = Load(w->id);
+      auto password = config.ok() ? box_.Unseal(config->secret) : Result<std::string>(config.status());
+      if (!password.ok()) {
+        // Stored data can be unreadable for a while (datamanager beside the
+        // server, a full disk): retry, and say so, rather than end for good.
+        ++failures;
+        spdlog::warn("change-feed watcher of remote configuration {}: cannot read its configuration "
+                     "({}); retrying", w->id, password.status().message());
+        pause(int64_t{1'000'000} << std::min(failures, 6));
+        continue;
+      }
+      source = sources_({spec.source_url, spec.username, *password});
+    }
+    auto page = source->Changes(since < 0 ? -1 : since, options_.feed_wait, w->cancel);
+    if (w->cancel.cancelled()) return;
+    // Runs wait for the first answer (or failure: then the reconcile after
+    // reconnecting covers what a run could miss).
+    ready();
+    if (!page.ok()) {
+      if (page.status().code() == StatusCode::kNotImplemented) return;  // a source without a feed
       ++failures;
-      auto backoff = std::chrono::seconds(std::min<int64_t>(int64_t{1} << std::min(failures, 6), 60));
-      std::unique_lock wl(w->mu);
-      w->cv.wait_for(wl, backoff, [&] { return w->stop; });
+      if (failures == 1 || failures % 10 == 0) {
+        spdlog::warn("change-feed watcher of remote configuration '{}': {} (attempt {}); the "
+                     "trigger resumes when the source answers again",
+                     spec.name, page.status().message(), failures);
+      }
+      source.reset();
+      pause(std::min<int64_t>(int64_t{1'000'000} << std::min(failures, 6), 60'000'000));
       continue;
     }
     bool reconnected = failures > 0;
+    if (reconnected) spdlog::info("change-feed watcher of remote configuration '{}' follows the source again", spec.name);
     failures = 0;
-    int64_t head = JsonInt(body, "headSeq", 0);
     if (since < 0 || reconnected) {
       // (Re)connected: changes may have been missed meanwhile, so reconcile.
-      if (since >= 0 || reconnected) {
-        std::lock_guard wl(w->mu);
-        ++w->requested;
-        w->cv.notify_all();
-      }
-      since = since < 0 ? head : since;
-      if (since > head) since = head;
+      if (reconnected) request_run();
+      if (since < 0 || since > page->head_seq) since = page->head_seq;
       if (!reconnected) continue;
     }
-    std::set<std::string> watched(spec->resources.begin(), spec->resources.end());
-    Json state = Json::parse(config->state, nullptr, false);
-    if (state.is_object() && state.contains("resources")) {
-      for (const auto& [rid, row] : state["resources"].items()) watched.insert(rid);
-    }
     bool relevant = false;
-    for (const auto& e : JsonArray(body, "events")) {
-      std::string type = JsonString(e, "type");
-      std::string rid = JsonString(e, "resourceId");
-      if (spec->trigger == TriggerType::kTag) {
-        // Adding the tag is what triggers.
-        relevant = relevant || (type == "tag.created" && JsonString(e, "name") == spec->trigger_tag);
-      } else if (watched.count(rid) || type.rfind("category.", 0) == 0 ||
-                 type == "resource.created" || type == "resource.moved") {
-        relevant = true;
+    {
+      // Judged now, by the worker's current knowledge: a run in progress may
+      // not have recorded a category's resources yet, so it reruns.
+      std::lock_guard wl(w->mu);
+      bool running = w->state == WorkerState::kRunning;
+      for (const auto& e : page->events) {
+        if (spec.trigger == TriggerType::kTag) {
+          // Adding the tag is what triggers.
+          relevant = relevant || (e.type == "tag.created" && e.name == spec.trigger_tag);
+        } else if (w->watched.count(e.resource_id) || e.type.rfind("category.", 0) == 0 ||
+                   e.type == "resource.created" || e.type == "resource.moved" ||
+                   (running && !spec.categories.empty())) {
+          relevant = true;
+        }
       }
     }
-    since = JsonInt(body, "lastSeq", since);
-    if (relevant) {
-      std::lock_guard wl(w->mu);
-      ++w->requested;
-      w->cv.notify_all();
-    }
+    since = std::max(since, page->last_seq);
+    if (relevant) request_run();
   }
 }
 

@@ -1,12 +1,23 @@
 // SyncEngine: the target side of synchronization. It keeps the remote
-// resource configurations (passwords sealed by a CredentialBox), runs one
-// worker thread per enabled configuration, and starts runs when asked
-// (manual trigger, "synchronize now"), when the source's change feed reports a
-// change (commit trigger), and periodically to reconcile anything missed.
-// Runs of one configuration never overlap; a request during a run queues
-// exactly one more run. Failures back off exponentially (injected Clock).
-// Records are the JSON of /api/v1/remote-configs (docs/synchronization.md).
-// Thread-safe.
+// resource configurations (passwords sealed by a CredentialBox) and, for each
+// enabled one, a Worker that starts runs when asked (manual trigger,
+// "synchronize now"), when the source's change feed reports a relevant change
+// (commit and tag triggers), on a reconcile interval, and after a failure's
+// backoff. Runs of one configuration never overlap; a request during a run
+// queues exactly one more run.
+//
+// Worker lifecycle (docs/architecture.md, "Workers"): the engine owns every
+// Worker; a Worker is never changed, only replaced. Create starts one; Update
+// stops the old one and starts a new one; Delete and Stop stop it. Stopping
+// cancels the Worker's Cancellation — its run ends within one read of the
+// source (whole commits stay), its change-feed poll ends — and joins both of
+// its threads before anything else happens to that configuration, so there is
+// never more than one Worker per configuration. Changes to one configuration
+// are serialized (`lifecycle_mu_`); none holds the store's writer or the
+// engine's map lock while waiting for a thread or the network.
+//
+// Time comes from the injected Clock (reconcile, backoff, waits), so tests
+// drive every timer with a FakeClock. Thread-safe.
 #pragma once
 
 #include <chrono>
@@ -16,12 +27,13 @@
 #include <mutex>
 #include <thread>
 
+#include "common/cancellation.h"
 #include "common/clock.h"
 #include "repo/repository.h"
 #include "sync/credential_box.h"
 #include "sync/remote_config.h"
-#include "sync/source_client.h"
 #include "sync/sync_runner.h"
+#include "sync/sync_source.h"
 
 namespace tandem {
 
@@ -32,19 +44,26 @@ struct SyncEngineOptions {
   PackLimits pack_limits;
 };
 
+// What a worker is doing (the status endpoint's "state").
+enum class WorkerState { kIdle, kRunning, kWaiting, kError, kCompleted, kPaused };
+std::string_view WorkerStateName(WorkerState s);
+
 class SyncEngine {
  public:
-  SyncEngine(Repository& repo, CredentialBox box, Clock& clock, TransportFactory transports,
+  SyncEngine(Repository& repo, CredentialBox box, Clock& clock, SourceFactory sources,
              SyncEngineOptions options = {});
   ~SyncEngine();
 
   // Starts workers for the stored configurations.
   Status Start();
+  // Stops every worker (each within about a second, whatever its source
+  // does) and refuses to start new ones.
   void Stop();
 
   // Validates (connecting to the source: address, credentials, protocol,
   // every selected id) and stores; starts the first run unless manual.
   Result<Json> Create(const Json& body);
+  // A change of the source's url or user name needs the password again.
   Result<Json> Update(const std::string& id, const Json& body);
   // Stops the configuration; synchronized resources stay.
   Status Delete(const std::string& id);
@@ -52,8 +71,9 @@ class SyncEngine {
   Result<Json> List();
   Result<Json> GetStatus(const std::string& id);
   Result<Json> Runs(const std::string& id, size_t limit);
-  // Asks for a run; with `wait`, answers the report of the run that follows
-  // this request (waiting at most `timeout`).
+  // Asks for a run; with `wait`, answers the report of the run that covers
+  // this request (waiting at most `timeout`), or at once the last report of
+  // a one-time configuration that has completed.
   Result<Json> RequestRun(const std::string& id, bool wait, std::chrono::seconds timeout);
 
   // The target categories a configuration writes into (for permission checks).
@@ -64,6 +84,7 @@ class SyncEngine {
   Result<RemoteConfig> Load(const std::string& id);
   Result<Json> Record(const RemoteConfig& c);
   Status Validate(const RemoteConfigSpec& spec, const std::string& password);
+  // Both with lifecycle_mu_ held.
   void StartWorker(const RemoteConfig& c);
   void StopWorker(const std::string& id);
   void WorkerLoop(Worker* w);
@@ -77,9 +98,12 @@ class SyncEngine {
   Repository& repo_;
   CredentialBox box_;
   Clock& clock_;
-  TransportFactory transports_;
+  SourceFactory sources_;
   SyncEngineOptions options_;
-  std::mutex mu_;  // guards workers_
+  Cancellation shutdown_;  // cancels source checks of Create/Update at Stop()
+  std::mutex lifecycle_mu_;  // serializes starting and stopping workers
+  bool stopped_ = false;     // guarded by lifecycle_mu_
+  std::mutex mu_;            // guards workers_
   // shared_ptr: callers waiting on a worker keep it alive while it is stopped.
   std::map<std::string, std::shared_ptr<Worker>> workers_;
 };

@@ -29,24 +29,41 @@ Json SyncRunner::Row(const CatalogueEntry& e, const std::string& state, const st
               {"message", message.empty() ? Json(nullptr) : Json(message)}};
 }
 
-RunReport SyncRunner::Run(SourceClient& source) {
+void SyncRunner::KeepSelected(Catalogue& catalogue) {
+  std::set<std::string> ids;
+  std::vector<CatalogueEntry> kept;
+  for (auto& e : catalogue.entries) {
+    bool by_id = std::find(spec_.resources.begin(), spec_.resources.end(), e.resource.id) !=
+                 spec_.resources.end();
+    bool by_category = std::any_of(e.selected_by.begin(), e.selected_by.end(), [&](const std::string& s) {
+      return std::find(spec_.categories.begin(), spec_.categories.end(), s) != spec_.categories.end();
+    });
+    if ((by_id || by_category) && ids.insert(e.resource.id).second) kept.push_back(std::move(e));
+  }
+  catalogue.entries = std::move(kept);
+}
+
+RunReport SyncRunner::Run(SyncSource& source, const Cancellation& cancel) {
   RunReport report;
   report.started = clock_.NowMicros();
   progress_.Reset(report.started);
-  auto info = source.Connect();
   auto finish_error = [&](const Status& st) {
-    report.outcome = "error";
-    report.error = st.message();
+    report.outcome = cancel.cancelled() ? "cancelled" : "error";
+    report.error = cancel.cancelled() ? "the run was stopped" : st.message();
+    report.commits = commits_;
+    report.bytes = bytes_;
     report.finished = clock_.NowMicros();
     return report;
   };
+  auto info = source.Info(cancel);
   if (!info.ok()) return finish_error(info.status());
   std::optional<std::string> tag;
   if (spec_.trigger == TriggerType::kTag) tag = spec_.trigger_tag;
-  auto catalogue = source.FetchCatalogue({spec_.resources, spec_.categories, tag});
+  auto catalogue = source.FetchCatalogue({spec_.resources, spec_.categories, tag}, cancel);
   if (!catalogue.ok()) return finish_error(catalogue.status());
+  KeepSelected(*catalogue);
   // Projects the selected ones use come along, before the ones that use them.
-  Status deps = AddDependencies(source, *catalogue);
+  Status deps = AddDependencies(source, *catalogue, cancel);
   if (!deps.ok()) return finish_error(deps);
   progress_.resources_total = catalogue->entries.size();
   for (const auto& e : catalogue->entries) {
@@ -60,13 +77,15 @@ RunReport SyncRunner::Run(SourceClient& source) {
   std::set<std::string> seen;
   std::map<std::string, std::string> failed;  // resource id -> its state, for users of it
   for (const auto& entry : catalogue->entries) {
+    if (cancel.cancelled()) return finish_error(Status::Unavailable("cancelled"));
     seen.insert(entry.resource.id);
     Json row;
     std::string blocked;
     for (const auto& used : entry.used_projects) {
       if (failed.count(used)) blocked = used;
     }
-    row = SyncResource(source, *info, entry);
+    row = SyncResource(source, *info, entry, cancel);
+    if (cancel.cancelled()) return finish_error(Status::Unavailable("cancelled"));
     if (!blocked.empty() && row["state"] != "synced") {
       row["message"] = row["message"].is_string() ? row["message"].get<std::string>() : std::string();
       row["message"] = row["message"].get<std::string>() + " (dependency " + blocked + " is " +
@@ -113,14 +132,15 @@ RunReport SyncRunner::Run(SourceClient& source) {
   return report;
 }
 
-Status SyncRunner::AddDependencies(SourceClient& source, Catalogue& catalogue) {
-  return AddDependencyEntries(catalogue, [&source](const std::vector<std::string>& wanted) {
-    return source.FetchCatalogue({wanted, {}, std::nullopt});
+Status SyncRunner::AddDependencies(SyncSource& source, Catalogue& catalogue,
+                                   const Cancellation& cancel) {
+  return AddDependencyEntries(catalogue, [&](const std::vector<std::string>& wanted) {
+    return source.FetchCatalogue({wanted, {}, std::nullopt}, cancel);
   });
 }
 
-Json SyncRunner::SyncResource(SourceClient& source, const SourceInfo& info,
-                              const CatalogueEntry& entry) {
+Json SyncRunner::SyncResource(SyncSource& source, const SourceInfo& info,
+                              const CatalogueEntry& entry, const Cancellation& cancel) {
   const Resource& src = entry.resource;
   auto own = repo_.ServerId();
   if (!own.ok()) return Row(entry, "error", own.status().message());
@@ -229,10 +249,11 @@ Json SyncRunner::SyncResource(SourceClient& source, const SourceInfo& info,
       if (std::find(have.begin(), have.end(), t) == have.end()) have.push_back(std::move(t));
     }
     PackReader reader(repo_, src.id, pack_limits_);
-    Status fetched = source.FetchPack(src.id, have, want, [&](std::string_view bytes) {
+    Status fetched = source.FetchPack({src.id, have, want}, [&](std::string_view bytes) {
+      if (cancel.cancelled()) return false;
       progress_.bytes_done += bytes.size();
       return reader.Feed(bytes).ok();
-    });
+    }, cancel);
     Status read = reader.Finish();
     commits_ += reader.commits_applied();
     progress_.commits_done += reader.commits_applied();

@@ -17,7 +17,8 @@
 #include "repo/repository.h"
 #include "sync/pack_reader.h"
 #include "sync/remote_config.h"
-#include "sync/source_client.h"
+#include "common/cancellation.h"
+#include "sync/sync_source.h"
 
 namespace tandem {
 
@@ -38,7 +39,9 @@ struct RunProgress {
 struct RunReport {
   int64_t started = 0;
   int64_t finished = 0;
-  std::string outcome;  // "ok": every resource synced; "partial": some not; "error": run failed
+  // "ok": every resource synced; "partial": some not; "error": the run failed;
+  // "cancelled": stopped (DELETE, PATCH, shutdown) after whole commits.
+  std::string outcome;
   std::string error;    // for "error": what failed, and what to do
   uint64_t commits = 0;
   uint64_t bytes = 0;
@@ -69,15 +72,21 @@ class SyncRunner {
   void set_copy_check(CopyCheck check) { copy_check_ = std::move(check); }
 
   // Never fails as a whole for one resource's problem; a failure to reach the
-  // source or read its catalogue makes the report's outcome "error".
-  RunReport Run(SourceClient& source);
+  // source or read its catalogue makes the report's outcome "error". Once
+  // `cancel` fires, the run stops within one read: commits imported so far
+  // stay (each is whole), and the outcome is "cancelled".
+  RunReport Run(SyncSource& source, const Cancellation& cancel);
 
  private:
-  Json SyncResource(SourceClient& source, const SourceInfo& info, const CatalogueEntry& entry);
+  Json SyncResource(SyncSource& source, const SourceInfo& info, const CatalogueEntry& entry,
+                    const Cancellation& cancel);
   Json Row(const CatalogueEntry& e, const std::string& state, const std::string& message);
   // Adds the projects the selected ones use (recursively) and orders every
   // resource after the ones it uses.
-  Status AddDependencies(SourceClient& source, Catalogue& catalogue);
+  Status AddDependencies(SyncSource& source, Catalogue& catalogue, const Cancellation& cancel);
+  // Drops entries the configuration did not select (a source may offer
+  // more than it was asked for; only the selection is copied) and repeats.
+  void KeepSelected(Catalogue& catalogue);
 
   Repository& repo_;
   Clock& clock_;

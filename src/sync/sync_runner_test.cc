@@ -1,4 +1,4 @@
-// SyncRunner against an in-process source (FakeSource): what each run
+// SyncRunner against an in-process source (TestSource): what each run
 // reports per resource, and what it stores (or does not store) on the target.
 #include "sync/sync_runner.h"
 
@@ -6,7 +6,7 @@
 
 #include <filesystem>
 
-#include "sync/two_servers_fixture.h"
+#include "testing/sync/two_servers_fixture.h"
 
 namespace tandem {
 namespace {
@@ -16,19 +16,19 @@ class SyncRunnerTest : public TwoServersTest {
   RemoteConfigSpec Spec(std::vector<std::string> resources) {
     RemoteConfigSpec spec;
     spec.name = "from source";
-    spec.source_url = FakeSource::kUrl;
+    spec.source_url = TestSource::kUrl;
     spec.username = fake_->username();
     spec.resources = std::move(resources);
     spec.target_category_id = target_category_;
     return spec;
   }
   // One run into `into` from `from`, keeping the rows for the next run as the engine does.
-  RunReport Run(const RemoteConfigSpec& spec, Repository* into = nullptr, FakeSource* from = nullptr) {
-    SourceClient client((from ? from : fake_.get())->Transport(), spec.source_url);
+  RunReport Run(const RemoteConfigSpec& spec, Repository* into = nullptr, TestSource* from = nullptr) {
+    auto source = (from ? from : fake_.get())->Source();
     RunProgress progress;
     SyncRunner runner(into ? *into : *target_.repo, clock_, "config-1", spec, previous_, progress);
     runner.set_pack_limits(pack_limits_);
-    RunReport report = runner.Run(client);
+    RunReport report = runner.Run(*source, Cancellation::Never());
     if (report.outcome != "error") {
       previous_ = Json::object();
       for (const auto& row : report.resources) {
@@ -174,7 +174,7 @@ TEST_F(SyncRunnerTest, ACopyComingBackToItsOriginIsACycle) {
   // The project originates here (the target); the "source" holds a copy of it.
   Resource r = target_.repo->CreateResource({"home", std::nullopt, std::nullopt, std::nullopt}).value();
   AddCommit(*target_.repo, r, "alice");
-  FakeSource target_as_source(*target_.repo);
+  TestSource target_as_source(*target_.repo);
   RemoteConfigSpec back = Spec({r.id});
   back.target_category_id = source_.repo->CreateCategory({"incoming", std::nullopt, ""}).value().id;
   ASSERT_EQ(RowOf(Run(back, source_.repo.get(), &target_as_source), r.id)["state"], "synced");
@@ -317,7 +317,7 @@ TEST_F(SyncRunnerTest, RefusedCredentialsFailTheRunAndCreateNothing) {
   RunReport report = Run(Spec({r.id}));
   EXPECT_EQ(report.outcome, "error");
   EXPECT_NE(report.error.find("credentials"), std::string::npos) << report.error;
-  EXPECT_NE(report.error.find(FakeSource::kUrl), std::string::npos) << report.error;
+  EXPECT_NE(report.error.find(TestSource::kUrl), std::string::npos) << report.error;
   EXPECT_TRUE(report.resources.empty());
   EXPECT_EQ(target_.repo->GetResource(r.id).status().code(), StatusCode::kNotFound);
 }

@@ -18,7 +18,7 @@
 #include "common/ids.h"
 #include "store/sqlite/sqlite_store.h"
 #include "sync/credential_box.h"
-#include "sync/source_client.h"
+#include "sync/http_sync_source.h"
 #include "tests/e2e/e2e_util.h"
 
 namespace tandem {
@@ -42,7 +42,7 @@ class InProcessServer {
     auth_ = std::make_unique<Authenticator>(*store_, SystemClock::Instance());
     EXPECT_TRUE(auth_->BootstrapAdmin(std::string(kAdminPassword)).ok());
     engine_ = std::make_unique<SyncEngine>(*repo_, CredentialBox::Open(dir_.Sub("secret.key")).value(),
-                                           SystemClock::Instance(), HttpTransportFactory());
+                                           SystemClock::Instance(), HttpSourceFactory());
     EXPECT_TRUE(engine_->Start().ok());
     ApiOptions options;
     options.bundle_dir = dir_.Sub("bundle-uploads");

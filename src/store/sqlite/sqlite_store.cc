@@ -75,7 +75,7 @@ RemoteConfig ReadRemoteConfig(const Statement& s) {
 class SqliteTransaction final : public WriteTransaction {
  public:
   SqliteTransaction(SqliteStore& store, std::unique_ptr<SqliteConnection> conn,
-                    std::unique_lock<std::mutex> writer_lock)
+                    std::unique_lock<std::timed_mutex> writer_lock)
       : store_(store),
         owned_(std::move(conn)),
         conn_(owned_ ? owned_.get() : store.writer_.get()),
@@ -820,7 +820,7 @@ class SqliteTransaction final : public WriteTransaction {
   SqliteStore& store_;
   std::unique_ptr<SqliteConnection> owned_;  // readers only; the writer belongs to the store
   SqliteConnection* conn_;
-  std::unique_lock<std::mutex> writer_lock_;
+  std::unique_lock<std::timed_mutex> writer_lock_;
   bool open_ = false;
 };
 
@@ -905,13 +905,21 @@ Result<std::unique_ptr<ReadTransaction>> SqliteStore::BeginRead() {
     ASSIGN_OR_RETURN(conn, Connect());
   }
   auto txn = std::make_unique<SqliteTransaction>(*this, std::move(conn),
-                                                 std::unique_lock<std::mutex>());
+                                                 std::unique_lock<std::timed_mutex>());
   RETURN_IF_ERROR(txn->Begin());
   return std::unique_ptr<ReadTransaction>(std::move(txn));
 }
 
 Result<std::unique_ptr<WriteTransaction>> SqliteStore::BeginWrite() {
-  std::unique_lock lock(writer_mu_);
+  std::unique_lock lock(writer_mu_, std::defer_lock);
+  if (!lock.try_lock_for(options_.write_wait)) {
+    // Another write has held the store for that long (a large import, a
+    // datamanager deletion): tell the caller to come back rather than queue
+    // without a bound.
+    return Status::Unavailable("the store is busy with another write for more than " +
+                               std::to_string(options_.write_wait.count()) +
+                               " ms (storage.write-wait-ms); retry shortly");
+  }
   if (!writer_) {
     ASSIGN_OR_RETURN(writer_, Connect());
   }

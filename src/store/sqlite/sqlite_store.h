@@ -6,6 +6,7 @@
 // a size threshold are stored zstd-compressed. docs/storage.md gives the schema.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -23,6 +24,9 @@ struct SqliteOptions {
   size_t compress_threshold = 512;
   int zstd_level = 3;
   int busy_timeout_ms = 10'000;
+  // BeginWrite waits at most this long for another write transaction of this
+  // process to end, then answers Unavailable (HTTP 503 with Retry-After).
+  std::chrono::milliseconds write_wait{10'000};
   // After a checkpoint SQLite truncates the write-ahead log to at most this
   // many bytes; without a limit it keeps the size of the largest transaction
   // (a 100k-element import left a 322 MB WAL) until the store is closed.
@@ -57,7 +61,7 @@ class SqliteStore final : public Store {
   SqliteOptions options_;
   std::mutex readers_mu_;
   std::vector<std::unique_ptr<SqliteConnection>> idle_readers_;
-  std::mutex writer_mu_;  // held for the whole life of a write transaction
+  std::timed_mutex writer_mu_;  // held for the whole life of a write transaction
   std::unique_ptr<SqliteConnection> writer_;
 };
 

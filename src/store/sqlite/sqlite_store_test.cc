@@ -4,6 +4,7 @@
 #include <sqlite3.h>
 
 #include <filesystem>
+#include <future>
 #include <thread>
 
 #include "common/ids.h"
@@ -202,6 +203,27 @@ TEST_F(SqliteStoreTest, WriteAheadLogShrinksAfterALargeTransaction) {
     ASSERT_TRUE(w->CommitTransaction().ok());
   }
   EXPECT_LE(wal_bytes(), kLimit);
+}
+
+// The single writer is waited for a bounded time: a write that holds it too
+// long makes the next BeginWrite answer Unavailable instead of queuing it
+// without a bound; once it ends, writes go on.
+TEST_F(SqliteStoreTest, BeginWriteWaitsABoundedTimeForTheWriter) {
+  store_.reset();
+  SqliteOptions options;
+  options.write_wait = std::chrono::milliseconds(100);
+  store_ = std::move(SqliteStore::Open(path_, options)).value();
+  auto held = Write();
+  auto started = std::chrono::steady_clock::now();
+  auto second = std::async(std::launch::async, [&] { return store_->BeginWrite(); }).get();
+  auto took = std::chrono::steady_clock::now() - started;
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.status().code(), StatusCode::kUnavailable);
+  EXPECT_NE(second.status().message().find("storage.write-wait-ms"), std::string::npos);
+  EXPECT_GE(took, std::chrono::milliseconds(90));
+  EXPECT_LT(took, std::chrono::seconds(2));
+  held.reset();  // rolled back
+  EXPECT_TRUE(store_->BeginWrite().ok());
 }
 
 }  // namespace

@@ -1,4 +1,4 @@
-#include "sync/source_client.h"
+#include "sync/http_sync_source.h"
 
 #include <gtest/gtest.h>
 
@@ -28,10 +28,10 @@ TEST(SourceUrlTest, NeedsSchemeHostAndThePort) {
 }
 
 TEST(SourceUrlTest, TlsOnlyTargetsRefusePlainSourcesWithoutConnecting) {
-  SyncClientTls tls;
-  tls.require_tls = true;
-  auto transport = HttpTransportFactory(tls)({"http://127.0.0.1:1", "u", "secret-password"});
-  auto reply = transport->Get("/sync/v1/info");
+  SyncClientOptions options;
+  options.tls.require_tls = true;
+  auto source = HttpSourceFactory(options)({"http://127.0.0.1:1", "u", "secret-password"});
+  auto reply = source->Info(Cancellation::Never());
   ASSERT_FALSE(reply.ok());
   EXPECT_EQ(reply.status().code(), StatusCode::kInvalidArgument);
   EXPECT_NE(reply.status().message().find("esi.server.sync.tls-enabled"), std::string::npos);
@@ -39,12 +39,12 @@ TEST(SourceUrlTest, TlsOnlyTargetsRefusePlainSourcesWithoutConnecting) {
   EXPECT_EQ(reply.status().message().find("secret-password"), std::string::npos);
 
   // A url that never passed validation is refused, not connected to.
-  auto invalid = HttpTransportFactory()({"https://no-port.example", "u", "p"})->Get("/sync/v1/info");
+  auto invalid = HttpSourceFactory()({"https://no-port.example", "u", "p"})->Info(Cancellation::Never());
   ASSERT_FALSE(invalid.ok());
   EXPECT_EQ(invalid.status().code(), StatusCode::kInvalidArgument);
 
   // Without the requirement the same url is tried (and here, unreachable).
-  auto plain = HttpTransportFactory()({"http://127.0.0.1:1", "u", "p"})->Get("/sync/v1/info");
+  auto plain = HttpSourceFactory()({"http://127.0.0.1:1", "u", "p"})->Info(Cancellation::Never());
   ASSERT_FALSE(plain.ok());
   EXPECT_EQ(plain.status().code(), StatusCode::kUnavailable);
 }

@@ -1,5 +1,5 @@
 // TwoServersTest: a gtest fixture with two servers' repositories in one
-// process — a source served by a FakeSource (src/sync/fake_source_transport.h)
+// process — a source served by a TestSource (testing/sync/test_source.h)
 // and a target with a category to synchronize into — on SQLite stores in a
 // temporary directory, sharing one FakeClock. Test-only; not thread-safe.
 #pragma once
@@ -11,7 +11,7 @@
 
 #include "common/ids.h"
 #include "store/sqlite/sqlite_store.h"
-#include "sync/fake_source_transport.h"
+#include "testing/sync/test_source.h"
 
 namespace tandem {
 
@@ -30,7 +30,7 @@ class TwoServersTest : public ::testing::Test {
       side->repo = std::make_unique<Repository>(*side->store, clock_);
       ASSERT_TRUE(side->repo->Bootstrap().ok());
     }
-    fake_ = std::make_unique<FakeSource>(*source_.repo);
+    fake_ = std::make_unique<TestSource>(*source_.repo);
     target_category_ = target_.repo->CreateCategory({"synced", std::nullopt, ""}).value().id;
   }
 
@@ -73,7 +73,7 @@ class TwoServersTest : public ::testing::Test {
   std::filesystem::path dir_;
   FakeClock clock_;
   Side source_, target_;
-  std::unique_ptr<FakeSource> fake_;
+  std::unique_ptr<TestSource> fake_;
   std::string target_category_;
 };
 

@@ -1,4 +1,4 @@
-#include "cli/server_url.h"
+#include "net/http_url.h"
 
 #include <algorithm>
 #include <cctype>
@@ -21,9 +21,9 @@ std::string ServerUrl::ToString() const {
   return scheme + "://" + h + ":" + std::to_string(port);
 }
 
-Result<ServerUrl> ParseServerUrl(std::string_view url) {
-  auto bad = [](std::string why) {
-    return Status::InvalidArgument("invalid --server URL: " + why +
+Result<ServerUrl> ParseServerUrl(std::string_view url, std::string_view what) {
+  auto bad = [what](std::string why) {
+    return Status::InvalidArgument("invalid " + std::string(what) + ": " + why +
                                    " (expected http[s]://HOST[:PORT], e.g. http://127.0.0.1:8111)");
   };
   ServerUrl out;
@@ -42,9 +42,9 @@ Result<ServerUrl> ParseServerUrl(std::string_view url) {
   }
   if (authority.find('@') != std::string_view::npos) {
     // Do not echo the URL: it may hold a password.
-    return Status::InvalidArgument(
-        "invalid --server URL: credentials in the URL are not allowed; use --user and "
-        "TANDEM_PASSWORD");
+    return Status::InvalidArgument("invalid " + std::string(what) +
+                                   ": credentials in the URL are not allowed; they are given "
+                                   "separately");
   }
   std::string_view port_text;
   if (!authority.empty() && authority.front() == '[') {
@@ -77,6 +77,7 @@ Result<ServerUrl> ParseServerUrl(std::string_view url) {
       return bad("port must be a number from 1 to 65535");
     }
     out.port = port;
+    out.explicit_port = true;
   }
   return out;
 }

@@ -1,4 +1,4 @@
-#include "cli/transport.h"
+#include "net/http_message.h"
 
 #include <strings.h>
 

@@ -1,0 +1,189 @@
+#include "sync/sync_codec.h"
+
+#include "common/ids.h"
+#include "common/percent_encoding.h"
+
+namespace tandem {
+namespace {
+
+// At most this many ids in one catalogue request list, and entries in one catalogue.
+constexpr size_t kMaxCatalogueIds = 100'000;
+
+}  // namespace
+
+Result<std::vector<std::string>> UuidList(const Json& body, const char* key) {
+  std::vector<std::string> out;
+  auto it = body.find(key);
+  if (it == body.end() || it->is_null()) return out;
+  if (!it->is_array()) {
+    return Status::InvalidArgument(std::string("'") + key + "' must be a list of ids");
+  }
+  if (it->size() > kMaxCatalogueIds) {
+    return Status::InvalidArgument(std::string("'") + key + "' holds more than " +
+                                   std::to_string(kMaxCatalogueIds) + " ids");
+  }
+  for (const auto& v : *it) {
+    if (!v.is_string() || !IsUuid(v.get<std::string>())) {
+      return Status::InvalidArgument(std::string("'") + key + "' must hold UUIDs");
+    }
+    out.push_back(NormalizeUuid(v.get<std::string>()));
+  }
+  return out;
+}
+
+namespace {
+
+std::string Joined(const std::vector<std::string>& ids) {
+  std::string list;
+  for (const auto& id : ids) list += (list.empty() ? "" : ",") + id;
+  return list;
+}
+
+}  // namespace
+
+Json InfoToJson(const SourceInfo& info) {
+  return {{"protocol", kSyncProtocolName},
+          {"major", info.major},
+          {"minor", info.minor},
+          {"serverId", info.server_id},
+          {"version", info.version}};
+}
+
+Result<SourceInfo> InfoFromJson(const Json& j) {
+  if (!j.is_object() || JsonString(j, "protocol") != kSyncProtocolName || !j.contains("major") ||
+      !j["major"].is_number_integer() || !j.contains("serverId") || !j["serverId"].is_string() ||
+      !IsUuid(j["serverId"].get<std::string>())) {
+    return Status::InvalidArgument("the answer to " + std::string(kInfoPath) +
+                                   " is not a tandem-sync server description");
+  }
+  int64_t major = JsonInt(j, "major", -1), minor = JsonInt(j, "minor", 0);
+  if (major < 0 || major > 1'000'000 || minor < 0 || minor > 1'000'000) {
+    return Status::InvalidArgument("the protocol version in " + std::string(kInfoPath) +
+                                   " is out of range");
+  }
+  std::string version = JsonString(j, "version").substr(0, 64);
+  return SourceInfo{NormalizeUuid(j["serverId"].get<std::string>()), static_cast<int>(major),
+                    static_cast<int>(minor), version};
+}
+
+Status CheckSourceInfo(const SourceInfo& info) {
+  if (info.major == kSyncProtocolMajor) return Status::Ok();
+  return Status::InvalidArgument("the source speaks tandem-sync " + std::to_string(info.major) +
+                                 ".x and this server " + std::to_string(kSyncProtocolMajor) +
+                                 ".x; synchronization needs the same major version");
+}
+
+Json CatalogueRequestToJson(const CatalogueRequest& request) {
+  Json body = {{"resources", request.resources}, {"categories", request.categories}};
+  if (request.tag) body["tag"] = *request.tag;
+  return body;
+}
+
+Result<CatalogueRequest> CatalogueRequestFromJson(const Json& body) {
+  if (!body.is_object()) return Status::InvalidArgument("catalogue request must be an object");
+  CatalogueRequest request;
+  ASSIGN_OR_RETURN(request.resources, UuidList(body, "resources"));
+  ASSIGN_OR_RETURN(request.categories, UuidList(body, "categories"));
+  if (body.contains("tag") && !body["tag"].is_null()) {
+    if (!body["tag"].is_string() || body["tag"].get<std::string>().empty()) {
+      return Status::InvalidArgument("'tag' must be a non-empty string");
+    }
+    request.tag = body["tag"].get<std::string>();
+  }
+  return request;
+}
+
+Json CatalogueToJson(const Catalogue& catalogue) {
+  Json entries = Json::array();
+  for (const auto& e : catalogue.entries) entries.push_back(CatalogueEntryToJson(e));
+  return {{"resources", entries},
+          {"missing",
+           {{"resources", catalogue.missing_resources},
+            {"categories", catalogue.missing_categories}}}};
+}
+
+Result<Catalogue> CatalogueFromJson(const Json& j) {
+  if (!j.is_object() || !j.contains("resources") || !j["resources"].is_array()) {
+    return Status::Corruption("the catalogue is malformed: 'resources' must be an array");
+  }
+  if (j["resources"].size() > kMaxCatalogueIds) {
+    return Status::Corruption("the catalogue lists more than " + std::to_string(kMaxCatalogueIds) +
+                              " resources");
+  }
+  Catalogue out;
+  for (const auto& e : j["resources"]) {
+    auto entry = CatalogueEntryFromJson(e);
+    if (!entry.ok()) return Status::Corruption(entry.status().message());
+    out.entries.push_back(std::move(entry).value());
+  }
+  if (j.contains("missing") && j["missing"].is_object()) {
+    auto missing_resources = UuidList(j["missing"], "resources");
+    auto missing_categories = UuidList(j["missing"], "categories");
+    if (!missing_resources.ok() || !missing_categories.ok()) {
+      return Status::Corruption("the catalogue is malformed: 'missing' must list UUIDs");
+    }
+    out.missing_resources = std::move(missing_resources).value();
+    out.missing_categories = std::move(missing_categories).value();
+  }
+  return out;
+}
+
+std::string PackTarget(const PackRequest& request) {
+  std::string path = "/sync/v1/resources/" + PercentEncode(request.resource_id) +
+                     "/pack?have=" + PercentEncode(Joined(request.have));
+  if (!request.want.empty()) path += "&want=" + PercentEncode(Joined(request.want));
+  return path;
+}
+
+Result<std::vector<std::string>> CommitIdList(const std::string& list, const char* name) {
+  std::vector<std::string> out;
+  if (list.empty()) return out;
+  size_t pos = 0;
+  while (true) {
+    size_t comma = list.find(',', pos);
+    std::string item = list.substr(pos, comma == std::string::npos ? comma : comma - pos);
+    if (!IsUuid(item)) {
+      return Status::InvalidArgument(std::string(name) + ": '" + item.substr(0, 40) +
+                                     "' is not a UUID");
+    }
+    out.push_back(NormalizeUuid(item));
+    if (out.size() > kMaxPackRequestIds) {
+      return Status::InvalidArgument(std::string(name) + ": more than " +
+                                     std::to_string(kMaxPackRequestIds) + " commits");
+    }
+    if (comma == std::string::npos) return out;
+    pos = comma + 1;
+  }
+}
+
+std::string ChangesTarget(int64_t since, std::chrono::seconds wait) {
+  if (since < 0) return "/api/v1/changes?limit=1&since=" + std::to_string(INT64_MAX - 1);
+  return "/api/v1/changes?limit=1000&wait=" + std::to_string(wait.count()) +
+         "&since=" + std::to_string(since);
+}
+
+Result<ChangePage> ChangePageFromJson(const Json& j) {
+  ChangePage page;
+  page.head_seq = JsonInt(j, "headSeq", -1);
+  page.last_seq = JsonInt(j, "lastSeq", -1);
+  if (!j.is_object() || page.head_seq < 0 || page.last_seq < 0 || !j.contains("events") ||
+      !j["events"].is_array() || j["events"].size() > 1000) {
+    return Status::Corruption("the change feed's answer is malformed (headSeq, lastSeq, events)");
+  }
+  for (const auto& e : j["events"]) {
+    if (!e.is_object()) return Status::Corruption("the change feed holds an event that is not an object");
+    SourceChange c;
+    c.seq = JsonInt(e, "seq", 0);
+    c.type = JsonString(e, "type").substr(0, 64);
+    c.resource_id = JsonString(e, "resourceId");
+    if (!c.resource_id.empty()) {
+      if (!IsUuid(c.resource_id)) return Status::Corruption("the change feed names a resource that is not a UUID");
+      c.resource_id = NormalizeUuid(c.resource_id);
+    }
+    c.name = JsonString(e, "name").substr(0, 1024);
+    page.events.push_back(std::move(c));
+  }
+  return page;
+}
+
+}  // namespace tandem

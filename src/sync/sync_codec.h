@@ -1,0 +1,44 @@
+// The wire form of tandem-sync (docs/sync-protocol.md), written once: the
+// source's /sync/v1 routes (src/api/sync_routes.cc) encode with these
+// functions and HttpSyncSource decodes with them, so the two cannot drift.
+// Decoders take data from outside: they check every field's type and bound
+// every list, and answer InvalidArgument (from a client) or Corruption (from
+// a source) naming the field. Pure functions; thread-safe.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "common/canonical_json.h"
+#include "sync/sync_source.h"
+
+namespace tandem {
+
+inline constexpr char kInfoPath[] = "/sync/v1/info";
+inline constexpr char kCataloguePath[] = "/sync/v1/catalogue";
+// At most this many commit ids in a pack request's have= or want=.
+inline constexpr size_t kMaxPackRequestIds = 10'000;
+
+// The list of UUIDs at `key` of `body` (absent or null: empty), normalized;
+// InvalidArgument naming the key when it holds anything else or too many.
+Result<std::vector<std::string>> UuidList(const Json& body, const char* key);
+
+Json InfoToJson(const SourceInfo& info);
+Result<SourceInfo> InfoFromJson(const Json& j);
+
+Json CatalogueRequestToJson(const CatalogueRequest& request);
+Result<CatalogueRequest> CatalogueRequestFromJson(const Json& j);
+
+Json CatalogueToJson(const Catalogue& catalogue);
+Result<Catalogue> CatalogueFromJson(const Json& j);
+
+// "/sync/v1/resources/{id}/pack?have=..&want=.." (ids percent-encoded).
+std::string PackTarget(const PackRequest& request);
+// A comma-separated list of commit ids, as in have= and want=.
+Result<std::vector<std::string>> CommitIdList(const std::string& list, const char* name);
+
+// "/api/v1/changes?..." for a page after `since` (negative: only the head).
+std::string ChangesTarget(int64_t since, std::chrono::seconds wait);
+Result<ChangePage> ChangePageFromJson(const Json& j);
+
+}  // namespace tandem
