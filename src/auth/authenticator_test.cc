@@ -6,6 +6,7 @@
 
 #include "common/ids.h"
 #include "store/sqlite/sqlite_store.h"
+#include "testing/common/fake_clock.h"
 
 namespace tandem {
 namespace {

@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "common/cancellation.h"
+#include "testing/common/fake_clock.h"
 
 namespace tandem {
 namespace {

@@ -17,6 +17,7 @@
 #include "repo/repository.h"
 #include "store/sqlite/sqlite_store.h"
 #include "sync/remote_config.h"
+#include "testing/common/fake_clock.h"
 
 namespace tandem::datamanager {
 namespace {

@@ -200,6 +200,7 @@ Result<HttpResponse> HttpClient::Impl::Send(const HttpRequest& request, const Ca
     abort.compare_exchange_strong(none, Abort::kCancelled);
     client->stop();
   });
+  if (cancel.cancelled()) return Failure(httplib::Error::Canceled, Abort::kCancelled, 0, "");
   uint64_t deadline_id = 0;
   if (options_.deadline.count() > 0) {
     deadline_id = DeadlineWatch::Instance().Schedule(

@@ -5,6 +5,7 @@
 #include "common/ids.h"
 #include "repo/repository.h"
 #include "store/sqlite/sqlite_store.h"
+#include "testing/common/fake_clock.h"
 
 namespace tandem {
 namespace {

@@ -11,6 +11,7 @@
 #include "common/ids.h"
 #include "repo/commit_hash.h"
 #include "store/sqlite/sqlite_store.h"
+#include "testing/common/fake_clock.h"
 
 namespace tandem {
 namespace {
@@ -234,6 +235,24 @@ TEST_F(RepositoryTest, CommitHashesChainAndCoverMetadata) {
   tampered.author = "mallory";
   EXPECT_NE(ComputeCommitHash(tampered, {c1.hash}).value(), c2.hash);
   EXPECT_NE(ComputeCommitHash(c2, {Sha256("other parent")}).value(), c2.hash);
+}
+
+// A frozen commit hash (docs/storage.md, "Canonical form"): the fields, their
+// canonical rendering (escapes, non-ASCII, nulls) and the chaining over parent
+// hashes must give these bytes in every release, or copies stop verifying.
+TEST(CommitHashTest, CommitHashGoldenVector) {
+  Commit c;
+  c.id = "0f6b6c55-43a2-4b33-9b1e-6a3c2d1e0f01";
+  c.resource_id = "5a1d2c3b-4e5f-4a6b-8c7d-9e0f1a2b3c4d";
+  c.parents = {"11111111-2222-4333-8444-555555555555"};
+  c.author = "Zoë \"ops\"\n";
+  c.created = 1'764'153'405'123'456;  // 2025-11-26T10:36:45.123456Z
+  c.name = "release/1.0";
+  c.description = std::nullopt;
+  c.state_root = Sha256("state");
+  auto hash = ComputeCommitHash(c, {Sha256("parent")});
+  ASSERT_TRUE(hash.ok());
+  EXPECT_EQ(ToHex(*hash), "GOLDEN");
 }
 
 TEST_F(RepositoryTest, DiffListsOnlyTheChangedElements) {

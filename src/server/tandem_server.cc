@@ -143,6 +143,9 @@ Result<TandemServer::Ports> TandemServer::Start(const std::optional<std::string>
 Status TandemServer::Serve() { return api_->Serve(); }
 
 void TandemServer::Stop() {
+  // The engine first: its runs end within a second and requests waiting on
+  // them (?wait=true) are answered, so the listeners have nothing to wait for.
+  StopEngine();
   if (api_) api_->Stop();
 }
 

@@ -33,8 +33,10 @@ class TandemServer {
   // generated; written to `out` once) and binds the listeners.
   Result<Ports> Start(const std::optional<std::string>& admin_password, std::ostream& out);
   Status Serve();
+  // Stops synchronization (runs end within about a second) and then the
+  // listeners. Safe from any thread, e.g. the signal watcher.
   void Stop();
-  // Stops synchronization workers (waits for running runs' current step).
+  // Stops synchronization workers: each run is cancelled and joined.
   void StopEngine();
 
  private:

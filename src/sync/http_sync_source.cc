@@ -7,13 +7,16 @@ namespace tandem {
 namespace {
 
 // What a message may quote of a source's error answer: the description of a
-// well-formed Error body, cut short and without control characters.
+// Tandem Error body (SysML v2 Error record), cut short and without control
+// characters. Anything else is not echoed: a configuration may point at any
+// host:port, and its answer must not come back to whoever configured it.
 std::string QuotedDescription(const std::string& body) {
   auto j = Json::parse(body, nullptr, false);
-  if (j.is_object() && j.contains("description") && j["description"].is_string()) {
-    return LogSafe(j["description"].get<std::string>().substr(0, 300));
+  if (j.is_object() && JsonString(j, "@type") == "Error" && j.contains("description") &&
+      j["description"].is_string()) {
+    return LogSafe(j["description"].get<std::string>().substr(0, 200));
   }
-  return "no error description";
+  return "not a Tandem error answer; its content is not shown";
 }
 
 class HttpSyncSource final : public SyncSource {

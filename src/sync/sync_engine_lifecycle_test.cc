@@ -114,6 +114,7 @@ TEST_F(SyncEngineLifecycleTest, WaitingOnAOneTimeConfigurationAnswersWhenItsRunC
   AddCommit(*source_.repo, r, "alice");
   int base = fake_->catalogue_calls();
   fake_->HoldCatalogue(true);
+  fake_->ReleaseCatalogue(1);  // for the validation; the first run's waits
   std::string id = CreateConfig(Body({{"resources", {r.id}}}, "commit", /*once=*/true));
   ASSERT_TRUE(fake_->WaitCatalogueRequests(base + 2));  // the validation's and the first run's
   auto waited = std::async(std::launch::async, [&] { return engine_->RequestRun(id, true, seconds(600)); });

@@ -315,5 +315,28 @@ TEST_F(SyncEngineTest, UpdateStopsARunInProgressAndTheNextRunCompletesIt) {
   EXPECT_EQ(status["resources"].size(), 1u) << status.dump();
 }
 
+// Issue #10, finding 4: PATCHing source.url to another address made the
+// target send the stored password there. Changing the url or the user name
+// now needs the password again, and nothing reaches the new address without it.
+TEST_F(SyncEngineTest, ChangingTheSourceAddressOrAccountNeedsThePasswordAgain) {
+  std::string id = CreateConfig(Body());
+  int calls = fake_->calls();
+  for (const Json& patch : {Json{{"source", {{"url", "http://attacker.example:8111"}}}},
+                            Json{{"source", {{"username", "someone-else"}}}}}) {
+    auto updated = engine_->Update(id, patch);
+    ASSERT_FALSE(updated.ok()) << patch.dump();
+    EXPECT_EQ(updated.status().code(), StatusCode::kInvalidArgument);
+    EXPECT_NE(updated.status().message().find("source.password"), std::string::npos)
+        << updated.status().message();
+  }
+  EXPECT_EQ(fake_->calls(), calls);  // no connection was made to check anything
+  EXPECT_EQ(engine_->Get(id).value()["source"]["url"], TestSource::kUrl);
+  // With the password, the change is checked against the new source as usual.
+  auto with_password = engine_->Update(
+      id, Json{{"source", {{"username", "someone-else"}, {"password", "x-long-password"}}}});
+  EXPECT_EQ(with_password.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(with_password.status().message().find("refused the credentials"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace tandem

@@ -435,5 +435,36 @@ TEST_F(SyncRunnerTest, AResourceThatLeavesTheSelectedCategoryIsExcludedAndKept) 
   EXPECT_TRUE(target_.repo->GetResource(r.id).ok());
 }
 
+// Issue #10, finding 10: a source added 2,000 unselected catalogue entries
+// and all were copied. Only the selection (and what it uses) is copied.
+TEST_F(SyncRunnerTest, EntriesTheTargetDidNotSelectAreIgnored) {
+  Resource selected = NewResource("selected");
+  AddCommit(selected, "alice");
+  std::vector<Resource> extra;
+  for (int i = 0; i < 20; ++i) {
+    extra.push_back(NewResource("extra " + std::to_string(i)));
+    AddCommit(extra.back(), "mallory");
+  }
+  fake_->EditCatalogue([&](Catalogue& catalogue) {
+    // Entries for resources nobody asked for, claiming to be selected.
+    for (const auto& r : extra) {
+      auto more = LocalSyncSource(*source_.repo).FetchCatalogue({{r.id}, {}, std::nullopt},
+                                                                Cancellation::Never());
+      if (!more.ok()) continue;
+      for (auto e : more->entries) {
+        e.selected_by = {"resource"};
+        catalogue.entries.push_back(e);
+      }
+    }
+  });
+  RunReport report = Run(Spec({selected.id}));
+  EXPECT_EQ(report.outcome, "ok") << report.resources.dump();
+  EXPECT_EQ(report.resources.size(), 1u) << report.resources.dump();
+  EXPECT_TRUE(target_.repo->GetResource(selected.id).ok());
+  for (const auto& r : extra) {
+    EXPECT_EQ(target_.repo->GetResource(r.id).status().code(), StatusCode::kNotFound) << r.name;
+  }
+}
+
 }  // namespace
 }  // namespace tandem

@@ -38,6 +38,10 @@ void SourceFaults::StallPackAfter(size_t bytes, std::chrono::milliseconds stall_
   stall_after_ = bytes;
   stall_timeout_ = stall_timeout;
 }
+void SourceFaults::EditCatalogue(std::function<void(Catalogue&)> edit) {
+  std::lock_guard lock(mu_);
+  edit_catalogue_ = std::move(edit);
+}
 void SourceFaults::FailFeed(bool fail) {
   std::lock_guard lock(mu_);
   fail_feed_ = fail;
@@ -51,6 +55,7 @@ void SourceFaults::ClearFaults() {
   stall_after_.reset();
   throttle_ = 0;
   tamper_ = nullptr;
+  edit_catalogue_ = nullptr;
   cv_.notify_all();
 }
 void SourceFaults::HoldCatalogue(bool hold) {
@@ -130,7 +135,14 @@ Result<Catalogue> FaultInjectingSource::FetchCatalogue(const CatalogueRequest& r
                                                        const Cancellation& cancel) {
   RETURN_IF_ERROR(faults_.OnCall());
   RETURN_IF_ERROR(faults_.OnCatalogue(cancel));
-  return inner_->FetchCatalogue(request, cancel);
+  ASSIGN_OR_RETURN(Catalogue catalogue, inner_->FetchCatalogue(request, cancel));
+  std::function<void(Catalogue&)> edit;
+  {
+    std::lock_guard lock(faults_.mu_);
+    edit = faults_.edit_catalogue_;
+  }
+  if (edit) edit(catalogue);
+  return catalogue;
 }
 
 Result<ChangePage> FaultInjectingSource::Changes(int64_t since, std::chrono::seconds wait,

@@ -9,7 +9,8 @@
 // - a pack stream is throttled to B bytes per second (in real time), or
 //   stalls after N bytes until the run is cancelled or `stall_timeout`
 //   passes (then fails as the HTTP client's idle time-out would);
-// - catalogue requests wait at a gate until the test releases them.
+// - catalogue requests wait at a gate until the test releases them, and
+//   catalogue answers can be edited (entries added, fields changed);
 // Every wait ends at once when the call's Cancellation fires. The plan also
 // counts what the source saw. Test-only; thread-safe.
 #pragma once
@@ -36,6 +37,8 @@ class SourceFaults {
   void TamperPack(std::function<void(std::string&)> edit);
   void ThrottlePack(size_t bytes_per_second);
   void StallPackAfter(size_t bytes, std::chrono::milliseconds stall_timeout = std::chrono::hours(1));
+  // Every catalogue answer is edited before it is delivered (a hostile source).
+  void EditCatalogue(std::function<void(Catalogue&)> edit);
   // The change feed fails (as if unreachable) while set.
   void FailFeed(bool fail);
   void ClearFaults();
@@ -72,6 +75,7 @@ class SourceFaults {
   std::chrono::milliseconds stall_timeout_{0};
   size_t throttle_ = 0;
   std::function<void(std::string&)> tamper_;
+  std::function<void(Catalogue&)> edit_catalogue_;
   bool fail_feed_ = false;
   bool hold_catalogue_ = false;
   int catalogue_permits_ = 0;

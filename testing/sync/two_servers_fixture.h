@@ -12,6 +12,7 @@
 #include "common/ids.h"
 #include "store/sqlite/sqlite_store.h"
 #include "testing/sync/test_source.h"
+#include "testing/common/fake_clock.h"
 
 namespace tandem {
 
