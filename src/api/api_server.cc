@@ -231,6 +231,7 @@ void ApiServer::Configure(httplib::Server& server) {
   });
   server.set_payload_max_length(options_.max_body_bytes);
   server.set_read_timeout(30, 0);
+  server.set_tcp_nodelay(true);  // answers written in pieces must not wait for delayed ACKs
   server.set_write_timeout(30, 0);
   server.set_keep_alive_timeout(10);
   size_t max_body = options_.max_body_bytes;

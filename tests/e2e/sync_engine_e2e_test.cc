@@ -134,6 +134,24 @@ class SyncEngineE2eTest : public ::testing::Test {
   static size_t CommitCount(httplib::Client& c, const std::string& rid) {
     return GetAll(c, "/api/v1/resources/" + rid + "/commits").size();
   }
+  // The head commit of `rid`'s main branch at `c`, "" while there is none.
+  static std::string Head(httplib::Client& c, const std::string& rid) {
+    Json list = BodyJson(c.Get("/sysml/v2/projects/" + rid + "/branches"));
+    if (!list.is_array()) return "";
+    for (auto& b : list) {
+      if (b.value("name", "") == "main" && b["head"].is_object()) return b["head"].value("@id", "");
+    }
+    return "";
+  }
+  // Polls every few milliseconds: for latencies, where WaitUntil's period would dominate.
+  static bool WaitClosely(const std::function<bool()>& done, std::chrono::seconds timeout) {
+    auto deadline = Steady::now() + timeout;
+    while (Steady::now() < deadline) {
+      if (done()) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    return done();
+  }
   static std::string OneCommit(httplib::Client& c, const std::string& rid, const std::string& name) {
     Json body = {{"change", Json::array({Json{{"identity", {{"@id", "5c0a7f1e-2d3b-4c8a-9e61-0b1f2a3c4d05"}}},
                                               {"payload", {{"@type", "PartDefinition"}, {"name", name}}}}})}};
@@ -169,19 +187,19 @@ TEST_F(SyncEngineE2eTest, ThroughANeutralServerEveryCommitArrives) {
   AddReader(*b);
   auto ca = a->Client(), cb = b->Client(), cc = c->Client();
   std::string rid = CreateProject(*ca, "Library");
-  OneCommit(*ca, rid, "first");
+  std::string first = OneCommit(*ca, rid, "first");
   CreateConfig(*cb, a->port(), {rid}, Root(*cb), "commit", "a-to-b");
-  ASSERT_TRUE(WaitUntil([&] { return CommitCount(*cb, rid) == 1; }));
+  ASSERT_TRUE(WaitUntil([&] { return Head(*cb, rid) == first; }));
   CreateConfig(*cc, b->port(), {rid}, Root(*cc), "commit", "b-to-c");
-  ASSERT_TRUE(WaitUntil([&] { return CommitCount(*cc, rid) == 1; }));
+  ASSERT_TRUE(WaitUntil([&] { return Head(*cc, rid) == first; }));
 
   const int n = 200;
   std::vector<double> latencies;
   for (int i = 0; i < n; ++i) {
     auto made = Steady::now();
-    OneCommit(*ca, rid, "commit " + std::to_string(i));
+    std::string commit = OneCommit(*ca, rid, "commit " + std::to_string(i));
     // Each commit moves the head; wait until C's head is this one.
-    ASSERT_TRUE(WaitUntil([&] { return CommitCount(*cc, rid) == static_cast<size_t>(i) + 2; }, 20))
+    ASSERT_TRUE(WaitClosely([&] { return Head(*cc, rid) == commit; }, std::chrono::seconds(20)))
         << "commit " << i + 1 << " of " << n << " did not reach C within 20 s";
     latencies.push_back(Millis(Steady::now() - made));
   }
@@ -195,7 +213,7 @@ TEST_F(SyncEngineE2eTest, OverASlowLinkDeleteSigtermCommitsAndLoginsStayPrompt) 
   auto a = Start("a");
   AddReader(*a);
   auto ca = a->Client();
-  std::string rid = BigHistory(*ca, 6);
+  std::string rid = BigHistory(*ca, 4);
   ThrottlingProxy link(a->port(), 30'000);  // 30 KB/s
 
   auto b = Start("b");
@@ -204,7 +222,7 @@ TEST_F(SyncEngineE2eTest, OverASlowLinkDeleteSigtermCommitsAndLoginsStayPrompt) 
   std::string local = CreateProject(*cb, "Local work");
   std::string cfg = CreateConfig(*cb, link.port(), {rid}, root, "manual", "slow");
   ASSERT_EQ(cb->Post("/api/v1/remote-configs/" + cfg + "/sync", "", "application/json")->status, 202);
-  ASSERT_TRUE(WaitUntil([&] { return link.bytes_down() > 60'000; }, 30));
+  ASSERT_TRUE(WaitUntil([&] { return link.bytes_down() > 30'000; }, 30));
 
   // During the run: a local commit and a login answer at once.
   auto t0 = Steady::now();
@@ -230,7 +248,7 @@ TEST_F(SyncEngineE2eTest, OverASlowLinkDeleteSigtermCommitsAndLoginsStayPrompt) 
   std::string again = CreateConfig(*cb, link.port(), {rid}, root, "manual", "slow again");
   size_t before = link.bytes_down();
   ASSERT_EQ(cb->Post("/api/v1/remote-configs/" + again + "/sync", "", "application/json")->status, 202);
-  ASSERT_TRUE(WaitUntil([&] { return link.bytes_down() > before + 60'000; }, 30));
+  ASSERT_TRUE(WaitUntil([&] { return link.bytes_down() > before + 30'000; }, 30));
   t0 = Steady::now();
   EXPECT_EQ(b->Terminate(std::chrono::seconds(20)), 0);
   double sigterm_ms = Millis(Steady::now() - t0);
@@ -255,7 +273,7 @@ TEST_F(SyncEngineE2eTest, AStalledLinkEndsTheRunWithTheReadTimeout) {
   auto a = Start("a");
   AddReader(*a);
   auto ca = a->Client();
-  std::string rid = BigHistory(*ca, 2);
+  std::string rid = BigHistory(*ca, 1);
   ThrottlingProxy link(a->port(), 0);
   auto b = Start("b", "sync.read-timeout-seconds = 2\n");
   auto cb = b->Client();
@@ -319,8 +337,11 @@ TEST_F(SyncEngineE2eTest, AHostileSourcesCompressedOrHugeAnswersEndTheRunNotTheT
   EXPECT_NE(report["report"]["error"].get<std::string>().find("larger than"), std::string::npos)
       << run->body;
 
+  // Growth, not the absolute figure: a sanitizer build starts at ~200 MiB of
+  // shadow memory. What may grow is one buffered answer (sync.max-answer-bytes,
+  // 32 MiB) and its bookkeeping, never the 1 GiB either answer would make.
   double peak = PeakRssMib(b->pid());
-  EXPECT_LT(peak, 200.0);
+  EXPECT_LT(peak - before, 128.0);
   EXPECT_EQ(BodyJson(cb->Get("/api/v1/health"))["status"], "ok");
   std::printf("hostile source: a %zu-byte gzip answer inflating to 1 GiB and a 1 GiB answer were "
               "refused; target peak RSS %.0f MiB (%.0f MiB before)\n",

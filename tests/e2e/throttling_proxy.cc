@@ -77,7 +77,7 @@ void ThrottlingProxy::Pump(int from, int to, bool down) {
     if (n <= 0) break;
     size_t sent = 0;
     while (sent < static_cast<size_t>(n)) {
-      ssize_t w = write(to, buf.data() + sent, static_cast<size_t>(n) - sent);
+      ssize_t w = send(to, buf.data() + sent, static_cast<size_t>(n) - sent, MSG_NOSIGNAL);
       if (w <= 0) break;
       sent += static_cast<size_t>(w);
     }
