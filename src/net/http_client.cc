@@ -227,6 +227,11 @@ Result<HttpResponse> HttpClient::Impl::Send(const HttpRequest& request, const Ca
     return Failure(res ? httplib::Error::Canceled : res.error(), why,
                    clock.MonotonicMicros() - last_activity.load(), encoding);
   }
+  // The response handler is not called for every answer (e.g. 204): the
+  // result is the authority for status and headers.
+  out.status = res->status;
+  out.headers.clear();
+  for (const auto& [key, value] : res->headers) out.headers.emplace_back(key, value);
   return out;
 }
 

@@ -187,5 +187,16 @@ TEST(HttpClientTest, AnOrdinaryAnswerArrivesWhole) {
   EXPECT_EQ(reply->Header("content-type"), "application/json");
 }
 
+TEST(HttpClientTest, AnAnswerWithoutABodyKeepsItsStatus) {
+  MisbehavingServer server([](int fd, const std::atomic<bool>&) {
+    Send(fd, "HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n");
+  });
+  HttpClient client(server.url(), HttpClientOptions{});
+  auto reply = client.Send(HttpRequest{"DELETE", "/api/v1/categories/x", "", "", {}, nullptr});
+  ASSERT_TRUE(reply.ok()) << reply.status().ToString();
+  EXPECT_EQ(reply->status, 204);
+  EXPECT_TRUE(reply->body.empty());
+}
+
 }  // namespace
 }  // namespace tandem
