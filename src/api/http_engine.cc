@@ -352,7 +352,7 @@ class Connection final : public ConnectionBase,
     // The client went away, or the head or body did not come in time (a
     // timeout has closed the socket already): nothing to answer.
     if (ec == beast::error::timeout) {
-      spdlog::info("connection from {} closed: the request {} did not arrive in time",
+      spdlog::debug("connection from {} closed: the request {} did not arrive in time",
                    request_.remote_addr, in_head ? "head" : "body");
     }
     DoClose();
@@ -493,6 +493,8 @@ class Connection final : public ConnectionBase,
       res->set(http::field::content_type,
                r.content_type.empty() ? std::string("application/json") : r.content_type);
     }
+    // These statuses have no body (RFC 9110); Beast refuses to frame one.
+    if (r.status < 200 || r.status == 204 || r.status == 304) r.body.clear();
     res->body() = std::move(r.body);
     bool keep = keep_alive_ && !linger && !r.close && !engine_.stopping();
     res->keep_alive(keep);
