@@ -296,11 +296,7 @@ HttpOutcome ApiServer::RunRoute(const Route& route, HttpRequest& req) {
   }
   if (st.ok()) return RunHandler(route, req, who, start);
   HttpOutcome out;
-  out.response = ErrorResponse(st);
-  if (st.code() == StatusCode::kRateLimited) {
-    int64_t wait = auth_.RetryAfterSeconds(ClaimedUser(req), req.remote_addr);
-    out.response.headers.emplace_back("Retry-After", std::to_string(std::max<int64_t>(wait, 1)));
-  }
+  out.response = RefusalFor(st, req);
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                 std::chrono::steady_clock::now() - start).count();
   spdlog::info("{} {} {} {}ms user={}", MethodName(route.method), LogSafe(req.path),
@@ -339,7 +335,7 @@ HttpOutcome ApiServer::RunHandler(const Route& route, HttpRequest& req, const Pr
       res.content_type = "application/json";
     }
   } else {
-    res = ErrorResponse(reply.status());
+    res = RefusalFor(reply.status(), req);
     if (res.status >= 500) {
       spdlog::error("{} {}: {}", LogSafe(req.method), LogSafe(req.path),
                     reply.status().ToString());
@@ -350,6 +346,15 @@ HttpOutcome ApiServer::RunHandler(const Route& route, HttpRequest& req, const Pr
   spdlog::info("{} {} {} {}ms user={}", MethodName(route.method), LogSafe(req.path), res.status, ms,
                who.user.empty() ? "-" : who.user);
   return out;
+}
+
+HttpResponse ApiServer::RefusalFor(const Status& st, const HttpRequest& req) {
+  HttpResponse res = ErrorResponse(st);
+  if (st.code() == StatusCode::kRateLimited) {
+    int64_t wait = auth_.RetryAfterSeconds(ClaimedUser(req), req.remote_addr);
+    res.headers.emplace_back("Retry-After", std::to_string(std::max<int64_t>(wait, 1)));
+  }
+  return res;
 }
 
 Result<int> ApiServer::Bind(const std::string& host, int port) {

@@ -41,6 +41,7 @@ namespace tandem {
 
 class HttpEngine;
 struct HttpOutcome;
+struct HttpResponse;
 
 struct ApiOptions {
   size_t max_body_bytes = 64 << 20;
@@ -197,6 +198,8 @@ class ApiServer {
   HttpOutcome RunHandler(const Route& route, HttpRequest& req, const Principal& who,
                          std::chrono::steady_clock::time_point start);
   Result<Principal> Authenticate(const HttpRequest& req);
+  // The Error answer for `st`, with Retry-After when it is a login lockout.
+  HttpResponse RefusalFor(const Status& st, const HttpRequest& req);
 
   Repository& repo_;
   Authenticator& auth_;

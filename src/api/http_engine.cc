@@ -279,6 +279,7 @@ class Connection final : public ConnectionBase,
   }
 
   void OnHead(error_code ec) {
+    spdlog::debug("head from {}: {}", request_.remote_addr, ec.message());
     if (refusing_) {
       if (ec && !IsParseError(ec)) return DoClose();
       return Finish(RetryLater("the server has " + std::to_string(limits_.max_connections) +
@@ -418,6 +419,8 @@ class Connection final : public ConnectionBase,
     }
     resume_ = std::move(resume);
     parked_ = true;
+    spdlog::debug("{} {} from {} parked until generation {}", LogSafe(request_.method),
+                  LogSafe(request_.path), request_.remote_addr, wait.generation);
     if (engine_.AwaitGeneration(this, wait.generation)) return Resume();
     auto at = wait.deadline;
     if (wait.recheck.count() > 0) at = std::min(at, SteadyClock::now() + wait.recheck);

@@ -54,6 +54,26 @@ size_t MemoryKb(pid_t pid, const std::string& key) {
   return 0;
 }
 
+// Restarts the process's VmHWM from its VmRSS now (Linux clear_refs), so a
+// later VmHWM is the peak of what ran in between. False if not permitted.
+bool ResetPeak(pid_t pid) {
+  std::ofstream clear("/proc/" + std::to_string(pid) + "/clear_refs");
+  clear << "5";
+  clear.flush();
+  return static_cast<bool>(clear);
+}
+
+// Whether the server runs under AddressSanitizer (whose shadow memory and
+// quarantine of freed blocks add to its RSS).
+bool Sanitized(pid_t pid) {
+  std::ifstream maps("/proc/" + std::to_string(pid) + "/maps");
+  std::string line;
+  while (std::getline(maps, line)) {
+    if (line.find("libasan") != std::string::npos) return true;
+  }
+  return false;
+}
+
 std::string WriteConfig(const TempDir& dir, const std::string& text) {
   std::string path = dir.Sub("application.conf");
   std::ofstream(path) << text;
@@ -63,8 +83,12 @@ std::string WriteConfig(const TempDir& dir, const std::string& text) {
 // A TCP connection to 127.0.0.1:port for what httplib's client would not send.
 class Socket {
  public:
-  explicit Socket(int port) {
+  // `receive_buffer` > 0 sets SO_RCVBUF before connecting (a small window).
+  explicit Socket(int port, int receive_buffer = 0) {
     fd_ = socket(AF_INET, SOCK_STREAM, 0);
+    if (receive_buffer > 0) {
+      setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof receive_buffer);
+    }
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
     addr.sin_port = htons(static_cast<uint16_t>(port));
@@ -172,7 +196,15 @@ class HttpEngineE2eTest : public ::testing::Test {
     admin_ = server_->Client();
   }
   size_t RssKb() const { return MemoryKb(server_->pid(), "VmRSS"); }
-  size_t PeakKb() const { return MemoryKb(server_->pid(), "VmHWM"); }
+  // RSS now, and the peak from now on is what Growth() measures.
+  size_t MarkMemory() {
+    EXPECT_TRUE(ResetPeak(server_->pid()));
+    return RssKb();
+  }
+  size_t Growth(size_t marked_kb) const {
+    size_t peak = MemoryKb(server_->pid(), "VmHWM");
+    return peak > marked_kb ? peak - marked_kb : 0;
+  }
   bool Healthy() {
     auto r = server_->Client("")->Get("/api/v1/health");
     return r && r->status == 200;
@@ -194,6 +226,10 @@ TEST_F(HttpEngineE2eTest, SlowClientsAndLongPollsLeaveHealthAnswering) {
   if (slow + kPolls + 200 > fd_limit) slow = fd_limit > kPolls + 300 ? fd_limit - kPolls - 300 : 0;
   ASSERT_GT(slow, 0u) << "RLIMIT_NOFILE " << fd_limit << " is too low for this test";
   const auto duration = std::chrono::seconds(ShortMode() ? 12 : 30);
+  // Under AddressSanitizer freed blocks stay resident in its quarantine
+  // (256 MB by default); a small one keeps the figure about live memory.
+  std::string asan = std::getenv("ASAN_OPTIONS") ? std::getenv("ASAN_OPTIONS") : "";
+  setenv("ASAN_OPTIONS", (asan + (asan.empty() ? "" : ":") + "quarantine_size_mb=16").c_str(), 1);
   Start("server.max-connections = " + std::to_string(slow + kPolls + 100) + "\n");
   ASSERT_EQ(PostJson(*admin_, "/api/v1/users",
                      {{"name", "watcher"}, {"password", "watcher-password"}, {"role", "reader"}})
@@ -201,7 +237,9 @@ TEST_F(HttpEngineE2eTest, SlowClientsAndLongPollsLeaveHealthAnswering) {
             201);
   std::string token = Token(*server_, "watcher", "watcher-password");
   int64_t head = BodyJson(admin_->Get("/api/v1/changes?limit=1000")).value("headSeq", 0);
-  size_t rss_before = RssKb();
+  if (asan.empty()) unsetenv("ASAN_OPTIONS"); else setenv("ASAN_OPTIONS", asan.c_str(), 1);
+  bool sanitized = Sanitized(server_->pid());
+  size_t rss_before = MarkMemory();
 
   // 100 long polls by a reader, parked for up to 60 s.
   std::vector<std::unique_ptr<Socket>> polls;
@@ -253,7 +291,7 @@ TEST_F(HttpEngineE2eTest, SlowClientsAndLongPollsLeaveHealthAnswering) {
     ++probes;
     if (!r || r->status != 200) ++failures;
     worst_ms = std::max(worst_ms, ms);
-    peak_rss = std::max(peak_rss, RssKb());
+    peak_rss = std::max(peak_rss, MemoryKb(server_->pid(), "VmHWM"));
     std::this_thread::sleep_for(std::chrono::milliseconds(250));
   }
   size_t slow_open = open_slow.load();
@@ -272,11 +310,13 @@ TEST_F(HttpEngineE2eTest, SlowClientsAndLongPollsLeaveHealthAnswering) {
             << " replaced after the head deadline) + " << kPolls << " long polls for "
             << duration.count() << " s: " << probes << " health probes, worst " << worst_ms
             << " ms, " << failures << " failed; server RSS " << rss_before / 1024 << " MB before, "
-            << peak_rss / 1024 << " MB at most; " << woken << " of " << kPolls
-            << " polls answered by the event" << std::endl;
+            << peak_rss / 1024 << " MB at most" << (sanitized ? " (AddressSanitizer build)" : "")
+            << "; " << woken << " of " << kPolls << " polls answered by the event" << std::endl;
   EXPECT_EQ(failures, 0u);
   EXPECT_LT(worst_ms, 1000);
-  EXPECT_LT(peak_rss / 1024, 200u);
+  // The bound is the issue's, for a server without sanitizers; with one, its
+  // own baseline (shadow memory, quarantine) is left out.
+  EXPECT_LT((sanitized ? peak_rss - rss_before : peak_rss) / 1024, 200u);
   EXPECT_EQ(woken, kPolls);
   EXPECT_TRUE(Healthy());
 }
@@ -294,13 +334,29 @@ TEST_F(HttpEngineE2eTest, LongPollsAreCappedAndGoneClientsFreeTheirPlace) {
     polls.push_back(std::make_unique<Socket>(server_->port()));
     ASSERT_TRUE(polls.back()->Send(poll_request));
   }
-  // The four are parked (not answered), and with two workers the server still serves.
-  ASSERT_TRUE(WaitUntil([&] {
-    Socket fifth(server_->port());
-    fifth.Send(poll_request);
-    std::string response = fifth.Receive();
-    return StatusOf(response) == 503;
-  }, 20));
+  // Once the four are parked, a fifth is refused. Which of five racing
+  // requests parks first is the server's choice, so: an original that was
+  // refused is sent again, and a probe that parked is closed (its place frees).
+  auto four_parked = [&] {
+    for (auto& p : polls) {
+      if (p->Readable()) {
+        p = std::make_unique<Socket>(server_->port());
+        p->Send(poll_request);
+        return false;
+      }
+    }
+    Socket probe(server_->port());
+    probe.Send(poll_request);
+    if (StatusOf(probe.Receive(500)) != 503) return false;
+    for (auto& p : polls) {
+      if (p->Readable()) return false;  // a probe that had parked held a place
+    }
+    return true;
+  };
+  ASSERT_TRUE(WaitUntil(four_parked, 20))
+      << server_->StderrText().substr(server_->StderrText().size() > 3000
+                                          ? server_->StderrText().size() - 3000
+                                          : 0);
   Socket fifth(server_->port());
   ASSERT_TRUE(fifth.Send(poll_request));
   std::string refused = fifth.Receive();
@@ -328,7 +384,7 @@ TEST_F(HttpEngineE2eTest, LongPollsAreCappedAndGoneClientsFreeTheirPlace) {
 TEST_F(HttpEngineE2eTest, CompressedBodiesAre415AndNeverInflated) {
   Start();
   std::string bomb = GzipZeros(size_t{128} << 20);
-  size_t before = RssKb();
+  size_t before = MarkMemory();
   for (const char* coding : {"gzip", "deflate", "br"}) {
     Socket conn(server_->port());
     std::string body = std::string(coding) == "gzip" ? bomb : std::string("xxxxxxxx");
@@ -342,7 +398,7 @@ TEST_F(HttpEngineE2eTest, CompressedBodiesAre415AndNeverInflated) {
     EXPECT_TRUE(error.is_object() && error.value("@type", "") == "Error") << response;
     EXPECT_NE(BodyOf(response).find("Content-Encoding"), std::string::npos) << response;
   }
-  size_t growth = PeakKb() > before ? PeakKb() - before : 0;
+  size_t growth = Growth(before);
   std::cout << "compressed bodies: a " << bomb.size() / 1024 << " KiB gzip body of 128 MiB got "
             << "415; server peak RSS grew " << growth / 1024 << " MB" << std::endl;
   EXPECT_LT(growth, 20u * 1024);
@@ -353,7 +409,7 @@ TEST_F(HttpEngineE2eTest, CompressedBodiesAre415AndNeverInflated) {
 TEST_F(HttpEngineE2eTest, ChunkedBodyOverTheLimitIs413AtTheLimit) {
   constexpr size_t kLimit = 1 << 20;
   Start("server.max-body-bytes = " + std::to_string(kLimit) + "\n");
-  size_t before = RssKb();
+  size_t before = MarkMemory();
   Socket conn(server_->port());
   int small = 64 << 10;  // little in flight, so what was sent is close to what was read
   setsockopt(conn.fd(), SOL_SOCKET, SO_SNDBUF, &small, sizeof small);
@@ -368,7 +424,7 @@ TEST_F(HttpEngineE2eTest, ChunkedBodyOverTheLimitIs413AtTheLimit) {
     sent += chunk.size();
   }
   std::string response = conn.Receive();
-  size_t growth = PeakKb() > before ? PeakKb() - before : 0;
+  size_t growth = Growth(before);
   std::cout << "chunked body: answered " << StatusOf(response) << " after " << sent / 1024
             << " KiB sent of a 50 MiB attempt (limit " << kLimit / 1024
             << " KiB); server peak RSS grew " << growth / 1024 << " MB" << std::endl;
@@ -383,7 +439,7 @@ TEST_F(HttpEngineE2eTest, ChunkedBodyOverTheLimitIs413AtTheLimit) {
 // (2c) Endless header lines are cut at server.max-header-bytes with 431.
 TEST_F(HttpEngineE2eTest, TwoMillionHeaderLinesAre431AtTheHeaderLimit) {
   Start();
-  size_t before = RssKb();
+  size_t before = MarkMemory();
   Socket conn(server_->port());
   ASSERT_TRUE(conn.Send("GET /api/v1/health HTTP/1.1\r\nHost: x\r\n"));
   std::string block;
@@ -394,7 +450,7 @@ TEST_F(HttpEngineE2eTest, TwoMillionHeaderLinesAre431AtTheHeaderLimit) {
     lines += 10000;
   }
   std::string response = conn.Receive();
-  size_t growth = PeakKb() > before ? PeakKb() - before : 0;
+  size_t growth = Growth(before);
   std::cout << "header lines: answered " << StatusOf(response) << " after " << lines
             << " lines sent of 2,000,000; server peak RSS grew " << growth / 1024 << " MB"
             << std::endl;
@@ -424,10 +480,10 @@ TEST_F(HttpEngineE2eTest, ThousandRangePartsGetTheNormalAnswer) {
   ASSERT_EQ(plain->status, 200);
   std::string ranges = "bytes=0-";
   for (int i = 1; i < 1000; ++i) ranges += "," + std::to_string(i) + "-";
-  size_t before = RssKb();
+  size_t before = MarkMemory();
   auto ranged = admin_->Get(path, {{"Range", ranges}});
   ASSERT_TRUE(ranged);
-  size_t growth = PeakKb() > before ? PeakKb() - before : 0;
+  size_t growth = Growth(before);
   std::cout << "range: a " << ranges.size() << "-byte Range of 1,000 parts got "
             << ranged->status << " with " << ranged->body.size() << " bytes (plain answer "
             << plain->body.size() << "); server peak RSS grew " << growth / 1024 << " MB"
@@ -436,6 +492,71 @@ TEST_F(HttpEngineE2eTest, ThousandRangePartsGetTheNormalAnswer) {
   EXPECT_EQ(ranged->body, plain->body);
   EXPECT_EQ(ranged->get_header_value("Content-Type"), "application/json");
   EXPECT_FALSE(ranged->has_header("Content-Range"));
+}
+
+// A streamed answer (a bundle) to a client that stops reading is held back
+// by the socket, not buffered; one that disconnects ends the stream and frees
+// its worker.
+TEST_F(HttpEngineE2eTest, StreamsFollowTheSocketAndEndWhenTheClientLeaves) {
+  Start("server.threads = 2\n");
+  std::string pid = CreateProject(*admin_, "stream");
+  // About 8 MiB of random text (6 bits a character) over 12 commits, so that
+  // the bundle outgrows the socket buffers.
+  uint64_t x = 88172645463325252ull;
+  auto noise = [&x](size_t n) {
+    static const char kAlphabet[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    std::string out(n, ' ');
+    for (char& c : out) {
+      x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+      c = kAlphabet[x & 63];
+    }
+    return out;
+  };
+  for (int c = 0; c < 12; ++c) {
+    Json change = Json::array();
+    for (int e = 0; e < 16; ++e) {
+      change.push_back({{"@type", "DataVersion"},
+                        {"identity", {{"@id", Uuid(c * 100 + e + 1)}}},
+                        {"payload", {{"@type", "PartDefinition"}, {"@id", Uuid(c * 100 + e + 1)},
+                                     {"doc", noise(40 << 10)}}}});
+    }
+    auto r = PostJson(*admin_, "/sysml/v2/projects/" + pid + "/commits",
+                      {{"@type", "Commit"}, {"change", change}});
+    ASSERT_EQ(r->status, 201) << r->body;
+  }
+  std::string auth = "Authorization: Bearer " + Token(*server_, "admin", kAdminPassword) + "\r\n";
+  std::string body = Json{{"resources", {pid}}}.dump();
+  std::string request = "POST /api/v1/bundles HTTP/1.1\r\nHost: x\r\n" + auth +
+                        "Content-Type: application/json\r\nContent-Length: " +
+                        std::to_string(body.size()) + "\r\n\r\n" + body;
+  size_t before = MarkMemory();
+  for (int round = 0; round < 3; ++round) {  // more rounds than workers
+    Socket reader(server_->port(), 32 << 10);
+    ASSERT_TRUE(reader.Send(request));
+    ASSERT_TRUE(reader.Readable(20000));
+    char head[4096];
+    ssize_t n = recv(reader.fd(), head, sizeof head, 0);
+    ASSERT_GT(n, 0);
+    EXPECT_EQ(StatusOf(std::string(head, static_cast<size_t>(n))), 200);
+    EXPECT_NE(std::string(head, static_cast<size_t>(n)).find("Transfer-Encoding: chunked"),
+              std::string::npos);
+    // The client reads nothing more for a while: the server must wait, not buffer.
+    std::this_thread::sleep_for(std::chrono::milliseconds(round == 0 ? 1500 : 200));
+  }  // each reader disconnects mid-stream here
+  size_t growth = Growth(before);
+  // The stopped streams have freed both workers: requests are served again.
+  EXPECT_TRUE(WaitUntil([&] { return admin_->Get("/api/v1/server")->status == 200; }, 30));
+  EXPECT_TRUE(WaitUntil([&] {
+    return server_->StderrText().find("stream of /api/v1/bundles stopped") != std::string::npos;
+  }, 30)) << server_->StderrText().substr(0, 2000);
+  auto whole = PostJson(*admin_, "/api/v1/bundles", Json{{"resources", {pid}}});
+  ASSERT_TRUE(whole);
+  std::cout << "streams: three readers that stopped and left a " << whole->body.size() / 1024
+            << " KiB bundle; server peak RSS grew " << growth / 1024 << " MB" << std::endl;
+  EXPECT_EQ(whole->status, 200);
+  EXPECT_GT(whole->body.size(), size_t{4} << 20) << "too small to fill the socket buffers";
+  EXPECT_LT(growth, 40u * 1024);
 }
 
 // Stop() is prompt with parked polls and slow clients: SIGTERM ends the
