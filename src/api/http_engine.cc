@@ -115,12 +115,6 @@ class HttpEngine::Impl {
   void Stop();
   void Notify(uint64_t generation);
 
-  size_t open_connections() const { return open_.load(); }
-  size_t parked() const {
-    std::lock_guard lock(mu_);
-    return long_polls_;
-  }
-
   // ---- used by connections
   const HttpLimits& limits() const { return limits_; }
   const HttpHandler& handler() const { return handler_; }
@@ -279,7 +273,6 @@ class Connection final : public ConnectionBase,
   }
 
   void OnHead(error_code ec) {
-    spdlog::debug("head from {}: {}", request_.remote_addr, ec.message());
     if (refusing_) {
       if (ec && !IsParseError(ec)) return DoClose();
       return Finish(RetryLater("the server has " + std::to_string(limits_.max_connections) +
@@ -816,7 +809,5 @@ Result<int> HttpEngine::ListenTls(const std::string& host, int port,
 Status HttpEngine::Run() { return impl_->Run(); }
 void HttpEngine::Stop() { impl_->Stop(); }
 void HttpEngine::Notify(uint64_t generation) { impl_->Notify(generation); }
-size_t HttpEngine::open_connections() const { return impl_->open_connections(); }
-size_t HttpEngine::parked() const { return impl_->parked(); }
 
 }  // namespace tandem

@@ -129,10 +129,6 @@ class HttpEngine {
   // Announces `generation`: parked requests waiting on another one re-run.
   void Notify(uint64_t generation);
 
-  // For tests and logs.
-  size_t open_connections() const;
-  size_t parked() const;
-
   class Impl;
 
  private:
