@@ -252,6 +252,7 @@ class Connection final : public ConnectionBase,
   // Between requests of a kept-alive connection: the idle deadline until a
   // byte of the next one arrives.
   void ReadNext() {
+    if (watching_) return AfterWatch([self = Self()] { self->ReadNext(); });
     if (engine_.stopping()) return Shutdown(false);
     if (buffer_.size() > 0) return ReadHead();
     Tcp().expires_after(limits_.idle_timeout);
@@ -425,20 +426,32 @@ class Connection final : public ConnectionBase,
   }
 
   // Reads while parked, to see a client that goes away; bytes of a next
-  // request are kept (up to the header limit) for after the answer.
+  // request are kept (up to the header limit) for after the answer. The read
+  // stays outstanding while the handler re-runs (a stream allows one read
+  // beside one write), so a recheck costs no cancellation; AfterWatch() ends
+  // it before the connection reads again.
   void Watch() {
     watching_ = true;
     Tcp().expires_never();
     stream_.async_read_some(buffer_.prepare(kReadSize), [self = Self()](error_code ec, size_t n) {
       self->watching_ = false;
       if (!ec) self->buffer_.commit(n);
-      if (self->resume_pending_) {
-        self->resume_pending_ = false;
-        return self->Submit(std::move(self->resume_));
+      if (self->after_watch_) {
+        auto next = std::move(self->after_watch_);
+        self->after_watch_ = nullptr;
+        return next();
       }
       if (ec) return self->DoClose();  // the client has gone: its place is free
       if (self->parked_ && self->buffer_.size() < self->limits_.max_header_bytes) self->Watch();
     });
+  }
+
+  // Runs `next` once no watching read is outstanding.
+  void AfterWatch(std::function<void()> next) {
+    if (!watching_) return next();
+    after_watch_ = std::move(next);
+    error_code ignored;
+    Tcp().socket().cancel(ignored);
   }
 
   void Resume() {
@@ -446,12 +459,6 @@ class Connection final : public ConnectionBase,
     parked_ = false;
     engine_.StopAwaiting(this);
     timer_.cancel();
-    if (watching_) {
-      // Continue once the watching read has ended (a stream allows one read at a time).
-      resume_pending_ = true;
-      Tcp().socket().cancel();
-      return;
-    }
     Submit(std::move(resume_));
   }
 
@@ -570,6 +577,7 @@ class Connection final : public ConnectionBase,
   // a half-close and (`linger`) dropping what the client still sends.
   void Shutdown(bool linger) {
     if (closed_) return;
+    if (watching_) return AfterWatch([self = Self(), linger] { self->Shutdown(linger); });
     Tcp().expires_after(kLingerTime);
     if constexpr (kTls) {
       (void)linger;
@@ -617,7 +625,7 @@ class Connection final : public ConnectionBase,
   bool busy_ = false;          // a worker has the request
   bool parked_ = false;        // waiting for a wake-up
   bool watching_ = false;      // a read is outstanding while parked
-  bool resume_pending_ = false;
+  std::function<void()> after_watch_;  // what follows once the watching read has ended
   bool holds_long_poll_ = false;
   bool closed_ = false;
 };
