@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config git ca-certificates curl
   libcpp-httplib-dev nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev
-  libsqlite3-dev libssl-dev libzstd-dev libsodium-dev zlib1g-dev
+  libsqlite3-dev libssl-dev libzstd-dev libsodium-dev libboost1.81-dev zlib1g-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-jsonschema
 )

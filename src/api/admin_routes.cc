@@ -278,8 +278,16 @@ void RegisterServer(ApiServer& api) {
     ASSIGN_OR_RETURN(int64_t wait,
                      ParseInt(call.Query("wait"), "wait", 0, call.options().max_wait.count(), 0));
     ASSIGN_OR_RETURN(int64_t limit, ParseInt(call.Query("limit"), "limit", 1, 1000, 1000));
-    ASSIGN_OR_RETURN(auto events,
-                     repo.Changes(since, static_cast<size_t>(limit), std::chrono::seconds(wait)));
+    // A long poll holds no worker while it waits: with nothing to answer the
+    // handler asks to run again once the feed moves on (read its generation
+    // before the log, so an event in between wakes it) or at the deadline.
+    uint64_t generation = repo.change_feed().generation();
+    ASSIGN_OR_RETURN(auto events, repo.Changes(since, static_cast<size_t>(limit),
+                                               std::chrono::milliseconds(0)));
+    auto deadline = call.received() + std::chrono::seconds(wait);
+    if (events.empty() && std::chrono::steady_clock::now() < deadline) {
+      return WaitForChange(generation, deadline);
+    }
     Json items = Json::array();
     for (const auto& e : events) items.push_back(EventRecord(e));
     int64_t last = events.empty() ? since : events.back().seq;

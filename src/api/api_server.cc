@@ -1,16 +1,14 @@
 #include "api/api_server.h"
 
-#include <httplib.h>
 #include <sodium.h>
 #include <spdlog/spdlog.h>
 
 #include <strings.h>
 
-#include <atomic>
 #include <charconv>
-#include <thread>
+#include <regex>
 
-#include "api/request_limits.h"
+#include "api/http_engine.h"
 #include "api/sysml_json.h"
 #include "common/ids.h"
 #include "common/log_safe.h"
@@ -20,9 +18,6 @@ namespace tandem {
 namespace {
 
 constexpr char kRealm[] = "Basic realm=\"tandem\", charset=\"UTF-8\"";
-
-// Request text (paths, parameters) may hold invalid UTF-8; rendering must not throw.
-std::string Render(const Json& j) { return j.dump(-1, ' ', false, Json::error_handler_t::replace); }
 
 std::optional<std::string> Base64Decode(const std::string& in) {
   std::string out(in.size(), '\0');
@@ -37,8 +32,8 @@ std::optional<std::string> Base64Decode(const std::string& in) {
 
 // The account a request tries to log in as: the Basic user, else the
 // "username" of a login body. Only for Retry-After; "" if none.
-std::string ClaimedUser(const httplib::Request& req) {
-  std::string header = req.get_header_value("Authorization");
+std::string ClaimedUser(const HttpRequest& req) {
+  std::string header = req.Header("Authorization");
   if (header.size() > 6 && strncasecmp(header.data(), "Basic ", 6) == 0) {
     auto decoded = Base64Decode(header.substr(6));
     if (decoded) return decoded->substr(0, decoded->find(':'));
@@ -51,17 +46,18 @@ std::string ClaimedUser(const httplib::Request& req) {
   return "";
 }
 
-void WriteError(httplib::Response& res, const Status& st) {
-  res.status = HttpStatusFor(st);
-  if (st.code() == StatusCode::kUnauthenticated) res.set_header("WWW-Authenticate", kRealm);
+HttpResponse ErrorResponse(const Status& st) {
+  int status = HttpStatusFor(st);
   std::string message = st.message();
-  if (res.status >= 500 && st.code() != StatusCode::kUnavailable) {
+  if (status >= 500 && st.code() != StatusCode::kUnavailable) {
     // Storage internals (SQL, paths) stay in the server log.
     spdlog::error("internal error: {}", st.ToString());
     message = std::string(StatusCodeName(st.code())) +
               ": the server could not complete the request; its log has the details";
   }
-  res.set_content(Render(ErrorJson(message)), "application/json");
+  HttpResponse res = HttpError(status, message);
+  if (st.code() == StatusCode::kUnauthenticated) res.headers.emplace_back("WWW-Authenticate", kRealm);
+  return res;
 }
 
 }  // namespace
@@ -76,25 +72,6 @@ const char* MethodName(Method m) {
   }
   return "?";
 }
-
-namespace {
-
-// Binds `server` to host:port (0: any free port) and returns the port.
-Result<int> BindListener(httplib::Server& server, const std::string& host, int port,
-                         const char* flag) {
-  if (port == 0) {
-    int bound = server.bind_to_any_port(host);
-    if (bound < 0) return Status::IOError("cannot bind to " + host + " on any port");
-    return bound;
-  }
-  if (!server.bind_to_port(host, port)) {
-    return Status::IOError("cannot listen on " + host + ":" + std::to_string(port) +
-                           " (is another server using it? pick another with " + flag + ")");
-  }
-  return port;
-}
-
-}  // namespace
 
 int HttpStatusFor(const Status& st) {
   switch (st.code()) {
@@ -120,7 +97,7 @@ int HttpStatusFor(const Status& st) {
 const std::string& Call::client() const { return req_.remote_addr; }
 
 std::string Call::Param(size_t n) const {
-  return n < req_.matches.size() ? std::string(req_.matches[n]) : std::string();
+  return n < req_.matches.size() ? req_.matches[n] : std::string();
 }
 
 Result<std::string> Call::IdParam(size_t n, const char* name) const {
@@ -130,8 +107,8 @@ Result<std::string> Call::IdParam(size_t n, const char* name) const {
 }
 
 std::optional<std::string> Call::Query(const char* name) const {
-  if (!req_.has_param(name)) return std::nullopt;
-  return req_.get_param_value(name);
+  if (!req_.HasParam(name)) return std::nullopt;
+  return req_.Param(name);
 }
 
 Result<std::optional<std::string>> Call::QueryId(const char* name) const {
@@ -205,96 +182,61 @@ Reply Call::PageReply(Json items, const std::string& first_id, const std::string
 
 // ---------------------------------------------------------------- ApiServer
 
+struct ApiServer::Route {
+  Method method;
+  std::string pattern;
+  std::regex regex;
+  RoutePolicy policy;
+  bool sync_endpoint;
+  RouteHandler handler;
+};
+
+namespace {
+
+HttpLimits LimitsOf(const ApiOptions& o) {
+  HttpLimits l;
+  l.threads = o.threads;
+  // Enough for bursts; beyond it a request is answered 503 at once rather
+  // than waiting behind many others.
+  l.max_queued = std::max<size_t>(64, 8 * o.threads);
+  l.max_header_bytes = o.max_header_bytes;
+  l.max_header_count = o.max_header_count;
+  l.max_body_bytes = o.max_body_bytes;
+  l.max_connections = o.max_connections;
+  l.max_long_polls = o.max_long_polls;
+  l.header_timeout = o.header_timeout;
+  l.idle_timeout = o.idle_timeout;
+  l.body_timeout = o.body_timeout;
+  return l;
+}
+
+}  // namespace
+
 ApiServer::ApiServer(Repository& repo, Authenticator& auth, SyncEngine* engine, ApiOptions options)
     : repo_(repo),
       auth_(auth),
       engine_(engine),
       source_(repo),
       options_(std::move(options)),
-      http_(new httplib::Server) {
-  Configure(*http_);
+      http_(std::make_unique<HttpEngine>(LimitsOf(options_),
+                                         [this](HttpRequest& req) { return Handle(req); })) {
   RegisterSysmlRoutes(*this);
   RegisterAdminRoutes(*this);
   RegisterSyncRoutes(*this);
   RegisterBundleRoutes(*this);
+  ChangeFeed& feed = repo_.change_feed();
+  feed_subscription_ = feed.Subscribe([engine = http_.get()](uint64_t g) { engine->Notify(g); });
+  http_->Notify(feed.generation());
 }
 
-void ApiServer::Configure(httplib::Server& server) {
-  size_t threads = options_.threads;
-  size_t max_connections = options_.max_connections;
-  server.new_task_queue = [threads, max_connections] {
-    return new ConnectionQueue(threads, max_connections);
-  };
-  server.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
-    return RefuseOverLimits(req, res) ? httplib::Server::HandlerResponse::Handled
-                                      : httplib::Server::HandlerResponse::Unhandled;
-  });
-  server.set_payload_max_length(options_.max_body_bytes);
-  server.set_read_timeout(30, 0);
-  server.set_tcp_nodelay(true);  // answers written in pieces must not wait for delayed ACKs
-  server.set_write_timeout(30, 0);
-  server.set_keep_alive_timeout(10);
-  size_t max_body = options_.max_body_bytes;
-  server.set_error_handler([max_body](const httplib::Request& req, httplib::Response& res) {
-    // Errors httplib produces itself (unknown path, oversize body) get the
-    // same Error body as ours; ours already carry one. httplib calls this
-    // outside its exception guard, so nothing here may throw.
-    if (!res.body.empty()) return;
-    std::string what;
-    if (res.status == 404) {
-      what = "no such endpoint: " + req.method + " " + req.path;
-    } else if (res.status == 413) {
-      what = "request body too large: the limit is " + std::to_string(max_body) +
-             " bytes for JSON (server.max-body-bytes); send bodies with "
-             "Content-Type: application/json";
-    } else if (res.status == 400) {
-      what = "malformed HTTP request";
-    } else {
-      what = "HTTP error " + std::to_string(res.status);
-    }
-    res.set_content(Render(ErrorJson(what)), "application/json");
-  });
-  server.set_exception_handler([](const httplib::Request& req, httplib::Response& res,
-                                  std::exception_ptr ep) {
-    std::string what = "unknown";
-    try {
-      if (ep) std::rethrow_exception(ep);
-    } catch (const std::exception& e) {
-      what = e.what();
-    } catch (...) {
-    }
-    spdlog::error("internal error in {} {}: {}", LogSafe(req.method), LogSafe(req.path), what);
-    res.status = 500;
-    res.set_content(Render(ErrorJson("internal error; the server log has the details")),
-                    "application/json");
-  });
+ApiServer::~ApiServer() {
+  Stop();
+  repo_.change_feed().Unsubscribe(feed_subscription_);
+  http_.reset();  // its workers may still run handlers that use the members below
 }
 
-ApiServer::~ApiServer() { Stop(); }
-
-bool ApiServer::RefuseOverLimits(const httplib::Request& req, httplib::Response& res) {
-  std::string problem;
-  if (OverConnectionLimit()) {
-    res.status = 503;
-    res.set_header("Retry-After", "1");
-    problem = "the server has " + std::to_string(options_.max_connections) +
-              " open connections, its limit (server.max-connections); retry shortly";
-  } else if (auto bad = HeaderProblem(req, options_.max_header_bytes, options_.max_header_count)) {
-    res.status = bad->status;
-    problem = bad->message;
-  } else {
-    return false;
-  }
-  // The body (if any) is not read: the connection cannot be reused.
-  res.set_header("Connection", "close");
-  res.set_content(Render(ErrorJson(problem)), "application/json");
-  spdlog::warn("{} {} from {} refused ({}): {}", LogSafe(req.method), LogSafe(req.path),
-               req.remote_addr, res.status, problem);
-  return true;
-}
-
-Result<Principal> ApiServer::Authenticate(const httplib::Request& req) {
-  std::string header = req.get_header_value("Authorization");
+Result<Principal> ApiServer::Authenticate(const HttpRequest& req) {
+  std::string header = req.Header("Authorization");
   if (header.empty()) {
     if (auto user = CertificateUser(req, options_.tls)) return auth_.CheckCertificateUser(*user);
     return Status::Unauthenticated("authentication required: use HTTP Basic or a bearer token "
@@ -320,139 +262,117 @@ Result<Principal> ApiServer::Authenticate(const httplib::Request& req) {
 void ApiServer::Add(Method method, const std::string& pattern, RoutePolicy policy,
                     RouteHandler handler) {
   routes_.push_back(RouteInfo{method, pattern, policy});
-  bool sync_endpoint = IsSyncEndpoint(pattern);
-  auto wrapped = [this, method, policy, sync_endpoint, handler = std::move(handler)](
-                     const httplib::Request& req, httplib::Response& res) {
-    auto start = std::chrono::steady_clock::now();
-    Principal who;  // anonymous until authenticated
-    Status st = sync_endpoint ? CheckSyncTransport(req, options_.tls, https_port_) : Status::Ok();
-    if (st.ok() && policy.min_role) {
-      auto p = Authenticate(req);
-      if (p.ok()) {
-        who = std::move(p).value();
-        st = Authorize(*this, policy, who, req);
-      } else {
-        st = p.status();
-      }
-    }
-    if (st.ok()) {
-      Call call(req, who, options_);
-      auto reply = handler(call);
-      if (reply.ok()) {
-        res.status = reply->status;
-        for (const auto& [k, v] : reply->headers) res.set_header(k, v);
-        if (reply->stream) {
-          auto stream = std::move(reply->stream);
-          std::string path = LogSafe(req.path);
-          res.set_chunked_content_provider(
-              reply->content_type, [stream, path](size_t, httplib::DataSink& sink) {
-                Status written = stream([&](std::string_view bytes) {
-                  return sink.write(bytes.data(), bytes.size());
-                });
-                if (!written.ok()) {
-                  // The client sees a stream without its end and resumes later.
-                  spdlog::warn("stream of {} stopped: {}", path, written.ToString());
-                  return false;
-                }
-                sink.done();
-                return true;
-              });
-        } else if (!reply->empty) {
-          res.set_content(Render(reply->body), "application/json");
-        }
-      } else {
-        st = reply.status();
-      }
-    }
-    if (!st.ok()) {
-      WriteError(res, st);
-      if (st.code() == StatusCode::kRateLimited) {
-        int64_t wait = auth_.RetryAfterSeconds(ClaimedUser(req), req.remote_addr);
-        res.set_header("Retry-After", std::to_string(std::max<int64_t>(wait, 1)));
-      }
-      if (HttpStatusFor(st) >= 500) {
-        spdlog::error("{} {}: {}", LogSafe(req.method), LogSafe(req.path), st.ToString());
-      }
-    }
-    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                  std::chrono::steady_clock::now() - start).count();
-    spdlog::info("{} {} {} {}ms user={}", MethodName(method), LogSafe(req.path), res.status, ms,
-                 who.user.empty() ? "-" : who.user);
-  };
-  installed_.push_back({method, pattern, wrapped});
-  Install(*http_, method, pattern, wrapped);
+  table_.push_back(std::make_unique<Route>(Route{method, pattern, std::regex(pattern), policy,
+                                                 IsSyncEndpoint(pattern), std::move(handler)}));
 }
 
-void ApiServer::Install(
-    httplib::Server& server, Method method, const std::string& pattern,
-    const std::function<void(const httplib::Request&, httplib::Response&)>& handler) {
-  switch (method) {
-    case Method::kGet: server.Get(pattern, handler); break;
-    case Method::kPost: server.Post(pattern, handler); break;
-    case Method::kPut: server.Put(pattern, handler); break;
-    case Method::kPatch: server.Patch(pattern, handler); break;
-    case Method::kDelete: server.Delete(pattern, handler); break;
+HttpOutcome ApiServer::Handle(HttpRequest& req) {
+  std::smatch m;
+  for (const auto& route : table_) {
+    if (req.method != MethodName(route->method)) continue;
+    if (!std::regex_match(req.path, m, route->regex)) continue;
+    req.matches.assign(m.begin(), m.end());
+    return RunRoute(*route, req);
   }
+  HttpOutcome out;
+  out.response = HttpError(404, "no such endpoint: " + req.method + " " + req.path);
+  spdlog::info("{} {} 404 0ms user=-", LogSafe(req.method), LogSafe(req.path));
+  return out;
+}
+
+HttpOutcome ApiServer::RunRoute(const Route& route, HttpRequest& req) {
+  auto start = std::chrono::steady_clock::now();
+  Principal who;  // anonymous until authenticated
+  Status st =
+      route.sync_endpoint ? CheckSyncTransport(req, options_.tls, https_port_) : Status::Ok();
+  if (st.ok() && route.policy.min_role) {
+    auto p = Authenticate(req);
+    if (p.ok()) {
+      who = std::move(p).value();
+      st = Authorize(*this, route.policy, who, req);
+    } else {
+      st = p.status();
+    }
+  }
+  if (st.ok()) return RunHandler(route, req, who, start);
+  HttpOutcome out;
+  out.response = RefusalFor(st, req);
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                std::chrono::steady_clock::now() - start).count();
+  spdlog::info("{} {} {} {}ms user={}", MethodName(route.method), LogSafe(req.path),
+               out.response.status, ms, who.user.empty() ? "-" : who.user);
+  return out;
+}
+
+HttpOutcome ApiServer::RunHandler(const Route& route, HttpRequest& req, const Principal& who,
+                                  std::chrono::steady_clock::time_point start) {
+  Call call(req, who, options_);
+  auto reply = route.handler(call);
+  HttpOutcome out;
+  if (reply.ok() && reply->wait) {
+    out.wait = HttpOutcome::Wait{reply->wait->generation, reply->wait->deadline,
+                                 Repository::kChangeRecheck};
+    // The route table and the request outlive the parked poll (the engine
+    // holds the request until it is answered).
+    out.resume = [this, &route, &req, who, start] { return RunHandler(route, req, who, start); };
+    return out;
+  }
+  HttpResponse& res = out.response;
+  if (reply.ok()) {
+    res.status = reply->status;
+    res.headers = std::move(reply->headers);
+    if (reply->stream) {
+      res.content_type = reply->content_type;
+      res.stream = [stream = std::move(reply->stream), path = LogSafe(req.path)](
+                       const std::function<bool(std::string_view)>& write) {
+        Status written = stream(write);
+        // The client sees a stream without its end and resumes later.
+        if (!written.ok()) spdlog::warn("stream of {} stopped: {}", path, written.ToString());
+        return written.ok();
+      };
+    } else if (!reply->empty) {
+      res.body = RenderJson(reply->body);
+      res.content_type = "application/json";
+    }
+  } else {
+    res = RefusalFor(reply.status(), req);
+    if (res.status >= 500) {
+      spdlog::error("{} {}: {}", LogSafe(req.method), LogSafe(req.path),
+                    reply.status().ToString());
+    }
+  }
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                std::chrono::steady_clock::now() - start).count();
+  spdlog::info("{} {} {} {}ms user={}", MethodName(route.method), LogSafe(req.path), res.status, ms,
+               who.user.empty() ? "-" : who.user);
+  return out;
+}
+
+HttpResponse ApiServer::RefusalFor(const Status& st, const HttpRequest& req) {
+  HttpResponse res = ErrorResponse(st);
+  if (st.code() == StatusCode::kRateLimited) {
+    int64_t wait = auth_.RetryAfterSeconds(ClaimedUser(req), req.remote_addr);
+    res.headers.emplace_back("Retry-After", std::to_string(std::max<int64_t>(wait, 1)));
+  }
+  return res;
 }
 
 Result<int> ApiServer::Bind(const std::string& host, int port) {
-  ASSIGN_OR_RETURN(int bound, BindListener(*http_, host, port, "--port"));
-  http_bound_ = true;
-  return bound;
+  return http_->Listen(host, port, "--port");
 }
 
 Result<int> ApiServer::BindTls(const std::string& host, int port,
                                const TlsServerMaterial& material) {
-  Status configured;
-  auto https = std::make_unique<httplib::SSLServer>([&](SSL_CTX& ctx) {
-    configured = ConfigureServerContext(ctx, material);
-    return configured.ok();
-  });
-  if (!configured.ok()) return Status::InvalidArgument("HTTPS listener: " + configured.message());
-  if (!https->is_valid()) return Status::InvalidArgument("HTTPS listener: OpenSSL cannot start TLS");
-  Configure(*https);
-  for (const auto& r : installed_) Install(*https, r.method, r.pattern, r.handler);
-  ASSIGN_OR_RETURN(int bound, BindListener(*https, host, port, "--https-port"));
-  https_ = std::move(https);
+  ASSIGN_OR_RETURN(int bound, http_->ListenTls(host, port, material));
   https_port_ = bound;
   return bound;
 }
 
-Status ApiServer::Serve() {
-  // The HTTPS listener gets a thread of its own when both listen.
-  Status https_status;
-  std::atomic<bool> https_done{false};
-  std::thread https_thread;
-  if (https_ && http_bound_) {
-    https_thread = std::thread([this, &https_status, &https_done] {
-      if (!https_->listen_after_bind()) {
-        https_status = Status::IOError("the HTTPS listener stopped with an error");
-      }
-      https_done = true;
-    });
-  }
-  Status st;
-  if (http_bound_) {
-    if (!http_->listen_after_bind()) st = Status::IOError("the HTTP listener stopped with an error");
-  } else if (https_ && !https_->listen_after_bind()) {
-    st = Status::IOError("the HTTPS listener stopped with an error");
-  }
-  if (https_thread.joinable()) {
-    // One listener ending (Stop, or an error) ends both; stop() is a no-op
-    // until the thread has started listening, so repeat it until it has ended.
-    while (!https_done) {
-      https_->stop();
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    https_thread.join();
-  }
-  return st.ok() ? https_status : st;
-}
+Status ApiServer::Serve() { return http_->Run(); }
 
 void ApiServer::Stop() {
   for (const auto& hook : stop_hooks_) hook();
-  if (http_) http_->stop();
-  if (https_) https_->stop();
+  if (http_) http_->Stop();
 }
 
 }  // namespace tandem

@@ -1,6 +1,7 @@
-// ApiServer: the HTTP front of a Tandem server. It owns the cpp-httplib
-// listener, refuses connections and headers over their limits
-// (request_limits.h), authenticates every request (HTTP Basic or bearer
+// ApiServer: the HTTP front of a Tandem server. It owns the HTTP engine
+// (http_engine.h: Boost.Beast listeners that refuse connections, heads and
+// bodies over their limits while reading them), routes each request to its
+// registered handler, authenticates every request (HTTP Basic or bearer
 // token), applies the route's declared policy (route_policy.h), parses bodies
 // with size and depth limits, maps Status to HTTP status codes and the SysML v2
 // Error body, and logs each request. Routes (sysml_routes.cc, admin_routes.cc,
@@ -11,8 +12,12 @@
 // synchronization endpoints, client certificates as accounts), or both; every
 // route is served on each listener.
 //
-// Thread-safe: requests run on a pool of worker threads; Stop() may be called
-// from any thread (e.g. a signal watcher).
+// A handler with nothing to answer yet (GET /api/v1/changes?wait=N) returns
+// WaitForChange(): the engine parks the connection without a thread and runs
+// the handler again once the change feed moves on, or at the deadline.
+//
+// Thread-safe: handlers run on a pool of worker threads (server.threads);
+// Stop() may be called from any thread (e.g. a signal watcher).
 #pragma once
 
 #include <chrono>
@@ -23,6 +28,7 @@
 #include <vector>
 
 #include "api/api_tls.h"
+#include "api/http_request.h"
 #include "api/route_policy.h"
 #include "auth/authenticator.h"
 #include "sync/source_service.h"
@@ -31,13 +37,11 @@
 #include "repo/repository.h"
 #include "tls/tls_context.h"
 
-namespace httplib {
-class Server;
-struct Request;
-struct Response;
-}  // namespace httplib
-
 namespace tandem {
+
+class HttpEngine;
+struct HttpOutcome;
+struct HttpResponse;
 
 struct ApiOptions {
   size_t max_body_bytes = 64 << 20;
@@ -49,6 +53,10 @@ struct ApiOptions {
   size_t max_header_bytes = 64 << 10;  // request line + header fields (431)
   size_t max_header_count = 100;       // header fields (431)
   size_t max_connections = 512;        // open connections; more get 503
+  size_t max_long_polls = 256;         // parked change-feed polls; more get 503
+  std::chrono::seconds header_timeout{10};  // TLS handshake + request head
+  std::chrono::seconds idle_timeout{30};    // a kept-alive connection between requests
+  std::chrono::seconds body_timeout{30};    // longest pause while a body arrives
   std::chrono::seconds max_wait{60};  // longest change-feed long poll
   std::string version;
   // Synchronization bundles received in pieces wait here (docs/bundle-format.md).
@@ -67,6 +75,14 @@ struct Reply {
   // it runs after the handler returned, so it must own what it uses.
   std::function<Status(const std::function<bool(std::string_view)>&)> stream;
   std::string content_type;
+  // When set, there is nothing to answer yet (a long poll): the handler runs
+  // again, with a new Call on the same request, once the change feed's
+  // generation has passed `generation` or at `deadline` at the latest.
+  struct ChangeWait {
+    uint64_t generation = 0;
+    std::chrono::steady_clock::time_point deadline;
+  };
+  std::optional<ChangeWait> wait;
 };
 
 // A reply with a JSON body.
@@ -83,6 +99,13 @@ inline Reply EmptyReply() {
   r.empty = true;
   return r;
 }
+// "Run me again when the change feed passes `generation`, or at `deadline`."
+// Read the generation before looking for changes, so that none is missed.
+inline Reply WaitForChange(uint64_t generation, std::chrono::steady_clock::time_point deadline) {
+  Reply r;
+  r.wait = Reply::ChangeWait{generation, deadline};
+  return r;
+}
 
 enum class Method { kGet, kPost, kPut, kPatch, kDelete };
 const char* MethodName(Method m);
@@ -90,10 +113,12 @@ const char* MethodName(Method m);
 // One request as a handler sees it.
 class Call {
  public:
-  Call(const httplib::Request& req, Principal who, const ApiOptions& options)
+  Call(const HttpRequest& req, Principal who, const ApiOptions& options)
       : req_(req), who_(std::move(who)), options_(options) {}
 
   const Principal& who() const { return who_; }
+  // When the request arrived (a long poll's wait counts from here, across re-runs).
+  std::chrono::steady_clock::time_point received() const { return req_.received; }
   // The client's IP address (for the login throttle).
   const std::string& client() const;
   // The n-th capture of the route pattern (1-based).
@@ -114,7 +139,7 @@ class Call {
   const ApiOptions& options() const { return options_; }
 
  private:
-  const httplib::Request& req_;
+  const HttpRequest& req_;
   Principal who_;
   const ApiOptions& options_;
 };
@@ -164,14 +189,17 @@ class ApiServer {
   const ApiOptions& options() const { return options_; }
 
  private:
-  Result<Principal> Authenticate(const httplib::Request& req);
-  // Limits, pool and error pages common to both listeners.
-  void Configure(httplib::Server& server);
-  void Install(httplib::Server& server, Method method, const std::string& pattern,
-               const std::function<void(const httplib::Request&, httplib::Response&)>& handler);
-  // Answers 503, 431 or 400 (and returns true) for a request over the connection
-  // or header limits (request_limits.h), before routing and the body.
-  bool RefuseOverLimits(const httplib::Request& req, httplib::Response& res);
+  struct Route;
+  // The engine's handler: finds the route and runs it.
+  HttpOutcome Handle(HttpRequest& req);
+  // Transport rules, authentication and policy, then the handler.
+  HttpOutcome RunRoute(const Route& route, HttpRequest& req);
+  // The handler (again, for a parked long poll) and its answer.
+  HttpOutcome RunHandler(const Route& route, HttpRequest& req, const Principal& who,
+                         std::chrono::steady_clock::time_point start);
+  Result<Principal> Authenticate(const HttpRequest& req);
+  // The Error answer for `st`, with Retry-After when it is a login lockout.
+  HttpResponse RefusalFor(const Status& st, const HttpRequest& req);
 
   Repository& repo_;
   Authenticator& auth_;
@@ -180,17 +208,11 @@ class ApiServer {
   ApiOptions options_;
   std::vector<RouteInfo> routes_;
   std::vector<std::function<void()>> stop_hooks_;
-  std::unique_ptr<httplib::Server> http_;
-  std::unique_ptr<httplib::Server> https_;  // an httplib::SSLServer, once BindTls succeeded
-  bool http_bound_ = false;
+  std::vector<std::unique_ptr<Route>> table_;  // in registration order: the first match wins
   int https_port_ = -1;
-  // Every route's wrapped handler, to install on a listener bound later.
-  struct InstalledRoute {
-    Method method;
-    std::string pattern;
-    std::function<void(const httplib::Request&, httplib::Response&)> handler;
-  };
-  std::vector<InstalledRoute> installed_;
+  uint64_t feed_subscription_ = 0;
+  // Last: destroyed first, while the routes its handler runs still exist.
+  std::unique_ptr<HttpEngine> http_;
 };
 
 int HttpStatusFor(const Status& status);

@@ -2,7 +2,6 @@
 
 #include <strings.h>
 
-#include <httplib.h>
 #include <openssl/x509_vfy.h>
 
 #include "tls/tls_context.h"
@@ -11,7 +10,7 @@ namespace tandem {
 
 bool IsSyncEndpoint(const std::string& pattern) { return pattern.rfind("/sync/v1/", 0) == 0; }
 
-Status CheckSyncTransport(const httplib::Request& req, const ApiTlsOptions& tls, int https_port) {
+Status CheckSyncTransport(const HttpRequest& req, const ApiTlsOptions& tls, int https_port) {
   if (tls.sync_tls_only && req.ssl == nullptr) {
     std::string where = https_port > 0 ? "its HTTPS port " + std::to_string(https_port)
                                        : "its HTTPS port";
@@ -36,7 +35,7 @@ Status CheckSyncTransport(const httplib::Request& req, const ApiTlsOptions& tls,
   return Status::Ok();
 }
 
-std::optional<std::string> CertificateUser(const httplib::Request& req, const ApiTlsOptions& tls) {
+std::optional<std::string> CertificateUser(const HttpRequest& req, const ApiTlsOptions& tls) {
   if (tls.certificate_users.empty() || req.ssl == nullptr) return std::nullopt;
   PeerCertificate peer = PeerOf(req.ssl);
   if (!peer.verified) return std::nullopt;

@@ -9,11 +9,8 @@
 #include <optional>
 #include <string>
 
+#include "api/http_request.h"
 #include "common/status.h"
-
-namespace httplib {
-struct Request;
-}  // namespace httplib
 
 namespace tandem {
 
@@ -30,10 +27,10 @@ bool IsSyncEndpoint(const std::string& pattern);
 // PermissionDenied, naming the setting and what the caller should do, when a
 // request to a synchronization endpoint breaks the TLS rules. `https_port` is
 // the HTTPS listener's port for the message (-1: none).
-Status CheckSyncTransport(const httplib::Request& req, const ApiTlsOptions& tls, int https_port);
+Status CheckSyncTransport(const HttpRequest& req, const ApiTlsOptions& tls, int https_port);
 
 // The user a request's verified client certificate maps to; nullopt when the
 // request came without TLS, without a verified certificate, or unmapped.
-std::optional<std::string> CertificateUser(const httplib::Request& req, const ApiTlsOptions& tls);
+std::optional<std::string> CertificateUser(const HttpRequest& req, const ApiTlsOptions& tls);
 
 }  // namespace tandem

@@ -1,7 +1,6 @@
 #include "api/api_tls.h"
 
 #include <gtest/gtest.h>
-#include <httplib.h>
 
 namespace tandem {
 namespace {
@@ -14,7 +13,7 @@ TEST(ApiTlsTest, SyncEndpointsOnly) {
 }
 
 TEST(ApiTlsTest, PlainRequestsAreRefusedWhenSynchronizationIsTlsOnly) {
-  httplib::Request plain;  // no TLS session: req.ssl is null
+  HttpRequest plain;  // no TLS session: req.ssl is null
   ApiTlsOptions open;
   EXPECT_TRUE(CheckSyncTransport(plain, open, 8443).ok());
 
@@ -32,7 +31,7 @@ TEST(ApiTlsTest, PlainRequestsAreRefusedWhenSynchronizationIsTlsOnly) {
 }
 
 TEST(ApiTlsTest, NoCertificateNoUser) {
-  httplib::Request plain;
+  HttpRequest plain;
   ApiTlsOptions mapped{false, false, {{"target-b", "mirror"}}};
   EXPECT_FALSE(CertificateUser(plain, mapped).has_value());
 }

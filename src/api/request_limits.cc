@@ -1,49 +1,30 @@
 #include "api/request_limits.h"
 
+#include <strings.h>
+
 namespace tandem {
 namespace {
 
-thread_local bool over_connection_limit = false;
+bool Is(const std::string& a, const char* b) { return strcasecmp(a.c_str(), b) == 0; }
+
+// "gzip, chunked" -> {"gzip", "chunked"}, trimmed.
+std::vector<std::string> Codings(const std::string& value) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= value.size()) {
+    size_t comma = value.find(',', start);
+    if (comma == std::string::npos) comma = value.size();
+    std::string item = value.substr(start, comma - start);
+    size_t b = item.find_first_not_of(" \t"), e = item.find_last_not_of(" \t");
+    if (b != std::string::npos) out.push_back(item.substr(b, e - b + 1));
+    start = comma + 1;
+  }
+  return out;
+}
 
 }  // namespace
 
-ConnectionQueue::ConnectionQueue(size_t threads, size_t max_connections)
-    : max_connections_(max_connections), workers_(threads), refusals_(kRefusalThreads) {}
-
-void ConnectionQueue::enqueue(std::function<void()> fn) {
-  if (open_.fetch_add(1) >= max_connections_) {
-    open_.fetch_sub(1);
-    auto refuse = [fn = std::move(fn)] {
-      bool was = over_connection_limit;
-      over_connection_limit = true;
-      fn();
-      over_connection_limit = was;
-    };
-    if (pending_refusals_.fetch_add(1) >= kMaxPendingRefusals) {
-      refuse();  // on the accepting thread: backpressure to the listen backlog
-      pending_refusals_.fetch_sub(1);
-      return;
-    }
-    refusals_.enqueue([this, refuse = std::move(refuse)] {
-      refuse();
-      pending_refusals_.fetch_sub(1);
-    });
-    return;
-  }
-  workers_.enqueue([this, fn = std::move(fn)] {
-    fn();
-    open_.fetch_sub(1);
-  });
-}
-
-void ConnectionQueue::shutdown() {
-  workers_.shutdown();
-  refusals_.shutdown();
-}
-
-bool OverConnectionLimit() { return over_connection_limit; }
-
-std::optional<RequestProblem> HeaderProblem(const httplib::Request& req, size_t max_bytes,
+std::optional<RequestProblem> HeaderProblem(const HttpRequest& req, size_t max_bytes,
                                             size_t max_count) {
   if (req.headers.size() > max_count) {
     return RequestProblem{431, "the request has " + std::to_string(req.headers.size()) +
@@ -58,18 +39,47 @@ std::optional<RequestProblem> HeaderProblem(const httplib::Request& req, size_t 
                                    " bytes; the limit is " + std::to_string(max_bytes) +
                                    " (server.max-header-bytes)"};
   }
+  if (req.target.size() > kMaxLineBytes) {
+    return RequestProblem{414, "the request target is " + std::to_string(req.target.size()) +
+                                   " bytes; the limit is " + std::to_string(kMaxLineBytes)};
+  }
+  bool has_length = false, has_transfer = false;
   for (const auto& [name, value] : req.headers) {
+    if (name.size() + value.size() + 2 > kMaxLineBytes) {
+      return RequestProblem{400, "header field '" + name.substr(0, 64) + "' is over " +
+                                     std::to_string(kMaxLineBytes) + " bytes"};
+    }
     if (value.find_first_of(std::string("\r\n\0", 3)) != std::string::npos) {
       return RequestProblem{400, "header field '" + name.substr(0, 64) +
                                      "' holds a control character (CR, LF or NUL)"};
     }
-  }
-  auto length = req.headers.find("Content-Length");
-  if (length != req.headers.end()) {
-    const std::string& v = length->second;
-    if (v.empty() || v.size() > 19 || v.find_first_not_of("0123456789") != std::string::npos) {
-      return RequestProblem{400, "Content-Length must be a decimal number of bytes"};
+    if (Is(name, "Content-Length")) {
+      has_length = true;
+      if (value.empty() || value.size() > 19 ||
+          value.find_first_not_of("0123456789") != std::string::npos) {
+        return RequestProblem{400, "Content-Length must be a decimal number of bytes"};
+      }
+    } else if (Is(name, "Content-Encoding")) {
+      for (const auto& coding : Codings(value)) {
+        if (!Is(coding, "identity")) {
+          return RequestProblem{
+              415, "Content-Encoding '" + coding.substr(0, 64) +
+                       "' is not accepted: this server does not decompress request bodies; "
+                       "send them uncompressed (without a Content-Encoding header)"};
+        }
+      }
+    } else if (Is(name, "Transfer-Encoding")) {
+      has_transfer = true;
+      for (const auto& coding : Codings(value)) {
+        if (!Is(coding, "chunked")) {
+          return RequestProblem{501, "Transfer-Encoding '" + coding.substr(0, 64) +
+                                         "' is not supported; only chunked is"};
+        }
+      }
     }
+  }
+  if (has_length && has_transfer) {
+    return RequestProblem{400, "a request may have Content-Length or Transfer-Encoding, not both"};
   }
   return std::nullopt;
 }

@@ -1,7 +1,5 @@
 #include "api/route_policy.h"
 
-#include <httplib.h>
-
 #include <algorithm>
 
 #include "api/api_server.h"
@@ -33,7 +31,7 @@ Status CheckCategoryScope(Repository& repo, const Principal& who, const std::str
 }
 
 Status Authorize(ApiServer& api, const RoutePolicy& policy, const Principal& who,
-                 const httplib::Request& req) {
+                 const HttpRequest& req) {
   if (!policy.min_role) return Status::Ok();
   if (!who.AtLeast(*policy.min_role)) {
     return Status::PermissionDenied("user '" + who.user + "' has role " +
@@ -43,7 +41,7 @@ Status Authorize(ApiServer& api, const RoutePolicy& policy, const Principal& who
   if (policy.scope == RouteScope::kNone || who.AtLeast(Role::kAdmin)) return Status::Ok();
   if (policy.scope == RouteScope::kTargetCategoryQuery) {
     // A missing or malformed parameter is the handler's to report (400).
-    std::string category = req.get_param_value("targetCategory");
+    std::string category = req.Param("targetCategory");
     if (!IsUuid(category)) return Status::Ok();
     return CheckCategoryScope(api.repo(), who, NormalizeUuid(category));
   }

@@ -13,12 +13,9 @@
 #include <optional>
 #include <string>
 
+#include "api/http_request.h"
 #include "auth/role.h"
 #include "common/status.h"
-
-namespace httplib {
-struct Request;
-}  // namespace httplib
 
 namespace tandem {
 
@@ -57,7 +54,7 @@ std::string DescribePolicy(const RoutePolicy& policy);
 // naming what is missing; NotFound for a remote configuration that does not
 // exist; InvalidArgument for a malformed configuration id.
 Status Authorize(ApiServer& api, const RoutePolicy& policy, const Principal& who,
-                 const httplib::Request& req);
+                 const HttpRequest& req);
 
 // True if `who` may manage remote configurations targeting `category_id`
 // (admins always; sync-managers within a scope category or below it).

@@ -90,6 +90,10 @@ Json DataDifferenceJson(const std::string& base_commit, const std::string& compa
               {"compareData", side(compare_commit, d.compare)}};
 }
 
+std::string RenderJson(const Json& j) {
+  return j.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
 Json ErrorJson(const std::string& description) {
   return Json{{"@type", "Error"}, {"description", description}};
 }

@@ -25,6 +25,9 @@ Json DataVersionJson(const std::string& version_id, const std::string& element_i
 Json DataDifferenceJson(const std::string& base_commit, const std::string& compare_commit,
                         const DataDifference& d);
 Json ErrorJson(const std::string& description);
+// A JSON answer's text. Request text (paths, parameters) may hold invalid
+// UTF-8 and is echoed in messages: it is replaced, never thrown on.
+std::string RenderJson(const Json& j);
 
 // Parses a SysML v2 CommitRequest body (plus Tandem's optional "previousCommit").
 Result<CommitRequest> ParseCommitRequest(const Json& body);

@@ -46,14 +46,12 @@ std::string ToHex(std::string_view bytes) {
 
 std::string ToHex(const Hash& hash) { return ToHex(HashBytes(hash)); }
 
-namespace {
 int HexValue(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
   if (c >= 'A' && c <= 'F') return c - 'A' + 10;
   return -1;
 }
-}  // namespace
 
 std::optional<Hash> HashFromHex(std::string_view hex) {
   if (hex.size() != 64) return std::nullopt;

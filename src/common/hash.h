@@ -32,6 +32,8 @@ std::string ToHex(const Hash& hash);
 std::string ToHex(std::string_view bytes);
 // Parses 64 lowercase or uppercase hex digits; nullopt on anything else.
 std::optional<Hash> HashFromHex(std::string_view hex);
+// The value of one hex digit (either case), or -1.
+int HexValue(char c);
 inline std::string_view HashBytes(const Hash& h) {
   return {reinterpret_cast<const char*>(h.data()), h.size()};
 }

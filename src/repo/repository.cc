@@ -833,7 +833,6 @@ Result<std::vector<Event>> Repository::Changes(int64_t since, size_t limit,
                                                std::chrono::milliseconds wait) {
   // Writers in this process wake us at once; the periodic re-read catches
   // writes by other processes (datamanager) on the same store.
-  constexpr auto kRecheck = std::chrono::milliseconds(500);
   auto deadline = std::chrono::steady_clock::now() + wait;
   uint64_t generation = feed_.generation();
   while (true) {
@@ -845,7 +844,7 @@ Result<std::vector<Event>> Repository::Changes(int64_t since, size_t limit,
     auto now = std::chrono::steady_clock::now();
     if (now >= deadline) return std::vector<Event>{};
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now);
-    generation = feed_.WaitFor(generation, std::min(left, kRecheck));
+    generation = feed_.WaitFor(generation, std::min(left, kChangeRecheck));
   }
 }
 

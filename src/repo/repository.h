@@ -274,6 +274,12 @@ class Repository {
   // Events after `since`, waiting up to `wait` for the first one.
   Result<std::vector<Event>> Changes(int64_t since, size_t limit, std::chrono::milliseconds wait);
   Result<int64_t> LastEventSeq();
+  // Wakes waiters after each event written by this process (long polls that
+  // do not block a thread subscribe to it).
+  ChangeFeed& change_feed() { return feed_; }
+  // How often a waiter re-reads the log for events written by other
+  // processes (datamanager), which the feed cannot announce.
+  static constexpr std::chrono::milliseconds kChangeRecheck{500};
 
   Store& store() { return store_; }
   Clock& clock() { return clock_; }

@@ -35,6 +35,10 @@ struct ServerSettings {
   size_t max_header_bytes = 64 << 10;
   size_t max_header_count = 100;
   size_t max_connections = 512;
+  size_t max_long_polls = 256;
+  int header_timeout_seconds = 10;
+  int idle_timeout_seconds = 30;
+  int body_timeout_seconds = 30;
   int max_failed_logins = 5;
   int login_lockout_max_seconds = 900;
   uint64_t sync_max_pack_bytes = 64ull << 30;

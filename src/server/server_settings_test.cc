@@ -83,6 +83,31 @@ TEST_F(ServerSettingsTest, SecurityLimitsAreReadAndRangeChecked) {
   }
 }
 
+TEST_F(ServerSettingsTest, HttpEngineDeadlinesAndLongPollCapAreReadAndRangeChecked) {
+  std::vector<std::string> warnings;
+  auto defaults = LoadServerSettings(std::nullopt, {}, warnings);
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_EQ(defaults->header_timeout_seconds, 10);
+  EXPECT_EQ(defaults->max_long_polls, 256u);
+  auto s = LoadServerSettings(Write("server.max-long-polls = 8\n"
+                                    "server.header-timeout-seconds = 3\n"
+                                    "server.idle-timeout-seconds = 4\n"
+                                    "server.body-timeout-seconds = 5\n"),
+                              {}, warnings);
+  ASSERT_TRUE(s.ok()) << s.status().message();
+  EXPECT_TRUE(warnings.empty());
+  EXPECT_EQ(s->max_long_polls, 8u);
+  EXPECT_EQ(s->header_timeout_seconds, 3);
+  EXPECT_EQ(s->idle_timeout_seconds, 4);
+  EXPECT_EQ(s->body_timeout_seconds, 5);
+  for (const char* text : {"server.max-long-polls = 0\n", "server.header-timeout-seconds = 0\n",
+                           "server.idle-timeout-seconds = 99999\n",
+                           "server.body-timeout-seconds = -1\n"}) {
+    auto bad = LoadServerSettings(Write(text), {}, warnings);
+    EXPECT_FALSE(bad.ok()) << text;
+  }
+}
+
 TEST_F(ServerSettingsTest, BundleSizeLimitIsReadAndBounded) {
   std::vector<std::string> warnings;
   auto s = LoadServerSettings(Write("sync.max-bundle-bytes = 1048576\n"), {}, warnings);

@@ -121,6 +121,10 @@ Result<TandemServer::Ports> TandemServer::Start(const std::optional<std::string>
   api_options.max_header_bytes = settings_.max_header_bytes;
   api_options.max_header_count = settings_.max_header_count;
   api_options.max_connections = settings_.max_connections;
+  api_options.max_long_polls = settings_.max_long_polls;
+  api_options.header_timeout = std::chrono::seconds(settings_.header_timeout_seconds);
+  api_options.idle_timeout = std::chrono::seconds(settings_.idle_timeout_seconds);
+  api_options.body_timeout = std::chrono::seconds(settings_.body_timeout_seconds);
   api_options.max_wait = std::chrono::seconds(settings_.max_wait_seconds);
   api_options.version = TANDEM_VERSION;
   api_options.bundle_dir = (fs::path(settings_.data_dir) / "bundle-uploads").string();
