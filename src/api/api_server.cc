@@ -57,6 +57,9 @@ HttpResponse ErrorResponse(const Status& st) {
   }
   HttpResponse res = HttpError(status, message);
   if (st.code() == StatusCode::kUnauthenticated) res.headers.emplace_back("WWW-Authenticate", kRealm);
+  // Unavailable is temporary (the store's writer busy past storage.write-wait-ms,
+  // the server stopping): say when to come back.
+  if (st.code() == StatusCode::kUnavailable) res.headers.emplace_back("Retry-After", "1");
   return res;
 }
 

@@ -86,7 +86,7 @@ std::string Base64Encode(std::string_view data) {
   return out;
 }
 
-std::string FormatHttpError(const HttpResponse& response) {
+std::string FormatHttpError(const ClientResponse& response) {
   std::string out = std::to_string(response.status);
   std::string_view reason = HttpReasonPhrase(response.status);
   if (!reason.empty()) out += " " + std::string(reason);
@@ -117,7 +117,7 @@ Status ApiClient::BadResponse(std::string message) {
 
 Status ApiClient::ReportedFailure(int http_status, const std::string& description) {
   last_failure_ = ApiFailure::kServer;
-  HttpResponse response;
+  ClientResponse response;
   response.status = http_status;
   response.body = json{{"description", description}}.dump();
   return Status(CodeForHttpStatus(http_status), FormatHttpError(response));
@@ -135,11 +135,11 @@ Result<json> ApiClient::Patch(std::string_view target, const json& body) {
 
 Result<json> ApiClient::Delete(std::string_view target) { return Call("DELETE", target, nullptr); }
 
-Result<HttpResponse> ApiClient::Send(std::string_view method, std::string_view target,
+Result<ClientResponse> ApiClient::Send(std::string_view method, std::string_view target,
                                      std::string body, std::string_view content_type,
                                      std::string_view accept,
                                      std::function<bool(std::string_view)> body_sink) {
-  HttpRequest request;
+  ClientRequest request;
   request.method = std::string(method);
   request.target = std::string(target);
   request.headers = {{"Authorization", authorization_}, {"Accept", std::string(accept)}};
@@ -148,7 +148,7 @@ Result<HttpResponse> ApiClient::Send(std::string_view method, std::string_view t
     request.body = std::move(body);
     request.content_type = std::string(content_type);
   }
-  Result<HttpResponse> sent = transport_.Send(request);
+  Result<ClientResponse> sent = transport_.Send(request);
   if (!sent.ok()) {
     last_failure_ = ApiFailure::kConnection;
     return sent.status();
@@ -162,8 +162,8 @@ Result<HttpResponse> ApiClient::Send(std::string_view method, std::string_view t
 }
 
 Result<json> ApiClient::Call(std::string_view method, std::string_view target, const json* body,
-                             HttpResponse* response_out) {
-  ASSIGN_OR_RETURN(HttpResponse response,
+                             ClientResponse* response_out) {
+  ASSIGN_OR_RETURN(ClientResponse response,
                    Send(method, target, body != nullptr ? body->dump() : std::string(),
                         "application/json", "application/json"));
   json decoded;  // null for an empty body
@@ -191,7 +191,7 @@ Result<json> ApiClient::GetAll(std::string_view target, std::optional<size_t> li
   std::set<std::string> seen;
   while (true) {
     seen.insert(next);
-    HttpResponse response;
+    ClientResponse response;
     ASSIGN_OR_RETURN(json page, Call("GET", next, nullptr, &response));
     if (!page.is_array()) {
       last_failure_ = ApiFailure::kServer;

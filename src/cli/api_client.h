@@ -48,7 +48,7 @@ class ApiClient {
   // Sends any body (binary uploads) and returns the 2xx response (binary
   // downloads; with `body_sink`, the body goes there piece by piece instead);
   // other statuses become a Status as for the JSON calls.
-  Result<HttpResponse> Send(std::string_view method, std::string_view target, std::string body,
+  Result<ClientResponse> Send(std::string_view method, std::string_view target, std::string body,
                             std::string_view content_type, std::string_view accept,
                             std::function<bool(std::string_view)> body_sink = {});
 
@@ -68,7 +68,7 @@ class ApiClient {
  private:
   // Sends one request; on success also returns the response (for its headers).
   Result<nlohmann::json> Call(std::string_view method, std::string_view target,
-                              const nlohmann::json* body, HttpResponse* response = nullptr);
+                              const nlohmann::json* body, ClientResponse* response = nullptr);
 
   Transport& transport_;
   std::string authorization_;  // "Basic base64(user:password)"
@@ -79,6 +79,6 @@ class ApiClient {
 std::string Base64Encode(std::string_view data);
 
 // "409 Conflict: previousCommit ... is not the head" from an error response.
-std::string FormatHttpError(const HttpResponse& response);
+std::string FormatHttpError(const ClientResponse& response);
 
 }  // namespace tandem

@@ -145,7 +145,7 @@ Status Create(CommandContext& ctx, const CreateOptions& o) {
   Progress progress(ctx, "receiving " + o.output, 0);
   uint64_t received = 0;
   bool wrote = true;
-  ASSIGN_OR_RETURN(HttpResponse response,
+  ASSIGN_OR_RETURN(ClientResponse response,
                    ctx.api.Send("POST", kBundles, body.dump(), "application/json",
                                 kBundleContentType, [&](std::string_view bytes) {
                                   received += bytes.size();

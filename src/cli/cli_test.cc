@@ -668,8 +668,8 @@ class SyncCliTest : public CliTest {
   }
 
   // The requests of `method` to `target`, in order.
-  std::vector<HttpRequest> Requests(const std::string& method, const std::string& target) const {
-    std::vector<HttpRequest> out;
+  std::vector<ClientRequest> Requests(const std::string& method, const std::string& target) const {
+    std::vector<ClientRequest> out;
     for (const auto& r : server_.requests) {
       if (r.method == method && r.target == target) out.push_back(r);
     }
@@ -935,7 +935,7 @@ TEST_F(SyncCliTest, NowFollowsTheRunToAnOkOutcome) {
   // Not a terminal: plain lines, the first at once, then at most every 5 s.
   EXPECT_EQ(r.err, "sync: waiting for the run to start (idle)\n");
   // The run is asked for with an empty JSON body, after reading the status.
-  std::vector<HttpRequest> posts = Requests("POST", ConfigPath() + "/sync");
+  std::vector<ClientRequest> posts = Requests("POST", ConfigPath() + "/sync");
   ASSERT_EQ(posts.size(), 1u);
   EXPECT_EQ(posts[0].body, "{}");
   EXPECT_EQ(posts[0].content_type, "application/json");

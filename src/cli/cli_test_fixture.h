@@ -27,20 +27,20 @@ class FakeServer : public Transport {
  public:
   void On(const std::string& method, const std::string& target, int status, const nlohmann::json& body,
           HttpHeaders headers = {}) {
-    HttpResponse response;
+    ClientResponse response;
     response.status = status;
     response.body = body.is_null() ? "" : body.dump();
     response.headers = std::move(headers);
     routes_[method + " " + target].push_back(std::move(response));
   }
   void OnRaw(const std::string& method, const std::string& target, int status, std::string body) {
-    HttpResponse response;
+    ClientResponse response;
     response.status = status;
     response.body = std::move(body);
     routes_[method + " " + target].push_back(std::move(response));
   }
 
-  Result<HttpResponse> Send(const HttpRequest& request) override {
+  Result<ClientResponse> Send(const ClientRequest& request) override {
     requests.push_back(request);
     if (unreachable) return Status::Unavailable("cannot reach http://127.0.0.1:8111: refused");
     if (auto drop = drops.find(request.method + " " + request.target);
@@ -50,7 +50,7 @@ class FakeServer : public Transport {
     }
     auto it = routes_.find(request.method + " " + request.target);
     if (it == routes_.end()) {
-      HttpResponse missing;
+      ClientResponse missing;
       missing.status = 404;
       missing.body =
           nlohmann::json{{"@type", "Error"},
@@ -58,7 +58,7 @@ class FakeServer : public Transport {
               .dump();
       return missing;
     }
-    HttpResponse response = it->second.front();
+    ClientResponse response = it->second.front();
     if (it->second.size() > 1) it->second.pop_front();
     // As the real transport: a 2xx body goes to the sink when there is one.
     if (request.body_sink && response.status >= 200 && response.status <= 299) {
@@ -68,20 +68,20 @@ class FakeServer : public Transport {
     return response;
   }
 
-  std::vector<HttpRequest> requests;
+  std::vector<ClientRequest> requests;
   bool unreachable = false;
   // "METHOD target" -> how many of the next such requests get no answer.
   std::map<std::string, int> drops;
 
  private:
-  std::map<std::string, std::deque<HttpResponse>> routes_;
+  std::map<std::string, std::deque<ClientResponse>> routes_;
 };
 
 // Hands RunCli a Transport that forwards to the test's FakeServer.
 class ForwardingTransport : public Transport {
  public:
   explicit ForwardingTransport(FakeServer& server) : server_(server) {}
-  Result<HttpResponse> Send(const HttpRequest& request) override { return server_.Send(request); }
+  Result<ClientResponse> Send(const ClientRequest& request) override { return server_.Send(request); }
 
  private:
   FakeServer& server_;
@@ -115,7 +115,7 @@ class CliFixture : public ::testing::Test {
     return outcome;
   }
 
-  const HttpRequest& LastRequest() const { return server_.requests.back(); }
+  const ClientRequest& LastRequest() const { return server_.requests.back(); }
 
   FakeServer server_;
   Environment env_;

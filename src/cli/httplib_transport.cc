@@ -26,7 +26,7 @@ HttplibTransport::HttplibTransport(ServerUrl url, TransportOptions options) : ur
 
 HttplibTransport::~HttplibTransport() = default;
 
-Result<HttpResponse> HttplibTransport::Send(const HttpRequest& request) {
+Result<ClientResponse> HttplibTransport::Send(const ClientRequest& request) {
   RETURN_IF_ERROR(setup_);
   auto response = client_->Send(request);
   if (!response.ok() && response.status().code() == StatusCode::kUnauthenticated) {

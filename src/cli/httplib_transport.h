@@ -27,7 +27,7 @@ class HttplibTransport : public Transport {
   HttplibTransport(ServerUrl url, TransportOptions options);
   ~HttplibTransport() override;
 
-  Result<HttpResponse> Send(const HttpRequest& request) override;
+  Result<ClientResponse> Send(const ClientRequest& request) override;
 
  private:
   ServerUrl url_;

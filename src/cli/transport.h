@@ -1,7 +1,7 @@
 // Transport: the one seam between the tandem CLI and the network.
 //
-// The CLI builds HttpRequests (method, path-and-query, body, headers) and hands
-// them to a Transport, which returns the server's HttpResponse whatever its
+// The CLI builds ClientRequests (method, path-and-query, body, headers) and hands
+// them to a Transport, which returns the server's ClientResponse whatever its
 // status code. A Transport fails (returns a non-OK Status) only when no HTTP
 // response arrived at all: connection refused, DNS failure, TLS verification
 // failure, timeout. The production implementation is HttplibTransport; tests
@@ -29,7 +29,7 @@ class Transport {
   // response was received: Unavailable when the server could not be reached,
   // Unauthenticated when an https server's certificate failed verification.
   // The message names the cause (never a password).
-  virtual Result<HttpResponse> Send(const HttpRequest& request) = 0;
+  virtual Result<ClientResponse> Send(const ClientRequest& request) = 0;
 };
 
 

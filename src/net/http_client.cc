@@ -116,7 +116,7 @@ class HttpClient::Impl {
     client_->set_tcp_nodelay(true);
   }
 
-  Result<HttpResponse> Send(const HttpRequest& request, const Cancellation& cancel);
+  Result<ClientResponse> Send(const ClientRequest& request, const Cancellation& cancel);
   void SetBasicAuth(const std::string& user, const std::string& password) {
     client_->set_basic_auth(user, password);
   }
@@ -133,7 +133,7 @@ class HttpClient::Impl {
   std::unique_ptr<httplib::ClientImpl> client_;
 };
 
-Result<HttpResponse> HttpClient::Impl::Send(const HttpRequest& request, const Cancellation& cancel) {
+Result<ClientResponse> HttpClient::Impl::Send(const ClientRequest& request, const Cancellation& cancel) {
   RETURN_IF_ERROR(refused_);
   // Failures of an earlier request must not be taken for this one's.
   ERR_clear_error();
@@ -154,7 +154,7 @@ Result<HttpResponse> HttpClient::Impl::Send(const HttpRequest& request, const Ca
 
   std::atomic<Abort> abort{Abort::kNone};
   std::atomic<int64_t> last_activity{clock.MonotonicMicros()};
-  HttpResponse out;
+  ClientResponse out;
   std::string encoding;
   bool streaming = false;
   req.response_handler = [&](const httplib::Response& r) {
@@ -301,7 +301,7 @@ void HttpClient::SetBasicAuth(const std::string& user, const std::string& passwo
   impl_->SetBasicAuth(user, password);
 }
 
-Result<HttpResponse> HttpClient::Send(const HttpRequest& request, const Cancellation& cancel) {
+Result<ClientResponse> HttpClient::Send(const ClientRequest& request, const Cancellation& cancel) {
   return impl_->Send(request, cancel);
 }
 

@@ -62,7 +62,7 @@ class HttpClient {
   void SetBasicAuth(const std::string& user, const std::string& password);
 
   // Sends `request`; see the header comment for what fails how.
-  Result<HttpResponse> Send(const HttpRequest& request,
+  Result<ClientResponse> Send(const ClientRequest& request,
                             const Cancellation& cancel = Cancellation::Never());
 
   const ServerUrl& url() const { return url_; }

@@ -79,7 +79,7 @@ void Idle(const std::atomic<bool>& stop, milliseconds d) {
   while (!stop && Steady::now() < end) std::this_thread::sleep_for(milliseconds(10));
 }
 
-HttpRequest Get() { return HttpRequest{"GET", "/sync/v1/info", "", "", {}, nullptr}; }
+ClientRequest Get() { return ClientRequest{"GET", "/sync/v1/info", "", "", {}, nullptr}; }
 
 TEST(HttpClientTest, AStalledServerIsAnErrorAfterTheIdleTimeoutNamingTheSetting) {
   MisbehavingServer server([](int, const std::atomic<bool>& stop) { Idle(stop, seconds(30)); });
@@ -132,7 +132,7 @@ TEST(HttpClientTest, ACancellationEndsARequestWithinARead) {
   });
   auto started = Steady::now();
   std::string streamed;
-  HttpRequest req = Get();
+  ClientRequest req = Get();
   req.body_sink = [&](std::string_view b) {
     streamed.append(b);
     return true;
@@ -192,7 +192,7 @@ TEST(HttpClientTest, AnAnswerWithoutABodyKeepsItsStatus) {
     Send(fd, "HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n");
   });
   HttpClient client(server.url(), HttpClientOptions{});
-  auto reply = client.Send(HttpRequest{"DELETE", "/api/v1/categories/x", "", "", {}, nullptr});
+  auto reply = client.Send(ClientRequest{"DELETE", "/api/v1/categories/x", "", "", {}, nullptr});
   ASSERT_TRUE(reply.ok()) << reply.status().ToString();
   EXPECT_EQ(reply->status, 204);
   EXPECT_TRUE(reply->body.empty());

@@ -4,7 +4,7 @@
 
 namespace tandem {
 
-std::optional<std::string> HttpResponse::Header(std::string_view name) const {
+std::optional<std::string> ClientResponse::Header(std::string_view name) const {
   for (const auto& [key, value] : headers) {
     if (key.size() == name.size() && strncasecmp(key.data(), name.data(), name.size()) == 0) {
       return value;

@@ -1,4 +1,4 @@
-// HttpRequest and HttpResponse: one HTTP exchange as Tandem's clients (the
+// ClientRequest and ClientResponse: one HTTP exchange as Tandem's clients (the
 // CLI and the synchronization client, both over net/http_client.h) build and
 // read it. Plain value types.
 #pragma once
@@ -14,19 +14,19 @@ namespace tandem {
 
 using HttpHeaders = std::vector<std::pair<std::string, std::string>>;
 
-struct HttpRequest {
+struct ClientRequest {
   std::string method;        // "GET", "POST", "PATCH", "DELETE"
   std::string target;        // path and query, already percent-encoded: "/api/v1/users?x=1"
   std::string body;          // empty for none
   std::string content_type;  // set when body is non-empty
   HttpHeaders headers;       // extra headers (Authorization, Accept, ...)
   // Optional, for large downloads: a 2xx response body goes here piece by
-  // piece instead of into HttpResponse::body (other statuses still fill
+  // piece instead of into ClientResponse::body (other statuses still fill
   // body); returning false aborts the transfer.
   std::function<bool(std::string_view)> body_sink;
 };
 
-struct HttpResponse {
+struct ClientResponse {
   int status = 0;
   std::string body;
   HttpHeaders headers;

@@ -50,7 +50,7 @@ class HttpSyncSource final : public SyncSource {
   }
 
   Result<SourceInfo> Info(const Cancellation& cancel) override {
-    ASSIGN_OR_RETURN(HttpResponse reply, Call({"GET", kInfoPath, "", "", {}, nullptr}, cancel));
+    ASSIGN_OR_RETURN(ClientResponse reply, Call({"GET", kInfoPath, "", "", {}, nullptr}, cancel));
     if (reply.status == 404) {
       return Status::InvalidArgument("the server at " + url_ + " does not speak tandem-sync (no /sync/v1)");
     }
@@ -62,8 +62,8 @@ class HttpSyncSource final : public SyncSource {
   }
 
   Result<Catalogue> FetchCatalogue(const CatalogueRequest& request, const Cancellation& cancel) override {
-    HttpRequest req{"POST", kCataloguePath, CatalogueRequestToJson(request).dump(), "application/json", {}, nullptr};
-    ASSIGN_OR_RETURN(HttpResponse reply, Call(req, cancel));
+    ClientRequest req{"POST", kCataloguePath, CatalogueRequestToJson(request).dump(), "application/json", {}, nullptr};
+    ASSIGN_OR_RETURN(ClientResponse reply, Call(req, cancel));
     if (reply.status != 200) return ErrorFor(reply, "reading the catalogue");
     auto catalogue = CatalogueFromJson(Json::parse(reply.body, nullptr, false));
     if (!catalogue.ok()) return Status::Corruption("the source at " + url_ + ": " + catalogue.status().message());
@@ -72,14 +72,14 @@ class HttpSyncSource final : public SyncSource {
 
   Status FetchPack(const PackRequest& request, const ByteSink& sink, const Cancellation& cancel) override {
     RETURN_IF_ERROR(refused_);
-    HttpRequest req{"GET", PackTarget(request), "", "", {}, sink};
-    ASSIGN_OR_RETURN(HttpResponse reply, packs_->Send(req, cancel));
+    ClientRequest req{"GET", PackTarget(request), "", "", {}, sink};
+    ASSIGN_OR_RETURN(ClientResponse reply, packs_->Send(req, cancel));
     if (reply.status != 200) return ErrorFor(reply, "fetching history of project " + request.resource_id);
     return Status::Ok();
   }
 
   Result<ChangePage> Changes(int64_t since, std::chrono::seconds wait, const Cancellation& cancel) override {
-    ASSIGN_OR_RETURN(HttpResponse reply, Call({"GET", ChangesTarget(since, wait), "", "", {}, nullptr}, cancel));
+    ASSIGN_OR_RETURN(ClientResponse reply, Call({"GET", ChangesTarget(since, wait), "", "", {}, nullptr}, cancel));
     if (reply.status != 200) return ErrorFor(reply, "following the change feed");
     auto page = ChangePageFromJson(Json::parse(reply.body, nullptr, false));
     if (!page.ok()) return Status::Corruption("the source at " + url_ + ": " + page.status().message());
@@ -89,12 +89,12 @@ class HttpSyncSource final : public SyncSource {
   std::string Name() const override { return url_; }
 
  private:
-  Result<HttpResponse> Call(const HttpRequest& request, const Cancellation& cancel) {
+  Result<ClientResponse> Call(const ClientRequest& request, const Cancellation& cancel) {
     RETURN_IF_ERROR(refused_);
     return calls_->Send(request, cancel);
   }
 
-  Status ErrorFor(const HttpResponse& reply, const std::string& what) {
+  Status ErrorFor(const ClientResponse& reply, const std::string& what) {
     std::string detail = QuotedDescription(reply.body);
     std::string prefix = what + " at " + url_ + ": ";
     switch (reply.status) {

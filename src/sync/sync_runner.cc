@@ -249,20 +249,23 @@ Json SyncRunner::SyncResource(SyncSource& source, const SourceInfo& info,
       if (std::find(have.begin(), have.end(), t) == have.end()) have.push_back(std::move(t));
     }
     PackReader reader(repo_, src.id, pack_limits_);
+    Status fed;  // the reader's verdict on the bytes received
     Status fetched = source.FetchPack({src.id, have, want}, [&](std::string_view bytes) {
       if (cancel.cancelled()) return false;
       progress_.bytes_done += bytes.size();
-      return reader.Feed(bytes).ok();
+      fed = reader.Feed(bytes);
+      return fed.ok();
     }, cancel);
-    Status read = reader.Finish();
+    Status read = fed.ok() ? reader.Finish() : fed;
     commits_ += reader.commits_applied();
     progress_.commits_done += reader.commits_applied();
     bytes_ += reader.bytes_received();
     if (!read.ok()) {
       // Only an interrupted stream is "behind" (the next run resumes); bad data
-      // or a missing dependency needs attention.
+      // or a missing dependency needs attention. When the reader refused the
+      // bytes, its reason is the one to report, not the stream's end.
       std::string state = read.code() == StatusCode::kUnavailable ? "behind" : "error";
-      return Row(entry, state, (fetched.ok() ? read : fetched).message());
+      return Row(entry, state, (fetched.ok() || !fed.ok() ? read : fetched).message());
     }
     if (!fetched.ok()) return Row(entry, "behind", fetched.message());
   }
