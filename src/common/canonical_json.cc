@@ -1,6 +1,9 @@
 #include "common/canonical_json.h"
 
+#include <algorithm>
 #include <cstdint>
+#include <utility>
+#include <vector>
 
 namespace tandem {
 
@@ -16,19 +19,17 @@ Result<std::string> CanonicalJson(const Json& value) {
 
 Result<Json> ParseJson(std::string_view text, std::string_view what, size_t max_depth) {
   struct TooDeep {};
-  Json::parser_callback_t cb = nullptr;
-  if (max_depth > 0) {
-    // Throwing from the callback stops the parse at the first level too deep,
-    // before a hostile document is built in memory.
-    cb = [max_depth](int depth, Json::parse_event_t event, Json&) {
-      if ((event == Json::parse_event_t::object_start ||
-           event == Json::parse_event_t::array_start) &&
-          static_cast<size_t>(depth) + 1 > max_depth) {
-        throw TooDeep{};
-      }
-      return true;
-    };
-  }
+  max_depth = std::clamp<size_t>(max_depth, 1, kMaxJsonDepthCeiling);
+  // Throwing from the callback stops the parse at the first level too deep,
+  // before a hostile document is built in memory.
+  Json::parser_callback_t cb = [max_depth](int depth, Json::parse_event_t event, Json&) {
+    if ((event == Json::parse_event_t::object_start ||
+         event == Json::parse_event_t::array_start) &&
+        static_cast<size_t>(depth) + 1 > max_depth) {
+      throw TooDeep{};
+    }
+    return true;
+  };
   try {
     return Json::parse(text.begin(), text.end(), cb, /*allow_exceptions=*/true);
   } catch (const TooDeep&) {
@@ -41,6 +42,36 @@ Result<Json> ParseJson(std::string_view text, std::string_view what, size_t max_
     // e.g. a number out of range (1e400)
     return Status::InvalidArgument(std::string(what) + " is not acceptable JSON: " + e.what());
   }
+}
+
+Json ParseJsonOrDiscarded(std::string_view text, size_t max_depth) {
+  auto parsed = ParseJson(text, "stored record", max_depth);
+  if (!parsed.ok()) return Json(Json::value_t::discarded);
+  return std::move(parsed).value();
+}
+
+Result<Json> ParseCanonicalJson(std::string_view text, std::string_view what, size_t max_depth) {
+  ASSIGN_OR_RETURN(Json parsed, ParseJson(text, what, max_depth));
+  ASSIGN_OR_RETURN(std::string canonical, CanonicalJson(parsed));
+  if (canonical != text) {
+    return Status::InvalidArgument(std::string(what) +
+                                   " is not in canonical form (sorted keys, no whitespace, "
+                                   "shortest numbers)");
+  }
+  return parsed;
+}
+
+size_t JsonDepth(const Json& value) {
+  size_t deepest = 0;
+  std::vector<std::pair<const Json*, size_t>> pending{{&value, 0}};
+  while (!pending.empty()) {
+    auto [j, depth] = pending.back();
+    pending.pop_back();
+    if (!j->is_structured()) continue;
+    deepest = std::max(deepest, depth + 1);
+    for (const auto& child : *j) pending.emplace_back(&child, depth + 1);
+  }
+  return deepest;
 }
 
 namespace {

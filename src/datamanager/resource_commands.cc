@@ -54,7 +54,7 @@ std::string CategoryPath(const std::map<std::string, Category>& categories, cons
 
 Json OriginJson(const std::string& origin) {
   if (origin.empty()) return nullptr;
-  Json j = Json::parse(origin, nullptr, false);
+  Json j = ParseJsonOrDiscarded(origin);
   if (!j.is_object()) return Json{{"unreadable", origin}};
   return Json{{"server", j.value("server", "")},
               {"serverId", j.value("serverId", "")},

@@ -9,7 +9,7 @@ Result<std::string> ListUsers(CommandContext& ctx) {
   ASSIGN_OR_RETURN(auto users, ctx.auth.ListUsers());
   Json list = Json::array();
   for (const auto& u : users) {
-    Json scopes = Json::parse(u.scopes, nullptr, false);
+    Json scopes = ParseJsonOrDiscarded(u.scopes);
     list.push_back({{"name", u.name},
                     {"role", u.role},
                     {"scopes", scopes.is_array() ? scopes : Json::array()},

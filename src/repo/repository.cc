@@ -215,7 +215,7 @@ Status Repository::CheckWritable(const Resource& r, std::string_view what) {
   if (!r.read_only) return Status::Ok();
   std::string reason = "it was locked by an administrator";
   if (!r.origin.empty()) {
-    auto origin = Json::parse(r.origin, nullptr, false);
+    auto origin = ParseJsonOrDiscarded(r.origin);
     reason = "it is a synchronized copy";
     if (origin.is_object()) {
       if (origin.contains("server")) reason += " from server " + origin["server"].dump();
@@ -516,6 +516,13 @@ Result<Commit> Repository::CreateCommit(const std::string& resource_id,
         }
       }
       element["@id"] = w.element_id;
+      // Measured before CanonicalJson, whose dump recurses once per level.
+      if (size_t depth = JsonDepth(element); depth > options_.max_json_depth) {
+        return Status::InvalidArgument(where + " element " + w.element_id + " nests " +
+                                       std::to_string(depth) + " levels deep; the limit is " +
+                                       std::to_string(options_.max_json_depth) +
+                                       " (server.max-json-depth)");
+      }
       auto facts = AnalyzeElement(element);
       if (!facts.ok()) return facts.status().WithContext(where);
       ASSIGN_OR_RETURN(std::string canonical, CanonicalJson(element));

@@ -28,6 +28,9 @@ namespace tandem {
 struct RepositoryOptions {
   size_t node_cache_entries = 20'000;
   size_t max_changes_per_commit = 1'000'000;
+  // Deepest nesting of an element version, local or received
+  // (`server.max-json-depth`, at most kMaxJsonDepthCeiling).
+  size_t max_json_depth = 64;
 };
 
 struct CategorySpec {

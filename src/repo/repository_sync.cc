@@ -170,8 +170,10 @@ Result<bool> Repository::ImportCommitIn(WriteTransaction& write, const std::stri
         if (!stored.ok()) return corrupt("element version " + ToHex(*ch.version) + " was not sent");
         canonical = std::move(stored).value();
       }
-      auto json = ParseJson(canonical, "element version");
-      if (!json.ok()) return corrupt(json.status().message());
+      auto json = ParseCanonicalJson(
+          canonical, "element version " + ToHex(*ch.version) + " of element " + ch.element_id,
+          options_.max_json_depth);
+      if (!json.ok()) return corrupt(json.status().message() + " (server.max-json-depth)");
       if (json->value("@id", "") != ch.element_id) {
         return corrupt("element version " + ToHex(*ch.version) + " is not element " + ch.element_id);
       }

@@ -4,6 +4,7 @@
 
 #include "common/ids.h"
 #include "repo/repository.h"
+#include "repo/testing/forged_commit.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace tandem {
@@ -124,6 +125,38 @@ TEST_F(RepositorySyncTest, TamperedCommitsAreRefusedAndNothingIsStored) {
   });
   EXPECT_EQ(bad_state.code(), StatusCode::kCorruption) << bad_state.ToString();
   EXPECT_EQ(target_.repo->GetCommit(r.id, c1.id).status().code(), StatusCode::kNotFound);
+  ASSERT_TRUE(Copy(r).ok());
+  EXPECT_EQ(target_.repo->GetCommit(r.id, c1.id)->hash, c1.hash);
+}
+
+// An element nested 100 000 levels deep (or not in canonical form), with every
+// hash correct: once stored, the first reader's JSON dump overflowed the stack.
+TEST_F(RepositorySyncTest, DeepOrNonCanonicalElementVersionsAreRefusedOnImport) {
+  Resource r = source_.repo->CreateResource({"lib", std::nullopt, std::nullopt, std::nullopt}).value();
+  std::string a = NewUuid();
+  auto c1 = source_.repo->CreateCommit(r.id, Changes({{a, Json{{"@type", "Part"}}}}), "alice").value();
+  auto forge = [&](const std::string& text) {
+    return [&, text](Repository::ImportedCommit& in) {
+      auto txn = source_.store->BeginRead().value();
+      in = testing::ForgeCommit(*txn, c1, std::nullopt, a, text).value().imported;
+    };
+  };
+  std::string deep = R"({"@id":")" + a + R"(","@type":"Part","x":)" + std::string(100'000, '[') +
+                     std::string(100'000, ']') + "}";
+  Status st = Copy(r, forge(deep));
+  EXPECT_EQ(st.code(), StatusCode::kCorruption) << st.ToString();
+  EXPECT_NE(st.message().find("of element " + a + " nests deeper than the limit of 64 levels"),
+            std::string::npos)
+      << st.ToString();
+
+  for (const std::string& text : {R"({"@type":"Part","@id":")" + a + R"("})",
+                                  R"({"@id":")" + a + R"(", "@type":"Part"})"}) {
+    st = Copy(r, forge(text));
+    EXPECT_EQ(st.code(), StatusCode::kCorruption) << st.ToString();
+    EXPECT_NE(st.message().find("not in canonical form"), std::string::npos) << st.ToString();
+  }
+  EXPECT_EQ(target_.repo->GetCommit(r.id, c1.id).status().code(), StatusCode::kNotFound);
+  // A forged commit within the limits is what the real one is: accepted.
   ASSERT_TRUE(Copy(r).ok());
   EXPECT_EQ(target_.repo->GetCommit(r.id, c1.id)->hash, c1.hash);
 }

@@ -10,6 +10,7 @@
 
 #include "common/ids.h"
 #include "repo/commit_hash.h"
+#include "repo/testing/forged_commit.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace tandem {
@@ -283,6 +284,56 @@ TEST_F(RepositoryTest, BadChangesAreRefusedWithoutSideEffects) {
                                                             {"usedCommit", {{"@id", NewUuid()}}}})});
   expect_invalid(usage, "does not exist on this server");
   EXPECT_FALSE(repo_->GetBranch(r.id, r.default_branch_id)->head.has_value());
+}
+
+TEST_F(RepositoryTest, ElementsNestedDeeperThanTheLimitAreRefused) {
+  Resource r = NewResource("deep");
+  Json deep = Element(NewUuid(), "Part");
+  Json* innermost = &deep["x"];
+  for (int i = 0; i < 64; ++i) innermost = &innermost->emplace_back(Json::array());
+  CommitRequest req;
+  req.changes.push_back({deep["@id"].get<std::string>(), deep});
+  auto res = repo_->CreateCommit(r.id, req, "alice");
+  ASSERT_EQ(res.status().code(), StatusCode::kInvalidArgument) << res.status().ToString();
+  EXPECT_NE(res.status().message().find("the limit is 64 (server.max-json-depth)"),
+            std::string::npos)
+      << res.status().message();
+  EXPECT_NE(res.status().message().find(deep["@id"].get<std::string>()), std::string::npos);
+  EXPECT_FALSE(repo_->GetBranch(r.id, r.default_branch_id)->head.has_value());
+}
+
+// A record nested 100 000 levels deep that got into the store anyway (an
+// older server, a planted row): every read of it is a clean Corruption.
+TEST_F(RepositoryTest, AStoredOverDeepElementVersionIsRefusedByEveryReader) {
+  Resource r = NewResource("planted");
+  std::string a = NewUuid();
+  auto c1 = repo_->CreateCommit(r.id, Changes({Element(a, "Part")}), "alice").value();
+  std::string text = R"({"@id":")" + a + R"(","@type":"Part","x":)" +
+                     std::string(100'000, '[') + std::string(100'000, ']') + "}";
+  Commit base = c1;
+  base.id = NewUuid();
+  {
+    auto txn = store_->BeginWrite().value();
+    auto forged = testing::ForgeCommit(*txn, base, c1, a, text).value();
+    ASSERT_TRUE(txn->PutElementVersion(Sha256(text), text).ok());
+    ASSERT_TRUE(testing::PlantCommit(*txn, forged, r.default_branch_id, c1.id).ok());
+    ASSERT_TRUE(txn->CommitTransaction().ok());
+  }
+  PageRequest page{std::nullopt, std::nullopt, 10};
+  auto expect_refused = [&](Status st, const char* what) {
+    EXPECT_EQ(st.code(), StatusCode::kCorruption) << what << ": " << st.ToString();
+    EXPECT_NE(st.message().find("nests deeper than the limit of 10000 levels"), std::string::npos)
+        << what << ": " << st.ToString();
+  };
+  expect_refused(repo_->ListElements(r.id, base.id, page).status(), "elements");
+  expect_refused(repo_->GetElement(r.id, base.id, a).status(), "element");
+  expect_refused(repo_->ListRoots(r.id, base.id, page).status(), "roots");
+  expect_refused(repo_->ListChanges(r.id, base.id, page).status(), "changes");
+  expect_refused(repo_->Diff(r.id, c1.id, base.id, page).status(), "diff");
+  // A commit on top must read the old version to update the indexes.
+  expect_refused(repo_->CreateCommit(r.id, Changes({Element(a, "Part")}), "alice").status(),
+                 "commit");
+  EXPECT_EQ(repo_->GetElement(r.id, c1.id, a)->value("@type", ""), "Part");
 }
 
 TEST_F(RepositoryTest, ProjectUsagesAreRecordedPerCommit) {

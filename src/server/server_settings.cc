@@ -3,6 +3,7 @@
 #include <functional>
 #include <map>
 
+#include "common/canonical_json.h"
 #include "common/hocon.h"
 
 namespace tandem {
@@ -42,7 +43,7 @@ const std::map<std::string, Apply>& KnownKeys() {
       {"server.data-dir", String(&ServerSettings::data_dir)},
       {"server.threads", Int(&ServerSettings::threads, 2, 1024)},
       {"server.max-body-bytes", Int(&ServerSettings::max_body_bytes, 1024, int64_t{1} << 34)},
-      {"server.max-json-depth", Int(&ServerSettings::max_json_depth, 8, 10'000)},
+      {"server.max-json-depth", Int(&ServerSettings::max_json_depth, 8, kMaxJsonDepthCeiling)},
       {"server.max-page-size", Int(&ServerSettings::max_page_size, 1, 100'000)},
       {"server.max-wait-seconds", Int(&ServerSettings::max_wait_seconds, 0, 3600)},
       {"sysml.post-status",

@@ -77,6 +77,7 @@ Result<TandemServer::Ports> TandemServer::Start(const std::optional<std::string>
   RepositoryOptions repo_options;
   repo_options.node_cache_entries = settings_.node_cache_entries;
   repo_options.max_changes_per_commit = settings_.max_changes_per_commit;
+  repo_options.max_json_depth = settings_.max_json_depth;
   repo_ = std::make_unique<Repository>(*store_, SystemClock::Instance(), repo_options);
   RETURN_IF_ERROR(repo_->Bootstrap());
 

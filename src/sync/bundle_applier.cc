@@ -7,6 +7,7 @@
 #include <memory>
 #include <set>
 
+#include "common/canonical_json.h"
 #include "common/ids.h"
 #include "sync/pack_reader.h"
 #include "sync/protocol.h"
@@ -110,7 +111,7 @@ class BundleTransport final : public SyncTransport {
   Result<TransportReply> Post(const std::string& path, const std::string& json) override {
     if (path != "/sync/v1/catalogue") return TransportReply{404, "{}"};
     // The request is the runner's own; the entries come from the checked manifest.
-    Json request = Json::parse(json, nullptr, false);
+    Json request = ParseJsonOrDiscarded(json);
     Json entries = Json::array();
     Json missing = Json::array();
     if (request.is_object() && request.contains("resources") && request["resources"].is_array()) {
@@ -297,7 +298,7 @@ Result<RunReport> BundleApplier::Apply(const std::string& path,
         continue;
       }
       if (!local.ok()) return local.status();
-      Json origin = Json::parse(local->origin, nullptr, false);
+      Json origin = ParseJsonOrDiscarded(local->origin);
       if (local->origin.empty() || !local->read_only || !origin.is_object() ||
           JsonString(origin, "serverId") != contents.source_server_id) {
         continue;  // a local project, a detached copy or another source's: the run reports it

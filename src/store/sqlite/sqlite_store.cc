@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/canonical_json.h"
 #include "store/sqlite/sqlite_connection.h"
 #include "store/sqlite/sqlite_schema.h"
 
@@ -43,7 +44,7 @@ Result<Commit> ReadCommit(const Statement& s) {
   c.seq = s.Int(0);
   c.id = s.Text(1);
   c.resource_id = s.Text(2);
-  auto parents = nlohmann::json::parse(s.Text(3), nullptr, false);
+  auto parents = ParseJsonOrDiscarded(s.Text(3));
   if (parents.is_discarded() || !parents.is_array()) {
     return Status::Corruption("commit " + c.id + " has unreadable parents");
   }
