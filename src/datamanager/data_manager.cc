@@ -8,6 +8,7 @@
 
 #include "common/clock.h"
 #include "common/ids.h"
+#include "common/log_safe.h"
 #include "datamanager/command_context.h"
 #include "datamanager/command_log.h"
 #include "server/server_settings.h"
@@ -163,7 +164,7 @@ int RunDataManager(const std::vector<std::string>& args, std::ostream& out, std:
   }
   int code = ExitCodeOf(result.status());
   std::string message = result.status().message();
-  err << "datamanager: " << message << "\n";
+  err << "datamanager: " << TerminalSafe(message) << "\n";
   if (code == kExitRefused || code == kExitUsage) err << "datamanager: nothing was changed\n";
   log.Record(code, message);
   return code;

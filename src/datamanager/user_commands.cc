@@ -1,6 +1,7 @@
 // -lu and -du: listing and deleting users.
 #include "common/canonical_json.h"
 #include "common/clock.h"
+#include "common/log_safe.h"
 #include "datamanager/command_context.h"
 
 namespace tandem::datamanager {
@@ -22,7 +23,7 @@ Result<std::string> ListUsers(CommandContext& ctx) {
       std::string line = u["name"].get<std::string>() + "  " + u["role"].get<std::string>() +
                          "  created " + u["created"].get<std::string>();
       if (!u["scopes"].empty()) line += "  scopes " + u["scopes"].dump();
-      ctx.out << line << "\n";
+      ctx.out << TerminalSafe(line) << "\n";
     }
   }
   return "listed " + std::to_string(list.size()) + " users";

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "common/canonical_json.h"
+#include "common/log_safe.h"
 #include "repo/commit_hash.h"
 #include "store/trie_walker.h"
 #include "datamanager/command_context.h"
@@ -146,7 +147,7 @@ class Verifier {
     // A damaged node shared by many commits is reported once per distinct message.
     if (!reported_.insert(problem).second) return;
     ++problems_;
-    ctx_.out << "CORRUPT " << problem << "\n";
+    ctx_.out << "CORRUPT " << TerminalSafe(problem) << "\n";
   }
 
   CommandContext& ctx_;

@@ -224,6 +224,50 @@ TEST_F(RepositoryTest, SynchronizedCopyNamesItsOriginAndCannotBeUnlockedByPatch)
   EXPECT_EQ(repo_->UpdateResource(r.id, unlock).status().code(), StatusCode::kInvalidArgument);
 }
 
+TEST_F(RepositoryTest, ASynchronizedCopyIsPlacedByItsConfigurationNotByAPatch) {
+  std::string root = repo_->RootCategoryId().value();
+  Category elsewhere = repo_->CreateCategory({"elsewhere", std::nullopt, ""}).value();
+  Resource source;
+  source.id = NewUuid();
+  source.project_id = "PROJECT-" + NewUuid();
+  source.name = "copy";
+  source.default_branch_id = NewUuid();
+  Resource copy =
+      repo_->CreateMirror(source, root, R"({"server":"https://a.example","configuration":"cfg-1"})")
+          .value();
+  ResourcePatch move;
+  move.category_id = elsewhere.id;
+  auto moved = repo_->UpdateResource(copy.id, move);
+  ASSERT_EQ(moved.status().code(), StatusCode::kReadOnly) << moved.status().ToString();
+  for (const char* needle : {"moving it refused", "cfg-1", "target category", "datamanager -rrof"}) {
+    EXPECT_NE(moved.status().message().find(needle), std::string::npos) << moved.status().message();
+  }
+  ResourcePatch rename;
+  rename.name = "hijacked";
+  EXPECT_EQ(repo_->UpdateResource(copy.id, rename).status().code(), StatusCode::kReadOnly);
+  ResourcePatch describe;
+  describe.description = std::optional<std::string>("forged");
+  EXPECT_EQ(repo_->UpdateResource(copy.id, describe).status().code(), StatusCode::kReadOnly);
+  auto still = repo_->GetResource(copy.id).value();
+  EXPECT_EQ(still.category_id, root);
+  EXPECT_EQ(still.name, "copy");
+  // A patch that changes nothing is no move; the engine's own update moves it.
+  ResourcePatch same;
+  same.name = "copy";
+  same.category_id = root;
+  EXPECT_TRUE(repo_->UpdateResource(copy.id, same).ok());
+  auto synced = repo_->UpdateMirrorMetadata(copy.id, "renamed at source", std::nullopt,
+                                            elsewhere.id, copy.origin);
+  ASSERT_TRUE(synced.ok()) << synced.status().ToString();
+  EXPECT_EQ(synced->category_id, elsewhere.id);
+  // An administrator's lock (no origin) is no copy: it moves.
+  Resource locked = NewResource("locked");
+  ResourcePatch lock;
+  lock.read_only = true;
+  ASSERT_TRUE(repo_->UpdateResource(locked.id, lock).ok());
+  EXPECT_TRUE(repo_->UpdateResource(locked.id, move).ok());
+}
+
 TEST_F(RepositoryTest, CommitHashesChainAndCoverMetadata) {
   Resource r = NewResource("chain");
   std::string a = NewUuid();
