@@ -67,6 +67,9 @@ const std::map<std::string, Apply>& KnownKeys() {
        Int(&ServerSettings::max_changes_per_commit, 1, 100'000'000)},
       {"sync.reconcile-seconds", Int(&ServerSettings::sync_reconcile_seconds, 1, 86400)},
       {"sync.max-bundle-bytes", Int(&ServerSettings::max_bundle_bytes, 1 << 20, int64_t{1} << 42)},
+      {"sync.max-open-uploads-per-user",
+       Int(&ServerSettings::max_open_uploads_per_user, 1, 1000)},
+      {"sync.max-open-uploads", Int(&ServerSettings::max_open_uploads, 1, 10'000)},
       {"log.level",
        [](const ConfigValue& v, const std::string& key, ServerSettings& s) -> Status {
          ASSIGN_OR_RETURN(s.log_level, ConfigString(v, key));
@@ -106,6 +109,12 @@ Result<ServerSettings> LoadServerSettings(const std::optional<std::string>& conf
   if (s.port < -1 || s.port > 65535) {
     return Status::InvalidArgument("--port must be from 0 to 65535 (or -1: no plain HTTP), got " +
                                    std::to_string(s.port));
+  }
+  if (s.max_open_uploads < s.max_open_uploads_per_user) {
+    return Status::InvalidArgument(
+        "sync.max-open-uploads (" + std::to_string(s.max_open_uploads) +
+        ", all users together) must be at least sync.max-open-uploads-per-user (" +
+        std::to_string(s.max_open_uploads_per_user) + ")");
   }
   RETURN_IF_ERROR(FinishTlsSettings(overrides.tls, s.port, s.tls));
   if (s.data_dir.empty()) return Status::InvalidArgument("the data directory must not be empty");
