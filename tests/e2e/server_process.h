@@ -67,6 +67,7 @@ class ServerProcess {
   const std::string& stdout_text() const { return stdout_; }
   std::string StderrText() const;
   bool running() const { return pid_ > 0; }
+  pid_t pid() const { return pid_; }
 
   // An HTTP client for this server, authenticated as `user` when given.
   std::unique_ptr<httplib::Client> Client(const std::string& user = "admin",
