@@ -1,5 +1,6 @@
 #include "api/admin_json.h"
 
+#include "common/canonical_json.h"
 #include "common/clock.h"
 
 namespace tandem {
@@ -16,7 +17,7 @@ Json CategoryRecord(const Category& c) {
 Json ResourceRecord(const Resource& r) {
   Json origin = nullptr;
   if (!r.origin.empty()) {
-    origin = Json::parse(r.origin, nullptr, false);
+    origin = ParseJsonOrDiscarded(r.origin);
     if (origin.is_discarded()) origin = r.origin;  // keep what is there rather than hide it
   }
   return Json{{"id", r.id},
@@ -50,7 +51,7 @@ Json CommitRecord(const CommitView& v) {
 }
 
 Json UserRecord(const User& u) {
-  Json scopes = Json::parse(u.scopes, nullptr, false);
+  Json scopes = ParseJsonOrDiscarded(u.scopes);
   return Json{{"name", u.name},
               {"role", u.role},
               {"scopes", scopes.is_array() ? scopes : Json::array()},
@@ -58,7 +59,7 @@ Json UserRecord(const User& u) {
 }
 
 Json EventRecord(const Event& e) {
-  Json data = Json::parse(e.data, nullptr, false);
+  Json data = ParseJsonOrDiscarded(e.data);
   if (data.is_discarded() || !data.is_object()) data = Json::object();
   data["seq"] = e.seq;
   data["type"] = e.type;

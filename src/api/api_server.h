@@ -62,6 +62,8 @@ struct ApiOptions {
   // Synchronization bundles received in pieces wait here (docs/bundle-format.md).
   std::string bundle_dir;
   uint64_t max_bundle_bytes = 8ull << 30;  // sync.max-bundle-bytes
+  size_t max_open_uploads_per_user = 4;     // sync.max-open-uploads-per-user
+  size_t max_open_uploads = 64;             // sync.max-open-uploads (all users)
   ApiTlsOptions tls;
 };
 

@@ -45,7 +45,7 @@ void RegisterBundleRoutes(ApiServer& api) {
   limits.max_bundle_bytes = options.max_bundle_bytes;
   auto uploads = std::make_shared<BundleUploads>(
       options.bundle_dir, limits, std::min<size_t>(options.max_body_bytes, size_t{8} << 20), repo,
-      clock);
+      clock, UploadSlots{options.max_open_uploads_per_user, options.max_open_uploads});
   api.AddStopHook([uploads] { uploads->Shutdown(); });
   const std::string base = "/api/v1/bundles";
 
@@ -89,10 +89,18 @@ void RegisterBundleRoutes(ApiServer& api) {
             ASSIGN_OR_RETURN(Json created, uploads->Create(call.who().user));
             return JsonReply(201, created);
           });
+  // An administrator sees and ends every user's uploads (to free slots).
+  auto caller = [](const Call& call) {
+    return UploadCaller{call.who().user, call.who().AtLeast(Role::kAdmin)};
+  };
+  api.Add(Method::kGet, base + "/uploads", Role::kSyncManager,
+          [uploads, caller](Call& call) -> Result<Reply> {
+            return JsonReply(200, uploads->List(caller(call)));
+          });
   api.Add(Method::kGet, base + "/uploads/" + kId, Role::kSyncManager,
-          [uploads](Call& call) -> Result<Reply> {
+          [uploads, caller](Call& call) -> Result<Reply> {
             ASSIGN_OR_RETURN(std::string id, call.IdParam(1, "uploadId"));
-            ASSIGN_OR_RETURN(Json record, uploads->Describe(id, call.who().user));
+            ASSIGN_OR_RETURN(Json record, uploads->Describe(id, caller(call)));
             return JsonReply(200, record);
           });
   api.Add(Method::kPut, base + "/uploads/" + kId, Role::kSyncManager,
@@ -109,9 +117,9 @@ void RegisterBundleRoutes(ApiServer& api) {
             return JsonReply(200, record);
           });
   api.Add(Method::kDelete, base + "/uploads/" + kId, Role::kSyncManager,
-          [uploads](Call& call) -> Result<Reply> {
+          [uploads, caller](Call& call) -> Result<Reply> {
             ASSIGN_OR_RETURN(std::string id, call.IdParam(1, "uploadId"));
-            RETURN_IF_ERROR(uploads->Discard(id, call.who().user));
+            RETURN_IF_ERROR(uploads->Discard(id, caller(call)));
             return EmptyReply();
           });
   api.Add(Method::kPost, base + "/uploads/" + kId + "/apply", TargetCategoryScoped(),
@@ -138,7 +146,7 @@ void RegisterBundleRoutes(ApiServer& api) {
             };
             RETURN_IF_ERROR(uploads->StartApply(id, call.who().user, *category, copy_check));
             if (!wait || *wait != "true") {
-              ASSIGN_OR_RETURN(Json record, uploads->Describe(id, call.who().user));
+              ASSIGN_OR_RETURN(Json record, uploads->Describe(id, UploadCaller{call.who().user}));
               return JsonReply(202, record);
             }
             ASSIGN_OR_RETURN(Json record, uploads->Wait(id, call.who().user, std::chrono::seconds(600)));

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <thread>
@@ -14,7 +15,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr size_t kMaxOpenUploads = 4;     // receiving, checking or applying
 constexpr size_t kMaxFinishedKept = 32;   // done or failed, kept for their status
 constexpr int64_t kIdleMicros = int64_t{24} * 3600 * 1'000'000;
 
@@ -23,8 +23,13 @@ bool Finished(const std::string& state) { return state == "done" || state == "fa
 }  // namespace
 
 BundleUploads::BundleUploads(std::string dir, BundleLimits limits, size_t piece_bytes,
-                             Repository& repo, Clock& clock)
-    : dir_(std::move(dir)), limits_(limits), piece_bytes_(piece_bytes), repo_(repo), clock_(clock) {
+                             Repository& repo, Clock& clock, UploadSlots slots)
+    : dir_(std::move(dir)),
+      limits_(limits),
+      piece_bytes_(piece_bytes),
+      slots_(slots),
+      repo_(repo),
+      clock_(clock) {
   if (dir_.empty()) return;
   std::error_code ec;
   fs::remove_all(dir_, ec);  // pieces of uploads from before a restart
@@ -52,10 +57,12 @@ std::string BundleUploads::Path(const std::string& id) const {
   return (fs::path(dir_) / (id + ".part")).string();
 }
 
-Result<BundleUploads::Upload*> BundleUploads::Find(const std::string& id, const std::string& owner) {
+Result<BundleUploads::Upload*> BundleUploads::Find(const std::string& id,
+                                                   const UploadCaller& caller) {
   auto it = uploads_.find(id);
   // Another user's upload is reported as absent, not as someone else's.
-  if (it == uploads_.end() || it->second.owner != owner) {
+  if (it == uploads_.end() || it->second.discarded ||
+      (it->second.owner != caller.user && !caller.admin)) {
     return Status::NotFound("no bundle upload " + id + " (uploads end when deleted, a day after "
                             "their last activity, or when the server restarts)");
   }
@@ -107,11 +114,21 @@ Result<Json> BundleUploads::Create(const std::string& owner) {
   std::lock_guard lock(mu_);
   int64_t now = clock_.NowMicros();
   Prune(now);
-  size_t open = 0;
-  for (const auto& [id, u] : uploads_) open += Finished(u.state) ? 0 : 1;
-  if (open >= kMaxOpenUploads) {
-    return Status::Unavailable("already " + std::to_string(kMaxOpenUploads) +
-                               " bundle uploads open; apply or delete one first");
+  size_t open = 0, own = 0;
+  for (const auto& [id, u] : uploads_) {
+    if (Finished(u.state)) continue;
+    ++open;
+    own += u.owner == owner ? 1 : 0;
+  }
+  if (own >= slots_.per_user) {
+    return Status::Unavailable("you already have " + std::to_string(own) +
+                               " bundle uploads open (sync.max-open-uploads-per-user); apply or "
+                               "delete one of them first");
+  }
+  if (open >= slots_.total) {
+    return Status::Unavailable("the server already has " + std::to_string(open) +
+                               " bundle uploads open (sync.max-open-uploads); try again when one "
+                               "has ended, or ask an administrator to end idle ones");
   }
   std::string id = NewUuid();
   std::ofstream created(Path(id), std::ios::binary | std::ios::trunc);
@@ -119,6 +136,7 @@ Result<Json> BundleUploads::Create(const std::string& owner) {
   Upload& u = uploads_[id];
   u.owner = owner;
   u.touched = now;
+  u.created = now;
   Json out = Record(id, u);
   out["maxBytes"] = limits_.max_bundle_bytes;
   out["pieceBytes"] = piece_bytes_;
@@ -129,7 +147,7 @@ Result<Json> BundleUploads::Append(const std::string& id, const std::string& own
                                    uint64_t offset, const std::string& bytes) {
   {
     std::lock_guard lock(mu_);
-    ASSIGN_OR_RETURN(Upload * u, Find(id, owner));
+    ASSIGN_OR_RETURN(Upload * u, Find(id, UploadCaller{owner}));
     if (u->state != "receiving") {
       return Status::Conflict("upload " + id + " is " + u->state + "; it takes no more pieces");
     }
@@ -167,16 +185,36 @@ Result<Json> BundleUploads::Append(const std::string& id, const std::string& own
   return Record(id, u);
 }
 
-Result<Json> BundleUploads::Describe(const std::string& id, const std::string& owner) {
+Result<Json> BundleUploads::Describe(const std::string& id, const UploadCaller& caller) {
   std::lock_guard lock(mu_);
-  ASSIGN_OR_RETURN(Upload * u, Find(id, owner));
-  return Record(id, *u);
+  ASSIGN_OR_RETURN(Upload * u, Find(id, caller));
+  Json out = Record(id, *u);
+  if (caller.admin) out["owner"] = u->owner;
+  return out;
+}
+
+Json BundleUploads::List(const UploadCaller& caller) {
+  std::lock_guard lock(mu_);
+  std::vector<std::pair<int64_t, std::string>> order;
+  for (const auto& [id, u] : uploads_) {
+    if (u.discarded || (u.owner != caller.user && !caller.admin)) continue;
+    order.emplace_back(u.created, id);
+  }
+  std::sort(order.begin(), order.end());
+  Json out = Json::array();
+  for (const auto& [created, id] : order) {
+    const Upload& u = uploads_.at(id);
+    Json record = Record(id, u);
+    if (caller.admin) record["owner"] = u.owner;
+    out.push_back(std::move(record));
+  }
+  return out;
 }
 
 Status BundleUploads::StartApply(const std::string& id, const std::string& owner,
                                  const std::string& category, SyncRunner::CopyCheck copy_check) {
   std::lock_guard lock(mu_);
-  ASSIGN_OR_RETURN(Upload * u, Find(id, owner));
+  ASSIGN_OR_RETURN(Upload * u, Find(id, UploadCaller{owner}));
   if (u->state != "receiving" || u->busy) {
     return Status::Conflict("upload " + id + " is " + (u->busy ? "receiving a piece" : u->state) +
                             "; it can be applied once, after its last piece");
@@ -216,7 +254,10 @@ void BundleUploads::Run(std::string id, std::string path, std::string category,
   fs::remove(path, ec);
   std::lock_guard lock(mu_);
   auto it = uploads_.find(id);
-  if (it != uploads_.end()) {
+  if (it != uploads_.end() && it->second.discarded) {
+    spdlog::info("bundle upload {} of {} ended by request", id, it->second.owner);
+    uploads_.erase(it);
+  } else if (it != uploads_.end()) {
     Upload& u = it->second;
     u.touched = clock_.NowMicros();
     if (report.ok()) {
@@ -243,18 +284,26 @@ Result<Json> BundleUploads::Wait(const std::string& id, const std::string& owner
   changed_.wait_for(lock, timeout, [&] {
     if (stopping_) return true;
     auto it = uploads_.find(id);
-    return it == uploads_.end() || Finished(it->second.state);
+    return it == uploads_.end() || it->second.discarded || Finished(it->second.state);
   });
-  ASSIGN_OR_RETURN(Upload * u, Find(id, owner));
+  ASSIGN_OR_RETURN(Upload * u, Find(id, UploadCaller{owner}));
   if (u->state == "failed") return u->error;
   return Record(id, *u);
 }
 
-Status BundleUploads::Discard(const std::string& id, const std::string& owner) {
+Status BundleUploads::Discard(const std::string& id, const UploadCaller& caller) {
   std::lock_guard lock(mu_);
-  ASSIGN_OR_RETURN(Upload * u, Find(id, owner));
-  if (u->busy || u->state == "checking") {
-    return Status::Conflict("upload " + id + " is being used; delete it when it has ended");
+  ASSIGN_OR_RETURN(Upload * u, Find(id, caller));
+  if (u->busy) return Status::Conflict("upload " + id + " is receiving a piece; delete it after");
+  if (u->owner != caller.user) {
+    spdlog::info("bundle upload {} of {} ended by administrator {}", id, u->owner, caller.user);
+  }
+  if (u->state == "checking") {
+    // The apply thread owns the file until it stops; it removes the upload then.
+    u->discarded = true;
+    if (u->progress) u->progress->cancel = true;
+    changed_.notify_all();
+    return Status::Ok();
   }
   std::error_code ec;
   fs::remove(Path(id), ec);

@@ -2,7 +2,9 @@
 // bundle may be far larger than server.max-body-bytes) and applies in the
 // background, so a client follows a long apply by polling its status instead
 // of holding one request open. Each upload is a file `<id>.part` in the
-// upload directory, private to the user who created it; its state goes
+// upload directory, private to the user who created it (an administrator may
+// list, see and end any); open uploads are bounded per user and in all, so
+// one user cannot take every slot; its state goes
 // receiving -> checking -> applying -> done | failed. Kept in memory: a
 // restart forgets uploads and clears the directory. Thread-safe; the
 // destructor stops running applies (whole commits stay) and waits for them.
@@ -21,18 +23,35 @@
 
 namespace tandem {
 
+// How many uploads may be open (receiving, checking or applying) at once.
+struct UploadSlots {
+  size_t per_user = 4;  // sync.max-open-uploads-per-user
+  size_t total = 64;    // sync.max-open-uploads
+};
+
+// Who asks: the owner's user name, and whether an administrator (who may see
+// and end other users' uploads).
+struct UploadCaller {
+  std::string user;
+  bool admin = false;
+};
+
 class BundleUploads {
  public:
   // `dir` empty: uploads are not offered (NotImplemented).
   // Pieces are at most `piece_bytes` (within server.max-body-bytes).
   BundleUploads(std::string dir, BundleLimits limits, size_t piece_bytes, Repository& repo,
-                Clock& clock);
+                Clock& clock, UploadSlots slots = {});
   ~BundleUploads();
   BundleUploads(const BundleUploads&) = delete;
   BundleUploads& operator=(const BundleUploads&) = delete;
 
-  // A new upload; Unavailable when too many are open.
+  // A new upload; Unavailable when the owner has slots.per_user open, or all
+  // users together slots.total.
   Result<Json> Create(const std::string& owner);
+  // The caller's uploads (an administrator's: everyone's, each with its
+  // "owner"), as Describe records, oldest first.
+  Json List(const UploadCaller& caller);
   // Appends a piece at `offset`, which must equal the bytes received so far
   // (Conflict names it otherwise, so a client resumes after a broken
   // connection); TooLarge past the size limit.
@@ -40,7 +59,7 @@ class BundleUploads {
                       const std::string& bytes);
   // The status record: id, received, state, and progress (checking,
   // applying), report (done) or error (failed: HTTP status and description).
-  Result<Json> Describe(const std::string& id, const std::string& owner);
+  Result<Json> Describe(const std::string& id, const UploadCaller& caller);
   // Starts checking and applying the upload into `category` in the background;
   // `copy_check` decides which existing copies the bundle may change.
   Status StartApply(const std::string& id, const std::string& owner, const std::string& category,
@@ -48,8 +67,10 @@ class BundleUploads {
   // Waits until the apply has ended or `timeout` passed; then Describe(),
   // or the apply's own error when it failed.
   Result<Json> Wait(const std::string& id, const std::string& owner, std::chrono::seconds timeout);
-  // Removes the upload; Conflict while it is being applied.
-  Status Discard(const std::string& id, const std::string& owner);
+  // Ends the upload: its file is removed; a running check or apply is
+  // cancelled (between packs; each commit is stored whole or not at all) and
+  // the upload goes once it has stopped. Conflict while a piece is written.
+  Status Discard(const std::string& id, const UploadCaller& caller);
   // The server is stopping: running applies are cancelled (between packs;
   // each commit is stored whole or not at all), waiters return at once, and
   // no new apply starts. Idempotent.
@@ -66,9 +87,11 @@ class BundleUploads {
     std::shared_ptr<BundleProgress> progress;
     Json report;
     Status error;
+    int64_t created = 0;
+    bool discarded = false;  // ended while running: removed when it stops
   };
   std::string Path(const std::string& id) const;
-  Result<Upload*> Find(const std::string& id, const std::string& owner);  // mu_ held
+  Result<Upload*> Find(const std::string& id, const UploadCaller& caller);  // mu_ held
   Json Record(const std::string& id, const Upload& u) const;             // mu_ held
   void Prune(int64_t now);                                               // mu_ held
   void Run(std::string id, std::string path, std::string category,
@@ -77,6 +100,7 @@ class BundleUploads {
   std::string dir_;
   BundleLimits limits_;
   size_t piece_bytes_;
+  UploadSlots slots_;
   Repository& repo_;
   Clock& clock_;
   std::mutex mu_;

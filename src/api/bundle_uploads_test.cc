@@ -63,8 +63,8 @@ TEST_F(BundleUploadsTest, PiecesComeInOrderWithinTheLimitsAndOnlyForTheirOwner) 
   EXPECT_EQ(uploads_->Append(id, "alice", 10, std::string(1001, 'c')).status().code(),
             StatusCode::kTooLarge);  // larger than a piece
   EXPECT_EQ(uploads_->Append(id, "mallory", 10, "d").status().code(), StatusCode::kNotFound);
-  EXPECT_EQ(uploads_->Describe(id, "mallory").status().code(), StatusCode::kNotFound);
-  EXPECT_EQ(uploads_->Describe(id, "alice").value()["received"], 10);
+  EXPECT_EQ(uploads_->Describe(id, {"mallory"}).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(uploads_->Describe(id, {"alice"}).value()["received"], 10);
 
   // The whole bundle is bounded by sync.max-bundle-bytes.
   std::string big = NewUpload();
@@ -76,8 +76,8 @@ TEST_F(BundleUploadsTest, PiecesComeInOrderWithinTheLimitsAndOnlyForTheirOwner) 
   }
   EXPECT_EQ(st.code(), StatusCode::kTooLarge) << st.ToString();
 
-  ASSERT_TRUE(uploads_->Discard(id, "alice").ok());
-  EXPECT_EQ(uploads_->Describe(id, "alice").status().code(), StatusCode::kNotFound);
+  ASSERT_TRUE(uploads_->Discard(id, {"alice"}).ok());
+  EXPECT_EQ(uploads_->Describe(id, {"alice"}).status().code(), StatusCode::kNotFound);
 }
 
 TEST_F(BundleUploadsTest, AnApplyRunsInTheBackgroundAndEndsWithItsReport) {
@@ -106,14 +106,57 @@ TEST_F(BundleUploadsTest, AFailedApplyKeepsItsReasonAsAClientError) {
   auto waited = uploads_->Wait(id, "alice", std::chrono::seconds(60));
   EXPECT_EQ(waited.status().code(), StatusCode::kInvalidArgument);
   EXPECT_NE(waited.status().message().find("not a tandem bundle"), std::string::npos);
-  Json record = uploads_->Describe(id, "alice").value();
+  Json record = uploads_->Describe(id, {"alice"}).value();
   EXPECT_EQ(record["state"], "failed");
   EXPECT_EQ(record["error"]["status"], 400);
 }
 
-TEST_F(BundleUploadsTest, OpenUploadsAreLimited) {
-  for (int i = 0; i < 4; ++i) NewUpload();
-  EXPECT_EQ(uploads_->Create("alice").status().code(), StatusCode::kUnavailable);
+// One sync manager opening every slot blocked all other users' uploads.
+TEST_F(BundleUploadsTest, OpenUploadsAreLimitedPerUserAndInAll) {
+  for (int i = 0; i < 4; ++i) NewUpload("alice");
+  auto fifth = uploads_->Create("alice");
+  EXPECT_EQ(fifth.status().code(), StatusCode::kUnavailable);
+  EXPECT_NE(fifth.status().message().find("sync.max-open-uploads-per-user"), std::string::npos)
+      << fifth.status().message();
+  EXPECT_FALSE(NewUpload("bob").empty());  // alice's slots are hers alone
+
+  BundleUploads few((dir_ / "few").string(), limits_, 1000, *target_.repo, clock_,
+                    UploadSlots{2, 3});
+  ASSERT_TRUE(few.Create("alice").ok());
+  ASSERT_TRUE(few.Create("alice").ok());
+  ASSERT_TRUE(few.Create("bob").ok());
+  auto full = few.Create("carol");
+  EXPECT_EQ(full.status().code(), StatusCode::kUnavailable);
+  EXPECT_NE(full.status().message().find("sync.max-open-uploads)"), std::string::npos)
+      << full.status().message();
+}
+
+TEST_F(BundleUploadsTest, AnAdministratorListsAndEndsAnyUpload) {
+  std::string first = NewUpload("alice");
+  std::string second = NewUpload("alice");
+  EXPECT_TRUE(uploads_->List({"bob"}).empty());
+  Json own = uploads_->List({"alice"});
+  ASSERT_EQ(own.size(), 2u);
+  EXPECT_FALSE(own[0].contains("owner"));
+  Json all = uploads_->List({"root", /*admin=*/true});
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[0]["owner"], "alice");
+  EXPECT_EQ(uploads_->Describe(first, {"root", true}).value()["owner"], "alice");
+  EXPECT_EQ(uploads_->Discard(first, {"bob"}).code(), StatusCode::kNotFound);
+  ASSERT_TRUE(uploads_->Discard(first, {"root", true}).ok());
+  EXPECT_EQ(uploads_->Describe(first, {"alice"}).status().code(), StatusCode::kNotFound);
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "uploads" / (first + ".part")));
+  EXPECT_EQ(uploads_->List({"alice"}).size(), 1u);
+
+  // A running apply is cancelled and its upload goes once it has stopped.
+  Resource r = NewResource("lib");
+  for (int i = 0; i < 3; ++i) AddCommit(*source_.repo, r, "alice");
+  Send(second, SourceBundle(r));
+  ASSERT_TRUE(uploads_->StartApply(second, "alice", target_category_, nullptr).ok());
+  ASSERT_TRUE(uploads_->Discard(second, {"root", true}).ok());
+  EXPECT_EQ(uploads_->Describe(second, {"alice"}).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(uploads_->Wait(second, "alice", std::chrono::seconds(60)).status().code(),
+            StatusCode::kNotFound);
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/canonical_json.h"
 #include "common/ids.h"
 
 namespace tandem {
@@ -52,7 +53,7 @@ Result<Principal> Authenticator::PrincipalOf(const User& u) {
   auto role = ParseRole(u.role);
   if (!role) return Status::Corruption("user " + u.name + " has unknown role " + u.role);
   Principal p{u.name, *role, {}};
-  auto scopes = nlohmann::json::parse(u.scopes, nullptr, false);
+  auto scopes = ParseJsonOrDiscarded(u.scopes);
   if (scopes.is_array()) {
     for (const auto& s : scopes) {
       if (s.is_string()) p.scopes.push_back(s.get<std::string>());

@@ -11,6 +11,7 @@
 #include "cli/commands.h"
 #include "cli/httplib_transport.h"
 #include "cli/password.h"
+#include "common/log_safe.h"
 #include "net/http_url.h"
 #include "tandem_version.h"
 
@@ -38,7 +39,19 @@ int ExitCodeFor(const Status& status, ApiFailure failure) {
 }
 
 void PrintError(std::ostream& err, const Status& status) {
-  err << "error: " << status.message() << "\n";
+  // Server messages quote names and descriptions a source may have chosen:
+  // their control characters are escaped. Line breaks stay, since the
+  // client's own hints follow on lines of their own.
+  std::string_view message = status.message();
+  err << "error: ";
+  for (size_t start = 0;;) {
+    size_t end = message.find('\n', start);
+    err << TerminalSafe(message.substr(start, end - start));
+    if (end == std::string_view::npos) break;
+    err << "\n";
+    start = end + 1;
+  }
+  err << "\n";
 }
 
 }  // namespace

@@ -346,6 +346,28 @@ TEST_F(CliTest, ResourceListFiltersByCategory) {
             "r1  Drone  cat 1     yes        2024-05-01 10:20:30Z\n");
 }
 
+// Names a hostile source stored before mirrored metadata was checked (or an
+// older server): printed raw they cleared the screen and faked rows.
+TEST_F(CliTest, ControlCharactersInServerTextAreEscapedInTablesAndErrors) {
+  server_.On("GET", "/api/v1/resources", 200,
+             json::array({{{"id", "r1"},
+                           {"name", "Drone\x1b[2J\r\nr9  Fake\x07"},
+                           {"categoryId", "c1"},
+                           {"readOnly", true},
+                           {"created", "2024-05-01T10:20:30.123Z"}}}));
+  Outcome r = Cli({"resource", "list"});
+  ASSERT_EQ(r.code, kExitOk) << r.err;
+  EXPECT_EQ(r.out,
+            "ID  NAME                              CATEGORY  READ-ONLY  CREATED\n"
+            "r1  Drone\\x1b[2J\\x0d\\x0ar9  Fake\\x07  c1        yes        2024-05-01 10:20:30Z\n");
+  server_.On("GET", "/api/v1/resources/r2", 409,
+             {{"@type", "Error"}, {"description", "project 'x\x1b]0;owned\x07' is read-only"}});
+  r = Cli({"resource", "show", "r2"});
+  EXPECT_NE(r.code, kExitOk);
+  EXPECT_NE(r.err.find("project 'x\\x1b]0;owned\\x07' is read-only"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find('\x1b'), std::string::npos) << r.err;
+}
+
 TEST_F(CliTest, ResourceCreateShowMoveDelete) {
   server_.On("POST", "/api/v1/resources", 201,
              {{"id", "r7"}, {"name", "Rover"}, {"projectId", "p7"}});
@@ -467,6 +489,16 @@ TEST(CommitFileTest, ListsSeveralProblemsAtOnce) {
   EXPECT_EQ(body.status().code(), StatusCode::kInvalidArgument);
   EXPECT_NE(body.status().message().find("c.json: 3 problems"), std::string::npos);
   EXPECT_NE(body.status().message().find("\n  change[2]"), std::string::npos);
+}
+
+TEST(CommitFileTest, AFileNestedTooDeepToSendIsRefused) {
+  std::string deep = "[{\"payload\":{\"@type\":\"Part\",\"x\":" + std::string(100'000, '[') +
+                     std::string(100'000, ']') + "}}]";
+  Result<json> body = ParseCommitFile(deep, "deep.json");
+  ASSERT_FALSE(body.ok());
+  EXPECT_NE(body.status().message().find("deep.json nests deeper than 10000 levels"),
+            std::string::npos)
+      << body.status().message();
 }
 
 // ---------------------------------------------------------------- log, branches, tags

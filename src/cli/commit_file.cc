@@ -4,6 +4,8 @@
 #include <sstream>
 #include <vector>
 
+#include "common/canonical_json.h"
+
 namespace tandem {
 namespace {
 
@@ -99,6 +101,12 @@ Result<json> ParseCommitFile(std::string_view text, std::string_view source) {
     size_t bracket = what.find("] ");  // drop "[json.exception.parse_error.101] "
     if (bracket != std::string::npos) what = what.substr(bracket + 2);
     return Status::InvalidArgument(name + " is not valid JSON: " + what);
+  }
+  // Parsing and freeing a deep document do not recurse, but sending it would
+  // (dump); the server refuses anything this deep anyway.
+  if (JsonDepth(parsed) > kMaxJsonDepthCeiling) {
+    return Status::InvalidArgument(name + " nests deeper than " +
+                                   std::to_string(kMaxJsonDepthCeiling) + " levels");
   }
 
   json body;

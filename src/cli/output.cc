@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "common/log_safe.h"
+
 namespace tandem {
 namespace {
 
@@ -15,13 +17,26 @@ size_t Width(std::string_view text) {
 }  // namespace
 
 void Table::Print(std::ostream& out) const {
+  // Every cell is escaped: a name holding ESC, CR or LF must neither drive
+  // the terminal nor fake rows (escaping is idempotent, so cells built from
+  // Field() stay as they are).
+  auto escape = [](const std::vector<std::string>& row) {
+    std::vector<std::string> out;
+    out.reserve(row.size());
+    for (const auto& cell : row) out.push_back(TerminalSafe(cell));
+    return out;
+  };
+  std::vector<std::string> header = escape(header_);
+  std::vector<std::vector<std::string>> rows;
+  rows.reserve(rows_.size());
+  for (const auto& row : rows_) rows.push_back(escape(row));
   std::vector<size_t> widths;
   auto measure = [&widths](const std::vector<std::string>& row) {
     if (widths.size() < row.size()) widths.resize(row.size(), 0);
     for (size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], Width(row[i]));
   };
-  if (!header_.empty()) measure(header_);
-  for (const auto& row : rows_) measure(row);
+  if (!header.empty()) measure(header);
+  for (const auto& row : rows) measure(row);
   auto print = [&out, &widths](const std::vector<std::string>& row) {
     std::string line;
     for (size_t i = 0; i < row.size(); ++i) {
@@ -31,8 +46,8 @@ void Table::Print(std::ostream& out) const {
     while (!line.empty() && line.back() == ' ') line.pop_back();
     out << line << "\n";
   };
-  if (!header_.empty()) print(header_);
-  for (const auto& row : rows_) print(row);
+  if (!header.empty()) print(header);
+  for (const auto& row : rows) print(row);
 }
 
 void PrintJson(std::ostream& out, const nlohmann::json& value) {
@@ -44,7 +59,7 @@ std::string Field(const nlohmann::json& record, std::string_view key) {
   if (!record.is_object()) return "-";
   auto it = record.find(key);
   if (it == record.end() || it->is_null()) return "-";
-  if (it->is_string()) return it->get<std::string>();
+  if (it->is_string()) return TerminalSafe(it->get<std::string>());
   if (it->is_boolean()) return it->get<bool>() ? "yes" : "no";
   return it->dump();
 }
@@ -55,7 +70,7 @@ std::string RefField(const nlohmann::json& record, std::string_view key) {
   if (it == record.end() || !it->is_object()) return "-";
   auto id = it->find("@id");
   if (id == it->end() || !id->is_string()) return "-";
-  return id->get<std::string>();
+  return TerminalSafe(id->get<std::string>());
 }
 
 std::string StringOr(const nlohmann::json& record, std::string_view key, std::string fallback) {
@@ -99,7 +114,7 @@ std::string OneLine(std::string_view text, size_t max) {
   } else if (line.size() < text.size()) {
     line += " ...";
   }
-  return line;
+  return TerminalSafe(line);
 }
 
 }  // namespace tandem

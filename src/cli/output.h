@@ -1,6 +1,9 @@
 // Output helpers for the tandem CLI: aligned text tables, pretty JSON, and
 // tolerant accessors for fields of server records (a missing or null field
-// prints as "-" rather than failing). Pure functions and a value type;
+// prints as "-" rather than failing). Server text reaches the terminal only
+// through TerminalSafe (common/log_safe.h): table cells and the accessors'
+// strings (except StringOr's, a value for further use) have their control
+// characters escaped. Pure functions and a value type;
 // thread-compatible.
 #pragma once
 
@@ -47,7 +50,8 @@ std::string ShortId(std::string_view id);
 // "2024-05-01T10:20:30.123Z" -> "2024-05-01 10:20:30Z"; other text unchanged.
 std::string FormatTime(std::string_view timestamp);
 
-// The first line of `text`, cut to `max` characters with "..." if longer.
+// The first line of `text`, cut to `max` characters with "..." if longer,
+// control characters escaped.
 std::string OneLine(std::string_view text, size_t max = 72);
 
 }  // namespace tandem

@@ -1,6 +1,9 @@
 #include "common/canonical_json.h"
 
+#include <algorithm>
 #include <cstdint>
+#include <utility>
+#include <vector>
 
 namespace tandem {
 
@@ -14,26 +17,45 @@ Result<std::string> CanonicalJson(const Json& value) {
   }
 }
 
-Result<Json> ParseJson(std::string_view text, std::string_view what, size_t max_depth) {
-  struct TooDeep {};
-  Json::parser_callback_t cb = nullptr;
-  if (max_depth > 0) {
-    // Throwing from the callback stops the parse at the first level too deep,
-    // before a hostile document is built in memory.
-    cb = [max_depth](int depth, Json::parse_event_t event, Json&) {
-      if ((event == Json::parse_event_t::object_start ||
-           event == Json::parse_event_t::array_start) &&
-          static_cast<size_t>(depth) + 1 > max_depth) {
-        throw TooDeep{};
+namespace {
+
+// True when `text` opens more than `max_depth` arrays or objects at once,
+// counting brackets outside strings. For valid JSON that is the depth of the
+// document; for invalid JSON the parse fails anyway. A linear scan, so the
+// parse that follows needs no per-event callback (which costs half a parse).
+bool NestsDeeperThan(std::string_view text, size_t max_depth) {
+  size_t depth = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;  // the escaped character, whatever it is
+      } else if (c == '"') {
+        in_string = false;
       }
-      return true;
-    };
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > max_depth) return true;
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
   }
-  try {
-    return Json::parse(text.begin(), text.end(), cb, /*allow_exceptions=*/true);
-  } catch (const TooDeep&) {
+  return false;
+}
+
+}  // namespace
+
+Result<Json> ParseJson(std::string_view text, std::string_view what, size_t max_depth) {
+  max_depth = std::clamp<size_t>(max_depth, 1, kMaxJsonDepthCeiling);
+  // Checked before parsing, so a hostile document is never built in memory.
+  if (NestsDeeperThan(text, max_depth)) {
     return Status::InvalidArgument(std::string(what) + " nests deeper than the limit of " +
                                    std::to_string(max_depth) + " levels");
+  }
+  try {
+    return Json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/true);
   } catch (const Json::parse_error& e) {
     return Status::InvalidArgument(std::string(what) + " is not valid JSON (at byte " +
                                    std::to_string(e.byte) + "): " + e.what());
@@ -41,6 +63,36 @@ Result<Json> ParseJson(std::string_view text, std::string_view what, size_t max_
     // e.g. a number out of range (1e400)
     return Status::InvalidArgument(std::string(what) + " is not acceptable JSON: " + e.what());
   }
+}
+
+Json ParseJsonOrDiscarded(std::string_view text, size_t max_depth) {
+  auto parsed = ParseJson(text, "stored record", max_depth);
+  if (!parsed.ok()) return Json(Json::value_t::discarded);
+  return std::move(parsed).value();
+}
+
+Result<Json> ParseCanonicalJson(std::string_view text, std::string_view what, size_t max_depth) {
+  ASSIGN_OR_RETURN(Json parsed, ParseJson(text, what, max_depth));
+  ASSIGN_OR_RETURN(std::string canonical, CanonicalJson(parsed));
+  if (canonical != text) {
+    return Status::InvalidArgument(std::string(what) +
+                                   " is not in canonical form (sorted keys, no whitespace, "
+                                   "shortest numbers)");
+  }
+  return parsed;
+}
+
+size_t JsonDepth(const Json& value) {
+  size_t deepest = 0;
+  std::vector<std::pair<const Json*, size_t>> pending{{&value, 0}};
+  while (!pending.empty()) {
+    auto [j, depth] = pending.back();
+    pending.pop_back();
+    if (!j->is_structured()) continue;
+    deepest = std::max(deepest, depth + 1);
+    for (const auto& child : *j) pending.emplace_back(&child, depth + 1);
+  }
+  return deepest;
 }
 
 namespace {

@@ -33,6 +33,40 @@ TEST(CanonicalJsonTest, DepthLimitStopsDeepNesting) {
   EXPECT_NE(r.status().message().find("deeper"), std::string::npos);
 }
 
+TEST(CanonicalJsonTest, DefaultParseIsBoundedByTheCeiling) {
+  // 100 000 levels: unbounded, the DOM's dump() would exhaust the stack.
+  std::string deep(100'000, '[');
+  deep += std::string(100'000, ']');
+  auto r = ParseJson(deep, "stored element version");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find(std::to_string(kMaxJsonDepthCeiling)), std::string::npos);
+  EXPECT_TRUE(ParseJsonOrDiscarded(deep).is_discarded());
+  EXPECT_TRUE(ParseJsonOrDiscarded("{\"a\":[1]}").is_object());
+}
+
+TEST(CanonicalJsonTest, ParseCanonicalJsonRefusesDepthAndNonCanonicalText) {
+  EXPECT_TRUE(ParseCanonicalJson(R"({"a":[1,{"b":2}]})", "version", 3).ok());
+  auto deep = ParseCanonicalJson(R"({"a":[1,{"b":2}]})", "element version E", 2);
+  ASSERT_FALSE(deep.ok());
+  EXPECT_NE(deep.status().message().find("element version E nests deeper than the limit of 2"),
+            std::string::npos);
+  for (const char* text : {R"({"b":1,"a":2})", R"({"a": 1})", R"({"a":10E-1})", R"({"a":"\u0041"})"}) {
+    auto r = ParseCanonicalJson(text, "element version E", 64);
+    ASSERT_FALSE(r.ok()) << text;
+    EXPECT_NE(r.status().message().find("canonical form"), std::string::npos) << text;
+  }
+}
+
+TEST(CanonicalJsonTest, JsonDepthCountsWithoutRecursion) {
+  EXPECT_EQ(JsonDepth(Json(1)), 0u);
+  EXPECT_EQ(JsonDepth(Json::array()), 1u);
+  EXPECT_EQ(JsonDepth(Json::parse(R"({"a":[1,{"b":[[]]}],"c":{}})")), 5u);
+  Json deep = Json::array();
+  Json* innermost = &deep;
+  for (int i = 0; i < 50'000; ++i) innermost = &innermost->emplace_back(Json::array());
+  EXPECT_EQ(JsonDepth(deep), 50'001u);
+}
+
 TEST(CanonicalJsonTest, OutOfRangeNumbersAreInvalidArgument) {
   auto r = ParseJson(R"({"value": 1e400})", "request body");
   ASSERT_FALSE(r.ok());

@@ -25,6 +25,9 @@ struct CommandContext {
   std::ostream& out;
   std::ostream& err;
   const Environment& env;
+  // server.max-json-depth of the configuration (its default without one):
+  // --verify flags element versions nested deeper.
+  size_t max_json_depth;
 
   // A progress line on err ("what: done/total"); on a terminal each overwrites the last.
   void Progress(const std::string& what, uint64_t done, uint64_t total) const;

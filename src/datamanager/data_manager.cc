@@ -8,6 +8,7 @@
 
 #include "common/clock.h"
 #include "common/ids.h"
+#include "common/log_safe.h"
 #include "datamanager/command_context.h"
 #include "datamanager/command_log.h"
 #include "server/server_settings.h"
@@ -31,11 +32,23 @@ int ExitCodeOf(const Status& st) {
   }
 }
 
+// The settings a command uses: the store's place and the limits stored data
+// is checked against (defaults unless a configuration file is given).
+struct StoreSettings {
+  std::string data_dir;
+  size_t max_json_depth = ServerSettings{}.max_json_depth;
+};
+
 // Where the store is: --data-dir wins over the config file's server.data-dir.
-Result<std::string> DataDir(const Invocation& inv, std::ostream& err) {
-  if (auto dir = inv.Value("data-dir")) return *dir;
+Result<StoreSettings> LoadStoreSettings(const Invocation& inv, std::ostream& err) {
+  StoreSettings out;
+  auto dir = inv.Value("data-dir");
   auto config = inv.Value("config");
   if (!config) {
+    if (dir) {
+      out.data_dir = *dir;
+      return out;
+    }
     return Status::InvalidArgument("say where the store is: --config application.conf or --data-dir DIR");
   }
   if (!std::filesystem::is_regular_file(*config)) {
@@ -45,7 +58,9 @@ Result<std::string> DataDir(const Invocation& inv, std::ostream& err) {
   auto settings = LoadServerSettings(*config, SettingsOverrides{}, warnings);
   for (const auto& w : warnings) err << "datamanager: warning: " << w << "\n";
   if (!settings.ok()) return Status::IOError(settings.status().message());
-  return settings->data_dir;
+  out.data_dir = dir.value_or(settings->data_dir);
+  out.max_json_depth = settings->max_json_depth;
+  return out;
 }
 
 Result<std::string> Run(CommandContext& ctx) {
@@ -117,13 +132,14 @@ int RunDataManager(const std::vector<std::string>& args, std::ostream& out, std:
     return kExitOk;
   }
 
-  auto data_dir = DataDir(*inv, err);
-  if (!data_dir.ok()) {
-    err << "datamanager: " << data_dir.status().message() << "\n";
-    return data_dir.status().code() == StatusCode::kInvalidArgument ? kExitUsage : kExitNoStore;
+  auto settings = LoadStoreSettings(*inv, err);
+  if (!settings.ok()) {
+    err << "datamanager: " << settings.status().message() << "\n";
+    return settings.status().code() == StatusCode::kInvalidArgument ? kExitUsage : kExitNoStore;
   }
-  CommandLog log(*data_dir, args);
-  std::string db = (std::filesystem::path(*data_dir) / "tandem.db").string();
+  const std::string& data_dir = settings->data_dir;
+  CommandLog log(data_dir, args);
+  std::string db = (std::filesystem::path(data_dir) / "tandem.db").string();
   auto fail_open = [&](const std::string& why) {
     err << "datamanager: " << why << "\n";
     log.Record(kExitNoStore, why);
@@ -136,9 +152,11 @@ int RunDataManager(const std::vector<std::string>& args, std::ostream& out, std:
   auto store = SqliteStore::Open(db);
   if (!store.ok()) return fail_open("cannot open the store " + db + ": " + store.status().message());
 
-  Repository repo(**store, SystemClock::Instance());
+  RepositoryOptions repo_options;
+  repo_options.max_json_depth = settings->max_json_depth;
+  Repository repo(**store, SystemClock::Instance(), repo_options);
   Authenticator auth(**store, SystemClock::Instance());
-  CommandContext ctx{*inv, *data_dir, **store, repo, auth, out, err, env};
+  CommandContext ctx{*inv, data_dir, **store, repo, auth, out, err, env, settings->max_json_depth};
   auto result = Run(ctx);
   if (result.ok()) {
     log.Record(kExitOk, *result);
@@ -146,7 +164,7 @@ int RunDataManager(const std::vector<std::string>& args, std::ostream& out, std:
   }
   int code = ExitCodeOf(result.status());
   std::string message = result.status().message();
-  err << "datamanager: " << message << "\n";
+  err << "datamanager: " << TerminalSafe(message) << "\n";
   if (code == kExitRefused || code == kExitUsage) err << "datamanager: nothing was changed\n";
   log.Record(code, message);
   return code;

@@ -278,6 +278,29 @@ TEST_F(DataManagerTest, ListsResourcesWithOriginSizeAndLastCommit) {
   EXPECT_NE(text.out.find(last.id), std::string::npos);
 }
 
+// Metadata an older server stored from a hostile source: the table shows
+// escapes, never the raw ESC, CR or LF that cleared the screen or faked rows.
+TEST_F(DataManagerTest, ListResourcesEscapesControlCharactersInNamesAndIds) {
+  Resource r = NewResource("plain");
+  {
+    auto txn = store_->BeginWrite().value();
+    Resource hostile = txn->GetResource(r.id).value().value();
+    hostile.name = "Drone\x1b[2J\r\nfake-row\x07";
+    hostile.project_id = std::string("PRJ\0\x1b]0;owned\x07", 14);
+    ASSERT_TRUE(txn->UpdateResource(hostile).ok());
+    ASSERT_TRUE(txn->CommitTransaction().ok());
+  }
+  auto text = Run({"-lr"});
+  ASSERT_EQ(text.code, kExitOk) << text.err;
+  EXPECT_NE(text.out.find("Drone\\x1b[2J\\x0d\\x0afake-row\\x07"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("PRJ\\x00\\x1b]0;owned\\x07"), std::string::npos) << text.out;
+  for (char c : {'\x1b', '\r', '\x07', '\0'}) {
+    EXPECT_EQ(text.out.find(c), std::string::npos) << static_cast<int>(c) << " in " << text.out;
+  }
+  // Two lines: the header and the one resource.
+  EXPECT_EQ(std::count(text.out.begin(), text.out.end(), '\n'), 2) << text.out;
+}
+
 TEST_F(DataManagerTest, DeleteResourceRemovesItsHistoryAndFreesWhatNothingElseUses) {
   Resource doomed = NewResource("doomed");
   Resource kept = NewResource("kept");

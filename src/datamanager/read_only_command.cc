@@ -25,7 +25,7 @@ std::string Coverage(const RemoteConfig& config, const RemoteConfigSpec& spec, c
       state["resources"].contains(r.id)) {
     return "synchronized it in its last run";
   }
-  Json origin = Json::parse(r.origin, nullptr, false);
+  Json origin = ParseJsonOrDiscarded(r.origin);
   if (origin.is_object() && JsonString(origin, "configuration") == config.id) {
     return "created this copy";
   }
@@ -56,7 +56,7 @@ Status RefuseSynchronized(ReadTransaction& txn, const std::vector<Resource>& res
                            ")");
         continue;
       }
-      Json state = Json::parse(config.state, nullptr, false);
+      Json state = ParseJsonOrDiscarded(config.state);
       bool finished_once = spec->once && JsonBool(state, "completed", false);
       if (!spec->enabled || finished_once) continue;
       std::string why = Coverage(config, *spec, state, r, chain);

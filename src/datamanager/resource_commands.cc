@@ -6,6 +6,7 @@
 
 #include "common/canonical_json.h"
 #include "common/clock.h"
+#include "common/log_safe.h"
 #include "datamanager/command_context.h"
 #include "datamanager/copy_check.h"
 
@@ -54,7 +55,7 @@ std::string CategoryPath(const std::map<std::string, Category>& categories, cons
 
 Json OriginJson(const std::string& origin) {
   if (origin.empty()) return nullptr;
-  Json j = Json::parse(origin, nullptr, false);
+  Json j = ParseJsonOrDiscarded(origin);
   if (!j.is_object()) return Json{{"unreadable", origin}};
   return Json{{"server", j.value("server", "")},
               {"serverId", j.value("serverId", "")},
@@ -69,7 +70,13 @@ std::string OriginText(const Json& origin) {
          ")";
 }
 
-void PrintTable(std::ostream& out, const std::vector<std::vector<std::string>>& rows) {
+// Cells are escaped (TerminalSafe): names and Project IDs may have come from
+// a source, and ESC, CR or LF in them must neither drive the terminal nor
+// fake rows.
+void PrintTable(std::ostream& out, std::vector<std::vector<std::string>> rows) {
+  for (auto& row : rows) {
+    for (auto& cell : row) cell = TerminalSafe(cell);
+  }
   std::vector<size_t> width;
   for (const auto& row : rows) {
     width.resize(std::max(width.size(), row.size()));

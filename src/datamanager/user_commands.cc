@@ -1,6 +1,7 @@
 // -lu and -du: listing and deleting users.
 #include "common/canonical_json.h"
 #include "common/clock.h"
+#include "common/log_safe.h"
 #include "datamanager/command_context.h"
 
 namespace tandem::datamanager {
@@ -9,7 +10,7 @@ Result<std::string> ListUsers(CommandContext& ctx) {
   ASSIGN_OR_RETURN(auto users, ctx.auth.ListUsers());
   Json list = Json::array();
   for (const auto& u : users) {
-    Json scopes = Json::parse(u.scopes, nullptr, false);
+    Json scopes = ParseJsonOrDiscarded(u.scopes);
     list.push_back({{"name", u.name},
                     {"role", u.role},
                     {"scopes", scopes.is_array() ? scopes : Json::array()},
@@ -22,7 +23,7 @@ Result<std::string> ListUsers(CommandContext& ctx) {
       std::string line = u["name"].get<std::string>() + "  " + u["role"].get<std::string>() +
                          "  created " + u["created"].get<std::string>();
       if (!u["scopes"].empty()) line += "  scopes " + u["scopes"].dump();
-      ctx.out << line << "\n";
+      ctx.out << TerminalSafe(line) << "\n";
     }
   }
   return "listed " + std::to_string(list.size()) + " users";

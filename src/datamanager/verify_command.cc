@@ -1,10 +1,13 @@
 // --verify: recomputes every hash of the stored history — each commit's hash
 // over its parents' hashes and its state, each trie node's hash and entry
 // counts, each element version's SHA-256 — in one read snapshot, and reports
-// every mismatch with the project and commit it affects.
+// every mismatch with the project and commit it affects. Each element version
+// must also be canonical JSON nested no deeper than server.max-json-depth.
 #include <map>
 #include <set>
 
+#include "common/canonical_json.h"
+#include "common/log_safe.h"
 #include "repo/commit_hash.h"
 #include "store/trie_walker.h"
 #include "datamanager/command_context.h"
@@ -56,7 +59,17 @@ class Verifier {
   void VerifyVersions() {
     for (const auto& [version, where] : versions_) {
       auto text = txn_.GetElementVersion(version);
-      if (!text.ok()) Report(where + ": " + text.status().message());
+      if (!text.ok()) {
+        Report(where + ": " + text.status().message());
+        continue;
+      }
+      // What a server refuses to import it must not hold either: a record
+      // nested too deep (or not canonical) cannot be served.
+      auto parsed = ParseCanonicalJson(*text, "element version " + ToHex(version),
+                                       ctx_.max_json_depth);
+      if (!parsed.ok()) {
+        Report(where + ": " + parsed.status().message() + " (server.max-json-depth)");
+      }
     }
   }
 
@@ -134,7 +147,7 @@ class Verifier {
     // A damaged node shared by many commits is reported once per distinct message.
     if (!reported_.insert(problem).second) return;
     ++problems_;
-    ctx_.out << "CORRUPT " << problem << "\n";
+    ctx_.out << "CORRUPT " << TerminalSafe(problem) << "\n";
   }
 
   CommandContext& ctx_;

@@ -82,8 +82,15 @@ Result<std::optional<Hash>> ElementState::VersionOf(const StateRoots& roots,
 
 Result<Json> ElementState::ElementVersion(const Hash& version) {
   ASSIGN_OR_RETURN(std::string text, txn_.GetElementVersion(version));
-  auto parsed = ParseJson(text, "stored element version");
-  if (!parsed.ok()) return Status::Corruption(parsed.status().message());
+  // Bounded whatever the store holds: a record that slipped in deeper (an
+  // older server, a planted row) is refused here rather than built into a DOM
+  // whose dump would overflow the stack of the thread answering the request.
+  auto parsed = ParseJson(text, "stored element version " + ToHex(version));
+  if (!parsed.ok()) {
+    return Status::Corruption(parsed.status().message() +
+                              "; the record cannot be served ('datamanager --verify' lists such "
+                              "records)");
+  }
   return parsed;
 }
 

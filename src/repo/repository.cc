@@ -6,12 +6,28 @@
 #include <set>
 
 #include "common/ids.h"
+#include "common/log_safe.h"
 #include "repo/commit_hash.h"
 
 namespace tandem {
 namespace {
 
 constexpr size_t kMaxNameLength = 256;
+constexpr size_t kMaxDescriptionLength = 64 * 1024;
+
+// C0 controls, DEL and C1 controls (U+0080..U+009F, UTF-8 C2 80..C2 9F),
+// which terminals obey. `text_layout_allowed` lets TAB, LF and CR through.
+bool HasControlCharacter(std::string_view text, bool text_layout_allowed) {
+  for (size_t i = 0; i < text.size(); ++i) {
+    auto c = static_cast<unsigned char>(text[i]);
+    if (text_layout_allowed && (c == '\t' || c == '\n' || c == '\r')) continue;
+    if (c < 0x20 || c == 0x7f) return true;
+    if (c == 0xC2 && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) < 0xA0) {
+      return true;
+    }
+  }
+  return false;
+}
 constexpr char kRootCategoryKey[] = "root_category_id";
 constexpr char kServerIdKey[] = "server_id";
 
@@ -24,10 +40,22 @@ Status ValidateName(const std::string& name, std::string_view what) {
   if (name.front() == ' ' || name.back() == ' ') {
     return Status::InvalidArgument(std::string(what) + " name must not start or end with a space");
   }
-  for (unsigned char c : name) {
-    if (c < 0x20 || c == 0x7f) {
-      return Status::InvalidArgument(std::string(what) + " name must not contain control characters");
-    }
+  if (HasControlCharacter(name, /*text_layout_allowed=*/false)) {
+    return Status::InvalidArgument(std::string(what) + " name must not contain control characters");
+  }
+  return Status::Ok();
+}
+
+Status ValidateDescription(const std::optional<std::string>& description, std::string_view what) {
+  if (!description) return Status::Ok();
+  if (description->size() > kMaxDescriptionLength) {
+    return Status::InvalidArgument(std::string(what) + " description is longer than " +
+                                   std::to_string(kMaxDescriptionLength) + " bytes");
+  }
+  if (HasControlCharacter(*description, /*text_layout_allowed=*/true)) {
+    return Status::InvalidArgument(std::string(what) +
+                                   " description must not contain control characters other than "
+                                   "tab and line breaks");
   }
   return Status::Ok();
 }
@@ -43,6 +71,43 @@ StateRoots RootsOf(const Commit& c) { return StateRoots{c.state_root, c.roots_ro
 
 Repository::Repository(Store& store, Clock& clock, RepositoryOptions options)
     : store_(store), clock_(clock), options_(options), node_cache_(options.node_cache_entries) {}
+
+Status Repository::ValidateMirroredResource(const Resource& r) {
+  auto refused = [&](const Status& st) {
+    return Status::InvalidArgument("the source's metadata of project " + LogSafe(r.id, 64) +
+                                   " is refused, nothing of it is stored: " + st.message());
+  };
+  for (const auto& [id, what] : {std::pair{&r.id, "Resource ID"},
+                                 std::pair{&r.default_branch_id, "default branch id"}}) {
+    if (Status st = ValidateId(*id, what); !st.ok()) return refused(st);
+  }
+  for (Status st : {ValidateName(r.name, "resource"), ValidateName(r.project_id, "Project ID"),
+                    ValidateDescription(r.description, "resource")}) {
+    if (!st.ok()) return refused(st);
+  }
+  return Status::Ok();
+}
+
+Status Repository::ValidateMirroredRefs(const std::string& resource_id,
+                                        const std::vector<Branch>& branches,
+                                        const std::vector<Tag>& tags) {
+  auto refused = [&](const Status& st) {
+    return Status::InvalidArgument("the source's branches and tags of project " + resource_id +
+                                   " are refused, none is changed: " + st.message());
+  };
+  for (const auto& b : branches) {
+    for (Status st : {ValidateId(b.id, "branch id"), ValidateName(b.name, "branch")}) {
+      if (!st.ok()) return refused(st);
+    }
+  }
+  for (const auto& t : tags) {
+    for (Status st : {ValidateId(t.id, "tag id"), ValidateName(t.name, "tag"),
+                      ValidateDescription(t.description, "tag")}) {
+      if (!st.ok()) return refused(st);
+    }
+  }
+  return Status::Ok();
+}
 
 Status Repository::ValidateCategoryName(const std::string& name) {
   return ValidateName(name, "category");
@@ -94,6 +159,7 @@ Status Repository::Finish(WriteTransaction& txn) {
 
 Result<Category> Repository::CreateCategory(const CategorySpec& spec) {
   RETURN_IF_ERROR(ValidateCategoryName(spec.name));
+  RETURN_IF_ERROR(ValidateDescription(spec.description, "category"));
   ASSIGN_OR_RETURN(auto txn, store_.BeginWrite());
   ASSIGN_OR_RETURN(auto root, txn->GetMeta(kRootCategoryKey));
   std::string parent = spec.parent_id.value_or(root.value_or(""));
@@ -149,7 +215,10 @@ Result<Category> Repository::UpdateCategory(const std::string& id, const Categor
     RETURN_IF_ERROR(ValidateCategoryName(*patch.name));
     c.name = *patch.name;
   }
-  if (patch.description) c.description = *patch.description;
+  if (patch.description) {
+    RETURN_IF_ERROR(ValidateDescription(patch.description, "category"));
+    c.description = *patch.description;
+  }
   if (patch.parent_id && patch.parent_id != c.parent_id) {
     if (!c.parent_id) return Status::InvalidArgument("the root category cannot be moved");
     // The new parent must exist and must not lie inside the category itself.
@@ -215,7 +284,7 @@ Status Repository::CheckWritable(const Resource& r, std::string_view what) {
   if (!r.read_only) return Status::Ok();
   std::string reason = "it was locked by an administrator";
   if (!r.origin.empty()) {
-    auto origin = Json::parse(r.origin, nullptr, false);
+    auto origin = ParseJsonOrDiscarded(r.origin);
     reason = "it is a synchronized copy";
     if (origin.is_object()) {
       if (origin.contains("server")) reason += " from server " + origin["server"].dump();
@@ -232,6 +301,7 @@ Status Repository::CheckWritable(const Resource& r, std::string_view what) {
 Result<Resource> Repository::CreateResource(const ResourceSpec& spec) {
   RETURN_IF_ERROR(ValidateResourceName(spec.name));
   if (spec.project_id) RETURN_IF_ERROR(ValidateName(*spec.project_id, "Project ID"));
+  RETURN_IF_ERROR(ValidateDescription(spec.description, "resource"));
   ASSIGN_OR_RETURN(auto txn, store_.BeginWrite());
   ASSIGN_OR_RETURN(auto root, txn->GetMeta(kRootCategoryKey));
   std::string category = spec.category_id.value_or(root.value_or(""));
@@ -301,7 +371,10 @@ Result<Resource> Repository::UpdateResource(const std::string& id, const Resourc
     RETURN_IF_ERROR(ValidateResourceName(*patch.name));
     r.name = *patch.name;
   }
-  if (patch.description) r.description = *patch.description;
+  if (patch.description) {
+    RETURN_IF_ERROR(ValidateDescription(*patch.description, "resource"));
+    r.description = *patch.description;
+  }
   if (patch.category_id) {
     ASSIGN_OR_RETURN(auto cat, txn->GetCategory(*patch.category_id));
     if (!cat) return Status::NotFound("category " + *patch.category_id + " does not exist");
@@ -315,7 +388,19 @@ Result<Resource> Repository::UpdateResource(const std::string& id, const Resourc
     }
     r.read_only = *patch.read_only;
   }
-  if (r.name != before.name || r.category_id != before.category_id) {
+  bool moved = r.category_id != before.category_id;
+  if (before.read_only && !before.origin.empty() &&
+      (moved || r.name != before.name || r.description != before.description)) {
+    // A copy's place decides which configuration (or bundle scope) manages
+    // it; moved elsewhere it could be taken over and fed another history.
+    Status refused = CheckWritable(before, moved ? "moving it" : "renaming or describing it");
+    return Status::ReadOnly(
+        refused.message() +
+        ". Its name and description are the source's and its category is the remote "
+        "configuration's: to move it, change that configuration's target category; to manage "
+        "it here (an offloaded copy), first remove its read-only flag with 'datamanager -rrof'");
+  }
+  if (r.name != before.name || moved) {
     ASSIGN_OR_RETURN(auto clash, txn->FindResourceByName(r.category_id, r.name));
     if (clash && clash->id != r.id) {
       return Status::Conflict("the target category already holds a project named '" + r.name +
@@ -433,6 +518,7 @@ Result<Tag> Repository::CreateTag(const std::string& resource_id, const std::str
                                   const std::string& commit_id,
                                   const std::optional<std::string>& description) {
   RETURN_IF_ERROR(ValidateName(name, "tag"));
+  RETURN_IF_ERROR(ValidateDescription(description, "tag"));
   ASSIGN_OR_RETURN(auto txn, store_.BeginWrite());
   ASSIGN_OR_RETURN(Resource r, LoadResource(*txn, resource_id));
   RETURN_IF_ERROR(CheckWritable(r, "tagging"));
@@ -516,6 +602,13 @@ Result<Commit> Repository::CreateCommit(const std::string& resource_id,
         }
       }
       element["@id"] = w.element_id;
+      // Measured before CanonicalJson, whose dump recurses once per level.
+      if (size_t depth = JsonDepth(element); depth > options_.max_json_depth) {
+        return Status::InvalidArgument(where + " element " + w.element_id + " nests " +
+                                       std::to_string(depth) + " levels deep; the limit is " +
+                                       std::to_string(options_.max_json_depth) +
+                                       " (server.max-json-depth)");
+      }
       auto facts = AnalyzeElement(element);
       if (!facts.ok()) return facts.status().WithContext(where);
       ASSIGN_OR_RETURN(std::string canonical, CanonicalJson(element));

@@ -28,6 +28,9 @@ namespace tandem {
 struct RepositoryOptions {
   size_t node_cache_entries = 20'000;
   size_t max_changes_per_commit = 1'000'000;
+  // Deepest nesting of an element version, local or received
+  // (`server.max-json-depth`, at most kMaxJsonDepthCeiling).
+  size_t max_json_depth = 64;
 };
 
 struct CategorySpec {
@@ -220,10 +223,13 @@ class Repository {
 
   // Creates the read-only local copy of a synchronized resource with the
   // source's ids (Resource ID, Project ID, default branch) and `origin`.
+  // The source's metadata must pass the local rules (names, ids,
+  // descriptions without control characters); InvalidArgument otherwise.
   Result<Resource> CreateMirror(const Resource& source, const std::string& category_id,
                                 const std::string& origin);
   // Sets name, description and category of a copy to the source's (and the
   // configured target category). Emits rename/move events when they change.
+  // The same rules as CreateMirror apply to the name and description.
   Result<Resource> UpdateMirrorMetadata(const std::string& resource_id, const std::string& name,
                                         const std::optional<std::string>& description,
                                         const std::string& category_id, const std::string& origin);
@@ -305,6 +311,12 @@ class Repository {
   Result<int64_t> StoreCommit(WriteTransaction& txn, const Commit& c,
                               const std::vector<ElementWrite>& writes,
                               const std::optional<int64_t>& first_parent_seq);
+  // The local rules for names, ids and descriptions, applied to what a
+  // source or bundle sends (InvalidArgument naming the resource and the rule).
+  static Status ValidateMirroredResource(const Resource& r);
+  static Status ValidateMirroredRefs(const std::string& resource_id,
+                                     const std::vector<Branch>& branches,
+                                     const std::vector<Tag>& tags);
   Status ValidateCategoryName(const std::string& name);
   Status ValidateResourceName(const std::string& name);
 

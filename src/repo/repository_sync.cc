@@ -170,8 +170,10 @@ Result<bool> Repository::ImportCommitIn(WriteTransaction& write, const std::stri
         if (!stored.ok()) return corrupt("element version " + ToHex(*ch.version) + " was not sent");
         canonical = std::move(stored).value();
       }
-      auto json = ParseJson(canonical, "element version");
-      if (!json.ok()) return corrupt(json.status().message());
+      auto json = ParseCanonicalJson(
+          canonical, "element version " + ToHex(*ch.version) + " of element " + ch.element_id,
+          options_.max_json_depth);
+      if (!json.ok()) return corrupt(json.status().message() + " (server.max-json-depth)");
       if (json->value("@id", "") != ch.element_id) {
         return corrupt("element version " + ToHex(*ch.version) + " is not element " + ch.element_id);
       }
@@ -230,6 +232,7 @@ Result<std::unique_ptr<Repository::ImportTrial>> Repository::BeginImportTrial() 
 }
 
 Result<bool> Repository::ImportTrial::AddResource(const Resource& r) {
+  if (!ValidateMirroredResource(r).ok()) return false;  // the real run reports it
   ASSIGN_OR_RETURN(auto existing, txn_->GetResource(r.id));
   if (existing) return false;
   if (!txn_->InsertResource(r).ok()) return false;  // a clash the real run reports
@@ -245,6 +248,7 @@ Status Repository::ImportTrial::ImportCommit(const std::string& resource_id,
 
 Result<Resource> Repository::CreateMirror(const Resource& source, const std::string& category_id,
                                           const std::string& origin) {
+  RETURN_IF_ERROR(ValidateMirroredResource(source));
   ASSIGN_OR_RETURN(auto txn, store_.BeginWrite());
   ASSIGN_OR_RETURN(auto cat, txn->GetCategory(category_id));
   if (!cat) return Status::NotFound("target category " + category_id + " does not exist");
@@ -275,6 +279,7 @@ Result<Resource> Repository::UpdateMirrorMetadata(const std::string& resource_id
   Resource r = before;
   r.name = name;
   r.description = description;
+  RETURN_IF_ERROR(ValidateMirroredResource(r));
   r.category_id = category_id;
   r.origin = origin;
   if (r.name == before.name && r.description == before.description &&
@@ -309,6 +314,7 @@ Result<Resource> Repository::UpdateMirrorMetadata(const std::string& resource_id
 
 Status Repository::MirrorRefs(const std::string& resource_id, const std::vector<Branch>& branches,
                               const std::vector<Tag>& tags) {
+  RETURN_IF_ERROR(ValidateMirroredRefs(resource_id, branches, tags));
   ASSIGN_OR_RETURN(auto txn, store_.BeginWrite());
   ASSIGN_OR_RETURN(Resource r, LoadResource(*txn, resource_id));
   PageRequest all{std::nullopt, std::nullopt, 100'000};

@@ -1,9 +1,11 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <functional>
 
 #include "common/ids.h"
 #include "repo/repository.h"
+#include "repo/testing/forged_commit.h"
 #include "store/sqlite/sqlite_store.h"
 #include "testing/common/fake_clock.h"
 
@@ -127,6 +129,97 @@ TEST_F(RepositorySyncTest, TamperedCommitsAreRefusedAndNothingIsStored) {
   EXPECT_EQ(target_.repo->GetCommit(r.id, c1.id).status().code(), StatusCode::kNotFound);
   ASSERT_TRUE(Copy(r).ok());
   EXPECT_EQ(target_.repo->GetCommit(r.id, c1.id)->hash, c1.hash);
+}
+
+// An element nested 100 000 levels deep (or not in canonical form), with every
+// hash correct: once stored, the first reader's JSON dump overflowed the stack.
+TEST_F(RepositorySyncTest, DeepOrNonCanonicalElementVersionsAreRefusedOnImport) {
+  Resource r = source_.repo->CreateResource({"lib", std::nullopt, std::nullopt, std::nullopt}).value();
+  std::string a = NewUuid();
+  auto c1 = source_.repo->CreateCommit(r.id, Changes({{a, Json{{"@type", "Part"}}}}), "alice").value();
+  auto forge = [&](const std::string& text) {
+    return [&, text](Repository::ImportedCommit& in) {
+      auto txn = source_.store->BeginRead().value();
+      in = testing::ForgeCommit(*txn, c1, std::nullopt, a, text).value().imported;
+    };
+  };
+  std::string deep = R"({"@id":")" + a + R"(","@type":"Part","x":)" + std::string(100'000, '[') +
+                     std::string(100'000, ']') + "}";
+  Status st = Copy(r, forge(deep));
+  EXPECT_EQ(st.code(), StatusCode::kCorruption) << st.ToString();
+  EXPECT_NE(st.message().find("of element " + a + " nests deeper than the limit of 64 levels"),
+            std::string::npos)
+      << st.ToString();
+
+  for (const std::string& text : {R"({"@type":"Part","@id":")" + a + R"("})",
+                                  R"({"@id":")" + a + R"(", "@type":"Part"})"}) {
+    st = Copy(r, forge(text));
+    EXPECT_EQ(st.code(), StatusCode::kCorruption) << st.ToString();
+    EXPECT_NE(st.message().find("not in canonical form"), std::string::npos) << st.ToString();
+  }
+  EXPECT_EQ(target_.repo->GetCommit(r.id, c1.id).status().code(), StatusCode::kNotFound);
+  // A forged commit within the limits is what the real one is: accepted.
+  ASSERT_TRUE(Copy(r).ok());
+  EXPECT_EQ(target_.repo->GetCommit(r.id, c1.id)->hash, c1.hash);
+}
+
+// What an attack campaign's source put in its catalogue: names with ESC, CR/LF
+// and BEL, an empty Project ID and one with NUL, an OSC sequence in a
+// description. Each is refused for that resource, with nothing stored.
+TEST_F(RepositorySyncTest, HostileCatalogueMetadataIsRefusedAndNothingIsStored) {
+  Repository& repo = *target_.repo;
+  std::string root = repo.RootCategoryId().value();
+  auto entry = [] {
+    Resource r;
+    r.id = NewUuid();
+    r.project_id = "PRJ-" + RandomHex(4);
+    r.name = "fine";
+    r.description = "a description\nwith two lines";
+    r.default_branch_id = NewUuid();
+    return r;
+  };
+  struct Case {
+    std::function<void(Resource&)> spoil;
+    const char* reason;
+  };
+  std::vector<Case> cases = {
+      {[](Resource& r) { r.name = "x\x1b[2Jcleared"; }, "name must not contain control characters"},
+      {[](Resource& r) { r.name = "row\r\nfake  row"; }, "name must not contain control characters"},
+      {[](Resource& r) { r.name = "bell\x07"; }, "name must not contain control characters"},
+      {[](Resource& r) { r.name = "csi\xc2\x9b" "2J"; }, "name must not contain control characters"},
+      {[](Resource& r) { r.project_id = ""; }, "Project ID name must not be empty"},
+      {[](Resource& r) { r.project_id = std::string("PRJ\0x", 5); }, "Project ID name must not contain"},
+      {[](Resource& r) { r.description = "see \x1b]0;owned\x07 here"; },
+       "description must not contain control characters"},
+      {[](Resource& r) { r.id = "not-a-uuid"; }, "Resource ID 'not-a-uuid' is not a UUID"},
+  };
+  int64_t before = repo.LastEventSeq().value();
+  for (const auto& c : cases) {
+    Resource r = entry();
+    c.spoil(r);
+    auto created = repo.CreateMirror(r, root, "{}");
+    ASSERT_EQ(created.status().code(), StatusCode::kInvalidArgument) << c.reason;
+    EXPECT_NE(created.status().message().find(c.reason), std::string::npos)
+        << created.status().message();
+    EXPECT_NE(created.status().message().find("nothing of it is stored"), std::string::npos);
+  }
+  EXPECT_EQ(repo.LastEventSeq().value(), before);
+  EXPECT_TRUE(repo.ListResources(ResourceFilter{}, {std::nullopt, std::nullopt, 10})->items.empty());
+
+  // An existing copy keeps its metadata when the source's turns hostile.
+  Resource good = entry();
+  ASSERT_TRUE(repo.CreateMirror(good, root, "{}").ok());
+  auto renamed = repo.UpdateMirrorMetadata(good.id, "x\r\ny", std::nullopt, root, "{}");
+  EXPECT_EQ(renamed.status().code(), StatusCode::kInvalidArgument);
+  auto described = repo.UpdateMirrorMetadata(good.id, "fine", "\x1b[31mred", root, "{}");
+  EXPECT_EQ(described.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(repo.GetResource(good.id)->name, "fine");
+  EXPECT_EQ(repo.GetResource(good.id)->description, good.description);
+  Branch bad_branch{NewUuid(), good.id, "main\x1b[2J", std::nullopt, std::nullopt, 0};
+  Status refs = repo.MirrorRefs(good.id, {bad_branch}, {});
+  EXPECT_EQ(refs.code(), StatusCode::kInvalidArgument) << refs.ToString();
+  EXPECT_NE(refs.message().find("branch name must not contain control characters"), std::string::npos);
+  EXPECT_EQ(repo.ListBranches(good.id, {std::nullopt, std::nullopt, 10})->items.size(), 1u);
 }
 
 TEST_F(RepositorySyncTest, CopyOfACopyHasTheOriginsHashes) {

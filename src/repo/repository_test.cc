@@ -10,6 +10,7 @@
 
 #include "common/ids.h"
 #include "repo/commit_hash.h"
+#include "repo/testing/forged_commit.h"
 #include "store/sqlite/sqlite_store.h"
 #include "testing/common/fake_clock.h"
 
@@ -224,6 +225,50 @@ TEST_F(RepositoryTest, SynchronizedCopyNamesItsOriginAndCannotBeUnlockedByPatch)
   EXPECT_EQ(repo_->UpdateResource(r.id, unlock).status().code(), StatusCode::kInvalidArgument);
 }
 
+TEST_F(RepositoryTest, ASynchronizedCopyIsPlacedByItsConfigurationNotByAPatch) {
+  std::string root = repo_->RootCategoryId().value();
+  Category elsewhere = repo_->CreateCategory({"elsewhere", std::nullopt, ""}).value();
+  Resource source;
+  source.id = NewUuid();
+  source.project_id = "PROJECT-" + NewUuid();
+  source.name = "copy";
+  source.default_branch_id = NewUuid();
+  Resource copy =
+      repo_->CreateMirror(source, root, R"({"server":"https://a.example","configuration":"cfg-1"})")
+          .value();
+  ResourcePatch move;
+  move.category_id = elsewhere.id;
+  auto moved = repo_->UpdateResource(copy.id, move);
+  ASSERT_EQ(moved.status().code(), StatusCode::kReadOnly) << moved.status().ToString();
+  for (const char* needle : {"moving it refused", "cfg-1", "target category", "datamanager -rrof"}) {
+    EXPECT_NE(moved.status().message().find(needle), std::string::npos) << moved.status().message();
+  }
+  ResourcePatch rename;
+  rename.name = "hijacked";
+  EXPECT_EQ(repo_->UpdateResource(copy.id, rename).status().code(), StatusCode::kReadOnly);
+  ResourcePatch describe;
+  describe.description = std::optional<std::string>("forged");
+  EXPECT_EQ(repo_->UpdateResource(copy.id, describe).status().code(), StatusCode::kReadOnly);
+  auto still = repo_->GetResource(copy.id).value();
+  EXPECT_EQ(still.category_id, root);
+  EXPECT_EQ(still.name, "copy");
+  // A patch that changes nothing is no move; the engine's own update moves it.
+  ResourcePatch same;
+  same.name = "copy";
+  same.category_id = root;
+  EXPECT_TRUE(repo_->UpdateResource(copy.id, same).ok());
+  auto synced = repo_->UpdateMirrorMetadata(copy.id, "renamed at source", std::nullopt,
+                                            elsewhere.id, copy.origin);
+  ASSERT_TRUE(synced.ok()) << synced.status().ToString();
+  EXPECT_EQ(synced->category_id, elsewhere.id);
+  // An administrator's lock (no origin) is no copy: it moves.
+  Resource locked = NewResource("locked");
+  ResourcePatch lock;
+  lock.read_only = true;
+  ASSERT_TRUE(repo_->UpdateResource(locked.id, lock).ok());
+  EXPECT_TRUE(repo_->UpdateResource(locked.id, move).ok());
+}
+
 TEST_F(RepositoryTest, CommitHashesChainAndCoverMetadata) {
   Resource r = NewResource("chain");
   std::string a = NewUuid();
@@ -303,6 +348,56 @@ TEST_F(RepositoryTest, BadChangesAreRefusedWithoutSideEffects) {
                                                             {"usedCommit", {{"@id", NewUuid()}}}})});
   expect_invalid(usage, "does not exist on this server");
   EXPECT_FALSE(repo_->GetBranch(r.id, r.default_branch_id)->head.has_value());
+}
+
+TEST_F(RepositoryTest, ElementsNestedDeeperThanTheLimitAreRefused) {
+  Resource r = NewResource("deep");
+  Json deep = Element(NewUuid(), "Part");
+  Json* innermost = &deep["x"];
+  for (int i = 0; i < 64; ++i) innermost = &innermost->emplace_back(Json::array());
+  CommitRequest req;
+  req.changes.push_back({deep["@id"].get<std::string>(), deep});
+  auto res = repo_->CreateCommit(r.id, req, "alice");
+  ASSERT_EQ(res.status().code(), StatusCode::kInvalidArgument) << res.status().ToString();
+  EXPECT_NE(res.status().message().find("the limit is 64 (server.max-json-depth)"),
+            std::string::npos)
+      << res.status().message();
+  EXPECT_NE(res.status().message().find(deep["@id"].get<std::string>()), std::string::npos);
+  EXPECT_FALSE(repo_->GetBranch(r.id, r.default_branch_id)->head.has_value());
+}
+
+// A record nested 100 000 levels deep that got into the store anyway (an
+// older server, a planted row): every read of it is a clean Corruption.
+TEST_F(RepositoryTest, AStoredOverDeepElementVersionIsRefusedByEveryReader) {
+  Resource r = NewResource("planted");
+  std::string a = NewUuid();
+  auto c1 = repo_->CreateCommit(r.id, Changes({Element(a, "Part")}), "alice").value();
+  std::string text = R"({"@id":")" + a + R"(","@type":"Part","x":)" +
+                     std::string(100'000, '[') + std::string(100'000, ']') + "}";
+  Commit base = c1;
+  base.id = NewUuid();
+  {
+    auto txn = store_->BeginWrite().value();
+    auto forged = testing::ForgeCommit(*txn, base, c1, a, text).value();
+    ASSERT_TRUE(txn->PutElementVersion(Sha256(text), text).ok());
+    ASSERT_TRUE(testing::PlantCommit(*txn, forged, r.default_branch_id, c1.id).ok());
+    ASSERT_TRUE(txn->CommitTransaction().ok());
+  }
+  PageRequest page{std::nullopt, std::nullopt, 10};
+  auto expect_refused = [&](Status st, const char* what) {
+    EXPECT_EQ(st.code(), StatusCode::kCorruption) << what << ": " << st.ToString();
+    EXPECT_NE(st.message().find("nests deeper than the limit of 10000 levels"), std::string::npos)
+        << what << ": " << st.ToString();
+  };
+  expect_refused(repo_->ListElements(r.id, base.id, page).status(), "elements");
+  expect_refused(repo_->GetElement(r.id, base.id, a).status(), "element");
+  expect_refused(repo_->ListRoots(r.id, base.id, page).status(), "roots");
+  expect_refused(repo_->ListChanges(r.id, base.id, page).status(), "changes");
+  expect_refused(repo_->Diff(r.id, c1.id, base.id, page).status(), "diff");
+  // A commit on top must read the old version to update the indexes.
+  expect_refused(repo_->CreateCommit(r.id, Changes({Element(a, "Part")}), "alice").status(),
+                 "commit");
+  EXPECT_EQ(repo_->GetElement(r.id, c1.id, a)->value("@type", ""), "Part");
 }
 
 TEST_F(RepositoryTest, ProjectUsagesAreRecordedPerCommit) {

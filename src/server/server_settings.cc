@@ -3,6 +3,7 @@
 #include <functional>
 #include <map>
 
+#include "common/canonical_json.h"
 #include "common/hocon.h"
 
 namespace tandem {
@@ -42,7 +43,7 @@ const std::map<std::string, Apply>& KnownKeys() {
       {"server.data-dir", String(&ServerSettings::data_dir)},
       {"server.threads", Int(&ServerSettings::threads, 2, 1024)},
       {"server.max-body-bytes", Int(&ServerSettings::max_body_bytes, 1024, int64_t{1} << 34)},
-      {"server.max-json-depth", Int(&ServerSettings::max_json_depth, 8, 10'000)},
+      {"server.max-json-depth", Int(&ServerSettings::max_json_depth, 8, kMaxJsonDepthCeiling)},
       {"server.max-page-size", Int(&ServerSettings::max_page_size, 1, 100'000)},
       {"server.max-wait-seconds", Int(&ServerSettings::max_wait_seconds, 0, 3600)},
       {"sysml.post-status",
@@ -77,6 +78,9 @@ const std::map<std::string, Apply>& KnownKeys() {
       {"sync.max-answer-bytes",
        Int(&ServerSettings::sync_max_answer_bytes, 64 << 10, int64_t{1} << 32)},
       {"sync.max-bundle-bytes", Int(&ServerSettings::max_bundle_bytes, 1 << 20, int64_t{1} << 42)},
+      {"sync.max-open-uploads-per-user",
+       Int(&ServerSettings::max_open_uploads_per_user, 1, 1000)},
+      {"sync.max-open-uploads", Int(&ServerSettings::max_open_uploads, 1, 10'000)},
       {"log.level",
        [](const ConfigValue& v, const std::string& key, ServerSettings& s) -> Status {
          ASSIGN_OR_RETURN(s.log_level, ConfigString(v, key));
@@ -116,6 +120,12 @@ Result<ServerSettings> LoadServerSettings(const std::optional<std::string>& conf
   if (s.port < -1 || s.port > 65535) {
     return Status::InvalidArgument("--port must be from 0 to 65535 (or -1: no plain HTTP), got " +
                                    std::to_string(s.port));
+  }
+  if (s.max_open_uploads < s.max_open_uploads_per_user) {
+    return Status::InvalidArgument(
+        "sync.max-open-uploads (" + std::to_string(s.max_open_uploads) +
+        ", all users together) must be at least sync.max-open-uploads-per-user (" +
+        std::to_string(s.max_open_uploads_per_user) + ")");
   }
   RETURN_IF_ERROR(FinishTlsSettings(overrides.tls, s.port, s.tls));
   if (s.data_dir.empty()) return Status::InvalidArgument("the data directory must not be empty");

@@ -30,6 +30,8 @@ struct ServerSettings {
   std::string log_level = "info";
   int sync_reconcile_seconds = 300;
   size_t max_bundle_bytes = size_t{8} << 30;
+  size_t max_open_uploads_per_user = 4;
+  size_t max_open_uploads = 64;
   TlsSettings tls;  // HTTPS listener and TLS of synchronization (server/tls_settings.h)
   // Security limits (docs/security.md).
   size_t max_header_bytes = 64 << 10;

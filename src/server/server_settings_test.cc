@@ -118,5 +118,26 @@ TEST_F(ServerSettingsTest, BundleSizeLimitIsReadAndBounded) {
   EXPECT_NE(tiny.status().message().find("sync.max-bundle-bytes"), std::string::npos);
 }
 
+TEST_F(ServerSettingsTest, UploadSlotsAreReadAndTheTotalCoversOneUser) {
+  std::vector<std::string> warnings;
+  auto defaults = LoadServerSettings(Write(""), {}, warnings);
+  ASSERT_TRUE(defaults.ok()) << defaults.status().ToString();
+  EXPECT_EQ(defaults->max_open_uploads_per_user, 4u);
+  EXPECT_EQ(defaults->max_open_uploads, 64u);
+  auto s = LoadServerSettings(
+      Write("sync.max-open-uploads-per-user = 2\nsync.max-open-uploads = 10\n"), {}, warnings);
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_EQ(s->max_open_uploads_per_user, 2u);
+  EXPECT_EQ(s->max_open_uploads, 10u);
+  auto inverted = LoadServerSettings(
+      Write("sync.max-open-uploads-per-user = 8\nsync.max-open-uploads = 4\n"), {}, warnings);
+  ASSERT_FALSE(inverted.ok());
+  EXPECT_NE(inverted.status().message().find("must be at least sync.max-open-uploads-per-user"),
+            std::string::npos)
+      << inverted.status().message();
+  EXPECT_FALSE(LoadServerSettings(Write("sync.max-open-uploads-per-user = 0\n"), {}, warnings).ok());
+  EXPECT_TRUE(warnings.empty());
+}
+
 }  // namespace
 }  // namespace tandem

@@ -18,6 +18,45 @@
 #include "tandem_version.h"
 
 namespace tandem {
+namespace {
+
+constexpr char kAdminPasswordVariable[] = "TANDEM_ADMIN_PASSWORD";
+
+// The first admin password, taken out of the environment before any thread
+// starts: unset, and its bytes overwritten where the kernel shows them
+// (/proc/<pid>/environ reads the original block, which unsetenv leaves as it
+// is), so neither a child process nor a reader of /proc sees it.
+std::optional<std::string> TakeAdminPasswordFromEnvironment() {
+  const size_t name_length = std::strlen(kAdminPasswordVariable);
+  char* entry = nullptr;
+  for (char** e = environ; e && *e; ++e) {
+    if (std::strncmp(*e, kAdminPasswordVariable, name_length) == 0 && (*e)[name_length] == '=') {
+      entry = *e;
+      break;
+    }
+  }
+  if (!entry) return std::nullopt;
+  std::string value(entry + name_length + 1);
+  unsetenv(kAdminPasswordVariable);  // drops the pointer; the bytes stay valid
+  std::memset(entry, 0, std::strlen(entry));
+  if (value.empty()) return std::nullopt;
+  return value;
+}
+
+// Group or world bits on the data directory: the store files are 0600, but
+// everything else in there (uploads in transit, logs) is the directory's to guard.
+void WarnIfDataDirIsOpen(const std::string& dir) {
+  std::error_code ec;
+  auto perms = std::filesystem::status(dir, ec).permissions();
+  if (ec) return;
+  using std::filesystem::perms;
+  if ((perms & (perms::group_all | perms::others_all)) != perms::none) {
+    spdlog::warn("the data directory {} can be read by other users (mode {:o}); restrict it with "
+                 "'chmod 700 {}'", dir, static_cast<unsigned>(perms) & 0777, dir);
+  }
+}
+
+}  // namespace
 
 TandemServer::TandemServer(ServerSettings settings) : settings_(std::move(settings)) {}
 
@@ -61,6 +100,7 @@ Result<TandemServer::Ports> TandemServer::Start(const std::optional<std::string>
     fs::permissions(settings_.data_dir, fs::perms::owner_all, fs::perm_options::replace, ec);
     if (ec) return Status::IOError("cannot restrict " + settings_.data_dir + ": " + ec.message());
   }
+  WarnIfDataDirIsOpen(settings_.data_dir);
   std::string lock_path = (fs::path(settings_.data_dir) / "LOCK").string();
   lock_fd_ = open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (lock_fd_ < 0) {
@@ -79,6 +119,7 @@ Result<TandemServer::Ports> TandemServer::Start(const std::optional<std::string>
   RepositoryOptions repo_options;
   repo_options.node_cache_entries = settings_.node_cache_entries;
   repo_options.max_changes_per_commit = settings_.max_changes_per_commit;
+  repo_options.max_json_depth = settings_.max_json_depth;
   repo_ = std::make_unique<Repository>(*store_, SystemClock::Instance(), repo_options);
   RETURN_IF_ERROR(repo_->Bootstrap());
 
@@ -129,6 +170,8 @@ Result<TandemServer::Ports> TandemServer::Start(const std::optional<std::string>
   api_options.version = TANDEM_VERSION;
   api_options.bundle_dir = (fs::path(settings_.data_dir) / "bundle-uploads").string();
   api_options.max_bundle_bytes = settings_.max_bundle_bytes;
+  api_options.max_open_uploads_per_user = settings_.max_open_uploads_per_user;
+  api_options.max_open_uploads = settings_.max_open_uploads;
   api_options.tls = {settings_.tls.sync_tls_only, settings_.tls.sync_require_client_cert,
                      settings_.tls.client_users};
   api_ = std::make_unique<ApiServer>(*repo_, *auth_, engine_.get(), api_options);
@@ -208,8 +251,7 @@ int RunServerMain(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
-  std::optional<std::string> admin_password;
-  if (const char* pw = std::getenv("TANDEM_ADMIN_PASSWORD"); pw && *pw) admin_password = pw;
+  std::optional<std::string> admin_password = TakeAdminPasswordFromEnvironment();
   TandemServer server(*settings);
   auto ports = server.Start(admin_password, std::cout);
   if (!ports.ok()) {

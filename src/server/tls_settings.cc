@@ -13,7 +13,7 @@ constexpr char kClientUsers[] = "server.tls-client-users.";
 // dot or other special characters.
 std::string Unquote(const std::string& segment) {
   if (segment.size() < 2 || segment.front() != '"') return segment;
-  auto j = Json::parse(segment, nullptr, false);
+  auto j = ParseJsonOrDiscarded(segment);
   return j.is_string() ? j.get<std::string>() : segment;
 }
 

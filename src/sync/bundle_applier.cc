@@ -7,6 +7,7 @@
 #include <memory>
 #include <set>
 
+#include "common/canonical_json.h"
 #include "common/ids.h"
 #include "sync/pack_reader.h"
 #include "sync/protocol.h"
@@ -284,7 +285,7 @@ Result<RunReport> BundleApplier::Apply(const std::string& path,
         continue;
       }
       if (!local.ok()) return local.status();
-      Json origin = Json::parse(local->origin, nullptr, false);
+      Json origin = ParseJsonOrDiscarded(local->origin);
       if (local->origin.empty() || !local->read_only || !origin.is_object() ||
           JsonString(origin, "serverId") != contents.source_server_id) {
         continue;  // a local project, a detached copy or another source's: the run reports it

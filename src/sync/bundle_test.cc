@@ -8,6 +8,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "repo/testing/forged_commit.h"
 #include "sync/bundle_applier.h"
 #include "sync/bundle_creator.h"
 #include "testing/sync/two_servers_fixture.h"
@@ -344,6 +345,45 @@ TEST_F(BundleTest, HostileSizesAndVersionsAreRefusedBeforeTheyAreRead) {
   st = Refused(bomb);
   EXPECT_EQ(st.code(), StatusCode::kCorruption);
   EXPECT_NE(st.message().find("manifest"), std::string::npos) << st.ToString();
+}
+
+// A sync manager's small bundle whose element nests 100 000 arrays deep, with
+// every hash correct: stored, it crashed the first reader of the elements.
+TEST_F(BundleTest, AnElementNestedTooDeepIsRefusedNamingTheElementAndTheLimit) {
+  Resource r = NewResource("lib");
+  Commit c1 = AddCommit(r);
+  std::string element = source_.repo->CommitChanges(c1).value().at(0).element_id;
+  std::string deep = R"({"@id":")" + element + R"(","@type":"Part","x":)" +
+                     std::string(100'000, '[') + std::string(100'000, ']') + "}";
+  auto txn = source_.store->BeginRead().value();
+  auto forged = testing::ForgeCommit(*txn, c1, std::nullopt, element, deep).value();
+  txn.reset();
+  const Commit& fc = forged.imported.commit;
+  std::string hostile = Rebuild(
+      Create(Select({r.id})),
+      [&](std::string& text) {
+        std::string out;
+        std::istringstream lines(text);
+        for (std::string line; std::getline(lines, line);) {
+          Json record = Json::parse(line);
+          if (record["t"] == "version") {
+            record["hash"] = ToHex(Sha256(deep));
+            record["json"] = deep;
+          } else if (record["t"] == "commit") {
+            record["hash"] = ToHex(fc.hash);
+            record["changes"][0]["version"] = ToHex(Sha256(deep));
+          }
+          out += record.dump() + "\n";
+        }
+        text = out;
+      },
+      [&](Json& m) { m["resources"][0]["entry"]["branches"][0]["headHash"] = ToHex(fc.hash); });
+  Status st = Refused(hostile);
+  EXPECT_EQ(st.code(), StatusCode::kCorruption) << st.ToString();
+  EXPECT_NE(st.message().find("of element " + element + " nests deeper than the limit of 64 levels"),
+            std::string::npos)
+      << st.ToString();
+  EXPECT_EQ(target_.repo->GetResource(r.id).status().code(), StatusCode::kNotFound);
 }
 
 TEST_F(BundleTest, ManifestFieldsOfTheWrongTypeAreRefusedNotFatal) {

@@ -5,6 +5,7 @@
 #include <map>
 #include <set>
 
+#include "common/canonical_json.h"
 #include "common/clock.h"
 
 namespace tandem {
@@ -56,7 +57,7 @@ Result<std::vector<std::string>> SourceService::OriginChain(const Resource& r) {
   std::vector<std::string> chain;
   if (!r.origin.empty()) {
     // A synchronized copy: its stored chain names the servers before this one.
-    Json origin = Json::parse(r.origin, nullptr, false);
+    Json origin = ParseJsonOrDiscarded(r.origin);
     if (origin.is_object() && origin.contains("chain") && origin["chain"].is_array()) {
       for (const auto& s : origin["chain"]) {
         if (s.is_string()) chain.push_back(s.get<std::string>());

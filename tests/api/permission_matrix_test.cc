@@ -411,6 +411,8 @@ TEST_F(PermissionMatrixTest, EveryRouteAnswersEveryCallerAsExpected) {
        fixed("/api/v1/bundles", Json{{"resources", Json::array({project_})}})},
       {Method::kGet, "/api/v1/bundles/state", Access::kReader, 200,
        fixed("/api/v1/bundles/state?resources=" + project_)},
+      {Method::kGet, "/api/v1/bundles/uploads", Access::kSyncManager, 200,
+       fixed("/api/v1/bundles/uploads")},
       {Method::kGet, "/api/v1/bundles/uploads/{id}", Access::kSyncManager, 200,
        [this] { return Request{"/api/v1/bundles/uploads/" + UploadOf(caller_), {}}; }},
       {Method::kPut, "/api/v1/bundles/uploads/{id}", Access::kSyncManager, 200,

@@ -11,6 +11,11 @@
 #include <functional>
 #include <thread>
 
+#include <sqlite3.h>
+
+#include "common/ids.h"
+#include "repo/testing/forged_commit.h"
+#include "store/sqlite/sqlite_store.h"
 #include "tests/e2e/e2e_util.h"
 
 namespace tandem::e2e {
@@ -133,6 +138,76 @@ TEST_F(DataManagerE2eTest, ARunningServerSeesEachChangeAtOnce) {
   EXPECT_NE(log.find("-du bob] exit=0"), std::string::npos) << log;
   EXPECT_NE(log.find("-dr " + doomed + "] exit=0"), std::string::npos) << log;
   EXPECT_EQ(s->Terminate(), 0);
+}
+
+// A record the read path cannot render (100 000 levels deep, hashes correct)
+// planted into a stopped server's SQLite file: listing the elements is a clean
+// error and the server stays up; --verify names the record and fails.
+TEST_F(DataManagerE2eTest, AnOverDeepElementPlantedInTheStoreIsAnErrorNotACrash) {
+  std::string rid, element = NewUuid(), planted = NewUuid();
+  {
+    auto s = Start("s");
+    auto admin = s->Client();
+    rid = CreateProject(*admin, "Planted");
+    std::string head = Commit(*admin, rid, OneChange(element, "first"));
+    ASSERT_EQ(s->Terminate(), 0);
+    std::string db = dir_.Sub("s") + "/tandem.db";
+    std::string text = R"({"@id":")" + element + R"(","@type":"PartDefinition","x":)" +
+                       std::string(100'000, '[') + std::string(100'000, ']') + "}";
+    {
+      auto store = SqliteStore::Open(db).value();
+      auto txn = store->BeginWrite().value();
+      tandem::Commit c1 = txn->GetCommit(head).value().value();
+      std::string branch = txn->GetResource(rid).value()->default_branch_id;
+      tandem::Commit base = c1;
+      base.id = planted;
+      auto forged = testing::ForgeCommit(*txn, base, c1, element, text).value();
+      ASSERT_TRUE(testing::PlantCommit(*txn, forged, branch, head).ok());
+      ASSERT_TRUE(txn->CommitTransaction().ok());
+    }
+    // The element version's row itself, with plain SQL.
+    sqlite3* raw = nullptr;
+    ASSERT_EQ(sqlite3_open(db.c_str(), &raw), SQLITE_OK);
+    sqlite3_stmt* insert = nullptr;
+    ASSERT_EQ(sqlite3_prepare_v2(raw,
+                                 "INSERT INTO element_versions(hash, codec, raw_size, data) "
+                                 "VALUES(?, 0, ?, ?)",
+                                 -1, &insert, nullptr),
+              SQLITE_OK);
+    Hash version = Sha256(text);
+    sqlite3_bind_blob(insert, 1, version.data(), static_cast<int>(version.size()), SQLITE_STATIC);
+    sqlite3_bind_int64(insert, 2, static_cast<sqlite3_int64>(text.size()));
+    sqlite3_bind_blob(insert, 3, text.data(), static_cast<int>(text.size()), SQLITE_STATIC);
+    EXPECT_EQ(sqlite3_step(insert), SQLITE_DONE) << sqlite3_errmsg(raw);
+    sqlite3_finalize(insert);
+    sqlite3_close(raw);
+  }
+  auto s = Start("s");
+  auto admin = s->Client();
+  for (const std::string& path :
+       {"/sysml/v2/projects/" + rid + "/commits/" + planted + "/elements",
+        "/sysml/v2/projects/" + rid + "/commits/" + planted + "/elements/" + element,
+        "/sysml/v2/projects/" + rid + "/commits/" + planted + "/roots"}) {
+    auto r = admin->Get(path);
+    ASSERT_TRUE(r) << path;
+    // A 500 says no more than that; the log names the record.
+    EXPECT_EQ(r->status, 500) << path << ": " << r->body;
+    EXPECT_EQ(BodyJson(r)["@type"], "Error") << r->body;
+    ASSERT_EQ(admin->Get("/api/v1/health")->status, 200) << "the server died on " << path;
+  }
+  std::string log = s->StderrText();
+  EXPECT_NE(log.find("nests deeper than the limit of 10000 levels"), std::string::npos) << log;
+  EXPECT_EQ(s->Terminate(), 0);
+
+  auto verify = Dm("s", {"--verify"});
+  EXPECT_NE(verify.exit_code, 0) << verify.out << verify.err;
+  EXPECT_NE(verify.out.find("CORRUPT project 'Planted' (" + rid + ") commit " + planted +
+                            " element " + element),
+            std::string::npos)
+      << verify.out;
+  EXPECT_NE(verify.out.find("nests deeper than the limit of 64 levels (server.max-json-depth)"),
+            std::string::npos)
+      << verify.out;
 }
 
 TEST_F(DataManagerE2eTest, OffloadingToAnArchiveEndToEnd) {

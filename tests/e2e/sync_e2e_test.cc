@@ -160,11 +160,15 @@ TEST_F(SyncE2eTest, SourceOwnsMetadataAndConflictsAreReportedNotOverwritten) {
   EXPECT_EQ(Row(*cb, cfg, clash_name)["state"], "conflict");
   EXPECT_EQ(cb->Get("/api/v1/resources/" + clash_pid)->status, 404);  // nothing touched
 
-  // A rename at the source reaches the target; a rename and move at the target are reverted.
+  // A rename at the source reaches the target; a rename and move at the
+  // target are refused (the configuration places its copies).
   ASSERT_EQ(PatchJson(*ca, "/api/v1/resources/" + lib, {{"name", "Library v2"}})->status, 200);
   std::string other_cat = BodyJson(PostJson(*cb, "/api/v1/categories", {{"name", "Elsewhere"}}))["id"];
-  ASSERT_EQ(PatchJson(*cb, "/api/v1/resources/" + lib,
-                      {{"name", "Local name"}, {"categoryId", other_cat}})->status, 200);
+  auto moved = PatchJson(*cb, "/api/v1/resources/" + lib,
+                         {{"name", "Local name"}, {"categoryId", other_cat}});
+  ASSERT_EQ(moved->status, 409) << moved->body;
+  EXPECT_NE(moved->body.find("change that configuration's target category"), std::string::npos)
+      << moved->body;
   SyncNow(*cb, cfg);
   Json copy = BodyJson(cb->Get("/api/v1/resources/" + lib));
   EXPECT_EQ(copy["name"], "Library v2");

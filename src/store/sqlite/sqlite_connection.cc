@@ -1,28 +1,71 @@
 #include "store/sqlite/sqlite_connection.h"
 
+#include <spdlog/spdlog.h>
+#include <strings.h>
+
+#include "common/log_safe.h"
+
 namespace tandem {
 
+namespace {
+
+// What a statement was doing, in words, from its first keyword.
+std::string_view Activity(std::string_view sql) {
+  size_t start = sql.find_first_not_of(" \n\t");
+  sql = start == std::string_view::npos ? std::string_view() : sql.substr(start);
+  auto starts = [&](std::string_view word) {
+    return sql.size() >= word.size() && strncasecmp(sql.data(), word.data(), word.size()) == 0;
+  };
+  if (starts("prepare")) return "preparing a request to the store";
+  if (starts("select") || starts("with")) return "reading the store";
+  if (starts("begin") || starts("commit") || starts("rollback")) {
+    return "a store transaction";
+  }
+  if (starts("pragma") || starts("create") || starts("alter")) return "setting up the store";
+  return "writing to the store";
+}
+
+}  // namespace
+
 Status SqliteStatus(int rc, sqlite3* db, std::string_view context) {
-  std::string msg(context);
-  msg += ": ";
-  msg += db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
-  switch (rc & 0xff) {
-    case SQLITE_OK:
-    case SQLITE_ROW:
-    case SQLITE_DONE:
-      return Status::Ok();
+  if ((rc & 0xff) == SQLITE_OK || rc == SQLITE_ROW || rc == SQLITE_DONE) return Status::Ok();
+  // The SQL and SQLite's own words go to the log only: a Status can reach an
+  // API answer or a run report, where they would show the schema and help
+  // nobody. The message says what failed and what to do.
+  std::string detail = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+  std::string_view activity = Activity(context);
+  // Busy and constraint results are often expected (a taken name is found by
+  // its insert failing), so they are warnings; anything else is an error.
+  int primary = rc & 0xff;
+  auto level = primary == SQLITE_BUSY || primary == SQLITE_LOCKED || primary == SQLITE_CONSTRAINT
+                   ? spdlog::level::warn
+                   : spdlog::level::err;
+  spdlog::log(level, "SQLite error {} while {}: {} (statement: {})", rc, activity,
+              LogSafe(detail), LogSafe(context, 512));
+  std::string what = std::string(activity) + " failed";
+  switch (primary) {
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
-      return Status::Unavailable(msg + " (the store is busy; try again)");
+      return Status::Unavailable(what + ": the store is busy; try again");
     case SQLITE_CONSTRAINT:
-      return Status::Conflict(msg);
+      return Status::Conflict(what + ": the change conflicts with data already stored (an id or "
+                              "name that must be unique is taken, or a record it refers to is "
+                              "missing); nothing was changed");
     case SQLITE_CORRUPT:
     case SQLITE_NOTADB:
-      return Status::Corruption(msg);
+      return Status::Corruption(what + ": the store file is damaged; stop the server, run "
+                                "'datamanager --verify' and restore a backup");
     case SQLITE_FULL:
-      return Status::IOError(msg + " (disk full)");
+      return Status::IOError(what + ": the disk holding the data directory is full; free space "
+                             "and try again");
+    case SQLITE_READONLY:
+    case SQLITE_PERM:
+    case SQLITE_CANTOPEN:
+      return Status::IOError(what + ": the store cannot be written (check that the data "
+                             "directory and tandem.db belong to the server's user and are "
+                             "writable)");
     default:
-      return Status::IOError(msg);
+      return Status::IOError(what + " (the server log has the details)");
   }
 }
 
@@ -122,15 +165,8 @@ Result<std::unique_ptr<Statement>> SqliteConnection::Prepare(const std::string& 
 }
 
 Status SqliteConnection::Exec(const std::string& sql) {
-  char* err = nullptr;
-  int rc = sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err);
-  if (rc != SQLITE_OK) {
-    std::string msg = err ? err : sqlite3_errstr(rc);
-    sqlite3_free(err);
-    Status st = SqliteStatus(rc, nullptr, sql);
-    return Status(st.code(), sql + ": " + msg);
-  }
-  return Status::Ok();
+  int rc = sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, nullptr);
+  return SqliteStatus(rc, db_, sql);
 }
 
 }  // namespace tandem

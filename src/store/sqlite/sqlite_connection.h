@@ -18,7 +18,10 @@
 
 namespace tandem {
 
-// Maps a SQLite result code to a Status with `context` in the message.
+// Maps a SQLite result code to a Status whose message says what failed (the
+// kind of statement `context` holds) and what to do. The statement and
+// SQLite's own message are logged (LogSafe), never put in the Status: it can
+// reach API answers and run reports.
 Status SqliteStatus(int rc, sqlite3* db, std::string_view context);
 
 class Statement {

@@ -1,9 +1,16 @@
 #include "store/sqlite/sqlite_store.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <zstd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include <nlohmann/json.hpp>
 
+#include "common/canonical_json.h"
 #include "store/sqlite/sqlite_connection.h"
 #include "store/sqlite/sqlite_schema.h"
 
@@ -43,7 +50,7 @@ Result<Commit> ReadCommit(const Statement& s) {
   c.seq = s.Int(0);
   c.id = s.Text(1);
   c.resource_id = s.Text(2);
-  auto parents = nlohmann::json::parse(s.Text(3), nullptr, false);
+  auto parents = ParseJsonOrDiscarded(s.Text(3));
   if (parents.is_discarded() || !parents.is_array()) {
     return Status::Corruption("commit " + c.id + " has unreadable parents");
   }
@@ -836,10 +843,44 @@ Result<std::unique_ptr<SqliteConnection>> SqliteStore::Connect() {
   return conn;
 }
 
+namespace {
+
+// The store holds password hashes, sealed secrets and every model: its files
+// are the owner's alone, whatever the umask or the directory's mode. SQLite
+// gives -wal and -shm the mode of the database file, so creating that one
+// 0600 is enough for new stores; files of older ones are tightened (never
+// loosened). Returns IOError naming the file it cannot restrict.
+Status CreateStoreFilePrivate(const std::string& path) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd >= 0) {
+    ::close(fd);
+  } else if (errno != EEXIST) {
+    return Status::IOError("cannot create the store " + path + ": " + std::strerror(errno));
+  }
+  return Status::Ok();
+}
+
+Status RestrictStoreFiles(const std::string& path) {
+  for (const std::string& file : {path, path + "-wal", path + "-shm"}) {
+    struct stat st;
+    if (::stat(file.c_str(), &st) != 0) continue;  // -wal/-shm come and go
+    if ((st.st_mode & 077) == 0) continue;
+    if (::chmod(file.c_str(), st.st_mode & 0700) != 0) {
+      return Status::IOError("cannot make " + file + " private to its owner: " +
+                             std::strerror(errno));
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
 Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path,
                                                        const SqliteOptions& options) {
+  RETURN_IF_ERROR(CreateStoreFilePrivate(path));
   auto store = std::unique_ptr<SqliteStore>(new SqliteStore(path, options));
   ASSIGN_OR_RETURN(store->writer_, store->Connect());
+  RETURN_IF_ERROR(RestrictStoreFiles(path));
   auto& w = *store->writer_;
   RETURN_IF_ERROR(w.Exec("BEGIN IMMEDIATE"));
   Status st = [&]() -> Status {
