@@ -301,7 +301,7 @@ Status BundleUploads::Discard(const std::string& id, const UploadCaller& caller)
   if (u->state == "checking") {
     // The apply thread owns the file until it stops; it removes the upload then.
     u->discarded = true;
-    if (u->progress) u->progress->cancel = true;
+    if (u->progress) u->progress->cancel.Cancel();
     changed_.notify_all();
     return Status::Ok();
   }

@@ -10,7 +10,7 @@
 
 #include "common/ids.h"
 #include "repo/commit_hash.h"
-#include "repo/testing/forged_commit.h"
+#include "testing/repo/forged_commit.h"
 #include "store/sqlite/sqlite_store.h"
 #include "testing/common/fake_clock.h"
 

@@ -8,7 +8,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "repo/testing/forged_commit.h"
+#include "testing/repo/forged_commit.h"
 #include "sync/bundle_applier.h"
 #include "sync/bundle_creator.h"
 #include "testing/sync/two_servers_fixture.h"

@@ -6,12 +6,16 @@
 namespace tandem {
 namespace {
 
+// A source's description, catalogue and change feed nest a few levels; an
+// answer deeper than this is malformed (and is never built in memory).
+constexpr size_t kMaxAnswerDepth = 32;
+
 // What a message may quote of a source's error answer: the description of a
 // Tandem Error body (SysML v2 Error record), cut short and without control
 // characters. Anything else is not echoed: a configuration may point at any
 // host:port, and its answer must not come back to whoever configured it.
 std::string QuotedDescription(const std::string& body) {
-  auto j = Json::parse(body, nullptr, false);
+  auto j = ParseJsonOrDiscarded(body, kMaxAnswerDepth);
   if (j.is_object() && JsonString(j, "@type") == "Error" && j.contains("description") &&
       j["description"].is_string()) {
     return LogSafe(j["description"].get<std::string>().substr(0, 200));
@@ -55,7 +59,7 @@ class HttpSyncSource final : public SyncSource {
       return Status::InvalidArgument("the server at " + url_ + " does not speak tandem-sync (no /sync/v1)");
     }
     if (reply.status != 200) return ErrorFor(reply, "connecting");
-    auto info = InfoFromJson(Json::parse(reply.body, nullptr, false));
+    auto info = InfoFromJson(ParseJsonOrDiscarded(reply.body, kMaxAnswerDepth));
     if (!info.ok()) return Status::InvalidArgument("the server at " + url_ + ": " + info.status().message());
     RETURN_IF_ERROR(CheckSourceInfo(*info));
     return info;
@@ -65,7 +69,7 @@ class HttpSyncSource final : public SyncSource {
     ClientRequest req{"POST", kCataloguePath, CatalogueRequestToJson(request).dump(), "application/json", {}, nullptr};
     ASSIGN_OR_RETURN(ClientResponse reply, Call(req, cancel));
     if (reply.status != 200) return ErrorFor(reply, "reading the catalogue");
-    auto catalogue = CatalogueFromJson(Json::parse(reply.body, nullptr, false));
+    auto catalogue = CatalogueFromJson(ParseJsonOrDiscarded(reply.body, kMaxAnswerDepth));
     if (!catalogue.ok()) return Status::Corruption("the source at " + url_ + ": " + catalogue.status().message());
     return catalogue;
   }
@@ -81,7 +85,7 @@ class HttpSyncSource final : public SyncSource {
   Result<ChangePage> Changes(int64_t since, std::chrono::seconds wait, const Cancellation& cancel) override {
     ASSIGN_OR_RETURN(ClientResponse reply, Call({"GET", ChangesTarget(since, wait), "", "", {}, nullptr}, cancel));
     if (reply.status != 200) return ErrorFor(reply, "following the change feed");
-    auto page = ChangePageFromJson(Json::parse(reply.body, nullptr, false));
+    auto page = ChangePageFromJson(ParseJsonOrDiscarded(reply.body, kMaxAnswerDepth));
     if (!page.ok()) return Status::Corruption("the source at " + url_ + ": " + page.status().message());
     return page;
   }

@@ -241,7 +241,7 @@ Result<Json> SyncEngine::GetStatus(const std::string& id) {
   if (w) wl = std::unique_lock<std::mutex>(w->mu);
   ASSIGN_OR_RETURN(RemoteConfig c, Load(id));
   ASSIGN_OR_RETURN(RemoteConfigSpec spec, SpecFromStored(c.spec));
-  Json stored = Json::parse(c.state, nullptr, false);
+  Json stored = ParseJsonOrDiscarded(c.state);
   if (!stored.is_object()) stored = Json::object();
   Json out = {{"id", c.id}, {"name", c.name}};
   WorkerState state = spec.enabled ? WorkerState::kIdle : WorkerState::kPaused;
@@ -288,7 +288,7 @@ Result<Json> SyncEngine::Runs(const std::string& id, size_t limit) {
   ASSIGN_OR_RETURN(auto runs, txn->ListSyncRuns(c.id, limit));
   Json out = Json::array();
   for (const auto& r : runs) {
-    Json report = Json::parse(r.report, nullptr, false);
+    Json report = ParseJsonOrDiscarded(r.report);
     out.push_back({{"started", FormatTimestamp(r.started)},
                    {"finished", FormatTimestamp(r.finished)},
                    {"outcome", r.outcome},
@@ -349,7 +349,7 @@ void SyncEngine::StartWorker(const RemoteConfig& c) {
   w->next_reconcile = clock_.MonotonicMicros() +
                       std::chrono::microseconds(options_.reconcile_interval).count();
   w->watched.insert(spec->resources.begin(), spec->resources.end());
-  Json stored = Json::parse(c.state, nullptr, false);
+  Json stored = ParseJsonOrDiscarded(c.state);
   if (JsonBool(stored, "completed", false)) w->state = WorkerState::kCompleted;
   if (stored.is_object() && stored.contains("resources") && stored["resources"].is_object()) {
     for (const auto& [rid, row] : stored["resources"].items()) w->watched.insert(rid);
@@ -456,7 +456,7 @@ void SyncEngine::WorkerLoop(Worker* w) {
 // about who it is could otherwise rewrite copies outside its manager's scopes.
 Status SyncEngine::MayTakeOverCopy(const Resource& copy, const std::string& config_id,
                                    const std::string& target_category_id) {
-  auto origin = Json::parse(copy.origin, nullptr, false);
+  auto origin = ParseJsonOrDiscarded(copy.origin);
   if (JsonString(origin, "configuration") == config_id) return Status::Ok();
   auto lineage = repo_.CategoryLineage(copy.category_id);
   if (lineage.ok() &&
@@ -483,7 +483,7 @@ void SyncEngine::RunOnce(Worker* w) {
                   (!spec.ok() ? spec.status() : password.status()).message());
     return finish(WorkerState::kError);
   }
-  Json state = Json::parse(config->state, nullptr, false);
+  Json state = ParseJsonOrDiscarded(config->state);
   if (!state.is_object()) state = Json::object();
   Json previous = state.contains("resources") && state["resources"].is_object() ? state["resources"]
                                                                                : Json::object();

@@ -186,7 +186,7 @@ Json SyncRunner::SyncResource(SyncSource& source, const SourceInfo& info,
                  "a local project '" + local->name + "' has the same Resource ID " + src.id +
                      "; it is not overwritten");
     }
-    auto stored = Json::parse(local->origin, nullptr, false);
+    auto stored = ParseJsonOrDiscarded(local->origin);
     if (!stored.is_object() || JsonString(stored, "serverId") != info.server_id) {
       return Row(entry, "conflict",
                  "project " + src.id + " here is a copy from another source; it is not overwritten");

@@ -14,7 +14,7 @@
 #include <sqlite3.h>
 
 #include "common/ids.h"
-#include "repo/testing/forged_commit.h"
+#include "testing/repo/forged_commit.h"
 #include "store/sqlite/sqlite_store.h"
 #include "tests/e2e/e2e_util.h"
 

@@ -1,4 +1,4 @@
-#include "repo/testing/forged_commit.h"
+#include "testing/repo/forged_commit.h"
 
 #include "common/ids.h"
 #include "repo/commit_hash.h"
