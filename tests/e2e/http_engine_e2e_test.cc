@@ -23,6 +23,7 @@
 #include <thread>
 
 #include "tests/e2e/e2e_util.h"
+#include "tests/e2e/raw_socket.h"
 
 namespace tandem::e2e {
 namespace {
@@ -80,79 +81,6 @@ std::string WriteConfig(const TempDir& dir, const std::string& text) {
   return path;
 }
 
-// A TCP connection to 127.0.0.1:port for what httplib's client would not send.
-class Socket {
- public:
-  // `receive_buffer` > 0 sets SO_RCVBUF before connecting (a small window).
-  explicit Socket(int port, int receive_buffer = 0) {
-    fd_ = socket(AF_INET, SOCK_STREAM, 0);
-    if (receive_buffer > 0) {
-      setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof receive_buffer);
-    }
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(static_cast<uint16_t>(port));
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
-      close(fd_);
-      fd_ = -1;
-    }
-  }
-  ~Socket() {
-    if (fd_ >= 0) close(fd_);
-  }
-  Socket(const Socket&) = delete;
-  Socket& operator=(const Socket&) = delete;
-
-  bool ok() const { return fd_ >= 0; }
-  int fd() const { return fd_; }
-  // False once the server has closed or reset the connection.
-  bool Send(std::string_view bytes) {
-    size_t sent = 0;
-    while (sent < bytes.size()) {
-      ssize_t n = send(fd_, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
-      if (n <= 0) return false;
-      sent += static_cast<size_t>(n);
-    }
-    return true;
-  }
-  // Whether something (an answer, or the end) can be read now.
-  bool Readable(int timeout_ms = 0) const {
-    pollfd p{fd_, POLLIN, 0};
-    return poll(&p, 1, timeout_ms) > 0;
-  }
-  // One answer with a Content-Length body, or what came before the end or a
-  // quiet `quiet_ms`.
-  std::string Receive(int quiet_ms = 5000) {
-    std::string out;
-    char buf[8192];
-    while (Readable(quiet_ms)) {
-      ssize_t n = recv(fd_, buf, sizeof(buf), 0);
-      if (n <= 0) break;
-      out.append(buf, static_cast<size_t>(n));
-      auto head_end = out.find("\r\n\r\n");
-      auto cl = out.find("Content-Length: ");
-      if (head_end != std::string::npos && cl != std::string::npos && cl < head_end &&
-          out.size() >= head_end + 4 + std::stoul(out.substr(cl + 16))) {
-        break;
-      }
-    }
-    return out;
-  }
-
- private:
-  int fd_ = -1;
-};
-
-int StatusOf(const std::string& response) {
-  if (response.rfind("HTTP/1.", 0) != 0 || response.size() < 12) return 0;
-  return std::atoi(response.c_str() + 9);
-}
-
-std::string BodyOf(const std::string& response) {
-  auto at = response.find("\r\n\r\n");
-  return at == std::string::npos ? "" : response.substr(at + 4);
-}
 
 std::string Uuid(int n) {
   char buf[37];
@@ -242,9 +170,9 @@ TEST_F(HttpEngineE2eTest, SlowClientsAndLongPollsLeaveHealthAnswering) {
   size_t rss_before = MarkMemory();
 
   // 100 long polls by a reader, parked for up to 60 s.
-  std::vector<std::unique_ptr<Socket>> polls;
+  std::vector<std::unique_ptr<RawSocket>> polls;
   for (size_t i = 0; i < kPolls; ++i) {
-    polls.push_back(std::make_unique<Socket>(server_->port()));
+    polls.push_back(std::make_unique<RawSocket>(server_->port()));
     ASSERT_TRUE(polls.back()->Send("GET /api/v1/changes?since=" + std::to_string(head) +
                                    "&wait=60 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
                                    token + "\r\n\r\n"));
@@ -255,10 +183,10 @@ TEST_F(HttpEngineE2eTest, SlowClientsAndLongPollsLeaveHealthAnswering) {
   std::atomic<size_t> replaced{0}, open_slow{0};
   std::thread dripper([&] {
     const std::string head_text = "GET /api/v1/health HTTP/1.1\r\nX-Slow: ";
-    std::vector<std::unique_ptr<Socket>> conns;
+    std::vector<std::unique_ptr<RawSocket>> conns;
     std::vector<size_t> pos;
     for (size_t i = 0; i < slow && !done; ++i) {
-      conns.push_back(std::make_unique<Socket>(server_->port()));
+      conns.push_back(std::make_unique<RawSocket>(server_->port()));
       pos.push_back(0);
     }
     open_slow = conns.size();
@@ -266,7 +194,7 @@ TEST_F(HttpEngineE2eTest, SlowClientsAndLongPollsLeaveHealthAnswering) {
       for (size_t i = 0; i < conns.size() && !done; ++i) {
         char c = pos[i] < head_text.size() ? head_text[pos[i]] : 'a';
         if (!conns[i]->ok() || conns[i]->Readable() || !conns[i]->Send(std::string_view(&c, 1))) {
-          conns[i] = std::make_unique<Socket>(server_->port());
+          conns[i] = std::make_unique<RawSocket>(server_->port());
           pos[i] = 0;
           ++replaced;
           continue;
@@ -330,9 +258,9 @@ TEST_F(HttpEngineE2eTest, LongPollsAreCappedAndGoneClientsFreeTheirPlace) {
   int64_t head = BodyJson(admin_->Get("/api/v1/changes?limit=1000")).value("headSeq", 0);
   std::string poll_request = "GET /api/v1/changes?since=" + std::to_string(head) +
                              "&wait=60 HTTP/1.1\r\nHost: x\r\n" + auth + "\r\n";
-  std::vector<std::unique_ptr<Socket>> polls;
+  std::vector<std::unique_ptr<RawSocket>> polls;
   for (int i = 0; i < 4; ++i) {
-    polls.push_back(std::make_unique<Socket>(server_->port()));
+    polls.push_back(std::make_unique<RawSocket>(server_->port()));
     ASSERT_TRUE(polls.back()->Send(poll_request));
   }
   // Once the four are parked, a fifth is refused. Which of five racing
@@ -341,12 +269,12 @@ TEST_F(HttpEngineE2eTest, LongPollsAreCappedAndGoneClientsFreeTheirPlace) {
   auto four_parked = [&] {
     for (auto& p : polls) {
       if (p->Readable()) {
-        p = std::make_unique<Socket>(server_->port());
+        p = std::make_unique<RawSocket>(server_->port());
         p->Send(poll_request);
         return false;
       }
     }
-    Socket probe(server_->port());
+    RawSocket probe(server_->port());
     probe.Send(poll_request);
     if (StatusOf(probe.Receive(500)) != 503) return false;
     for (auto& p : polls) {
@@ -358,7 +286,7 @@ TEST_F(HttpEngineE2eTest, LongPollsAreCappedAndGoneClientsFreeTheirPlace) {
       << server_->StderrText().substr(server_->StderrText().size() > 3000
                                           ? server_->StderrText().size() - 3000
                                           : 0);
-  Socket fifth(server_->port());
+  RawSocket fifth(server_->port());
   ASSERT_TRUE(fifth.Send(poll_request));
   std::string refused = fifth.Receive();
   EXPECT_EQ(StatusOf(refused), 503) << refused;
@@ -389,7 +317,7 @@ TEST_F(HttpEngineE2eTest, CompressedBodiesAre415AndNeverInflated) {
   size_t before = MarkMemory();
   std::string answers;
   for (const char* coding : {"gzip", "deflate", "br"}) {
-    Socket conn(server_->port());
+    RawSocket conn(server_->port());
     std::string body = std::string(coding) == "gzip" ? bomb : std::string("xxxxxxxx");
     conn.Send("POST /api/v1/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
               "Content-Encoding: " + std::string(coding) + "\r\nContent-Length: " +
@@ -414,7 +342,7 @@ TEST_F(HttpEngineE2eTest, ChunkedBodyOverTheLimitIs413AtTheLimit) {
   constexpr size_t kLimit = 1 << 20;
   Start("server.max-body-bytes = " + std::to_string(kLimit) + "\n");
   size_t before = MarkMemory();
-  Socket conn(server_->port());
+  RawSocket conn(server_->port());
   int small = 64 << 10;  // little in flight, so what was sent is close to what was read
   setsockopt(conn.fd(), SOL_SOCKET, SO_SNDBUF, &small, sizeof small);
   ASSERT_TRUE(conn.Send("POST /api/v1/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
@@ -444,7 +372,7 @@ TEST_F(HttpEngineE2eTest, ChunkedBodyOverTheLimitIs413AtTheLimit) {
 TEST_F(HttpEngineE2eTest, TwoMillionHeaderLinesAre431AtTheHeaderLimit) {
   Start();
   size_t before = MarkMemory();
-  Socket conn(server_->port());
+  RawSocket conn(server_->port());
   ASSERT_TRUE(conn.Send("GET /api/v1/health HTTP/1.1\r\nHost: x\r\n"));
   std::string block;
   for (int i = 0; i < 10000; ++i) block += "X-A: 1\r\n";
@@ -536,7 +464,7 @@ TEST_F(HttpEngineE2eTest, StreamsFollowTheSocketAndEndWhenTheClientLeaves) {
                         std::to_string(body.size()) + "\r\n\r\n" + body;
   size_t before = MarkMemory();
   for (int round = 0; round < 3; ++round) {  // more rounds than workers
-    Socket reader(server_->port(), 32 << 10);
+    RawSocket reader(server_->port(), 32 << 10);
     ASSERT_TRUE(reader.Send(request));
     ASSERT_TRUE(reader.Readable(20000));
     char head[4096];
@@ -571,9 +499,9 @@ TEST_F(HttpEngineE2eTest, StreamsFollowTheSocketAndEndWhenTheClientLeaves) {
 TEST_F(HttpEngineE2eTest, StopIsPromptWithParkedPollsAndSlowClients) {
   Start();
   std::string auth = "Authorization: Bearer " + Token(*server_, "admin", kAdminPassword) + "\r\n";
-  std::vector<std::unique_ptr<Socket>> conns;
+  std::vector<std::unique_ptr<RawSocket>> conns;
   for (int i = 0; i < 20; ++i) {
-    conns.push_back(std::make_unique<Socket>(server_->port()));
+    conns.push_back(std::make_unique<RawSocket>(server_->port()));
     conns.back()->Send(i % 2 ? "GET /api/v1/changes?since=999999&wait=60 HTTP/1.1\r\nHost: x\r\n" +
                                    auth + "\r\n"
                              : std::string("GET /api/v1/health HTTP/1.1\r\nX-Slow"));

@@ -15,6 +15,7 @@
 
 #include "common/zstd_stream.h"
 #include "tests/e2e/e2e_util.h"
+#include "tests/e2e/raw_socket.h"
 
 namespace tandem::e2e {
 namespace {
@@ -27,61 +28,6 @@ std::string WriteConfig(const TempDir& dir, const std::string& name, const std::
   return path;
 }
 
-// A TCP connection to 127.0.0.1:port for requests httplib's client would not send.
-class RawConnection {
- public:
-  explicit RawConnection(int port) {
-    fd_ = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(static_cast<uint16_t>(port));
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    EXPECT_EQ(connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
-  }
-  ~RawConnection() { close(fd_); }
-  void Send(const std::string& bytes) {
-    size_t sent = 0;
-    while (sent < bytes.size()) {
-      ssize_t n = send(fd_, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
-      if (n <= 0) return;  // the server may close early; the answer tells
-      sent += static_cast<size_t>(n);
-    }
-  }
-  // Reads until the server closes or nothing arrives for `quiet`.
-  std::string Receive(std::chrono::milliseconds quiet = std::chrono::milliseconds(3000)) {
-    std::string out;
-    char buf[4096];
-    while (true) {
-      pollfd p{fd_, POLLIN, 0};
-      if (poll(&p, 1, static_cast<int>(quiet.count())) <= 0) break;
-      ssize_t n = recv(fd_, buf, sizeof(buf), 0);
-      if (n <= 0) break;
-      out.append(buf, static_cast<size_t>(n));
-      // One whole response with a Content-Length body is enough.
-      auto head_end = out.find("\r\n\r\n");
-      auto cl = out.find("Content-Length: ");
-      if (head_end != std::string::npos && cl != std::string::npos && cl < head_end) {
-        size_t length = std::stoul(out.substr(cl + 16));
-        if (out.size() >= head_end + 4 + length) break;
-      }
-    }
-    return out;
-  }
-
- private:
-  int fd_ = -1;
-};
-
-int StatusOf(const std::string& response) {
-  // "HTTP/1.1 431 Request Header Fields Too Large"
-  if (response.rfind("HTTP/1.", 0) != 0 || response.size() < 12) return 0;
-  return std::atoi(response.c_str() + 9);
-}
-
-std::string BodyOf(const std::string& response) {
-  auto at = response.find("\r\n\r\n");
-  return at == std::string::npos ? "" : response.substr(at + 4);
-}
 
 // One hostile request and the answer it must get.
 struct Case {
@@ -328,9 +274,9 @@ TEST_F(SecurityE2eTest, HostileInputsGetAClear4xxAndChangeNothing) {
     int status = 0;
     std::string body;
     if (!k.raw.empty()) {
-      RawConnection conn(server_->port());
+      RawSocket conn(server_->port());
       conn.Send(k.raw);
-      std::string response = conn.Receive();
+      std::string response = conn.Receive(3000);
       status = StatusOf(response);
       body = BodyOf(response);
     } else {
@@ -361,11 +307,11 @@ TEST_F(SecurityE2eTest, EchoedValuesCannotInjectHeaders) {
   CreateProject(*admin_, "two");
   // Other query parameters are carried into the Link header, percent-encoded.
   // Raw bytes: httplib's client would percent-decode header values it reads.
-  RawConnection conn(server_->port());
+  RawSocket conn(server_->port());
   conn.Send("GET /sysml/v2/projects?page%5Bsize%5D=1&x=%0d%0aSet-Cookie:%20evil HTTP/1.1\r\n"
             "Host: x\r\nAuthorization: " + Basic(std::string("admin:") + kAdminPassword) +
             "\r\n\r\n");
-  std::string response = conn.Receive();
+  std::string response = conn.Receive(3000);
   EXPECT_EQ(StatusOf(response), 200) << response;
   std::string head = response.substr(0, response.find("\r\n\r\n") + 2);
   EXPECT_EQ(head.find("\r\nSet-Cookie"), std::string::npos) << head;
@@ -455,11 +401,11 @@ TEST(SecurityLimitsE2eTest, ConnectionsOverTheLimitGet503AtOnce) {
   auto server = ServerProcess::Start({dir.Sub("data"), {"--config", conf}, kAdminPassword});
   {
     // Two idle connections hold both workers and both admitted slots.
-    RawConnection idle1(server->port()), idle2(server->port());
-    RawConnection third(server->port());
+    RawSocket idle1(server->port()), idle2(server->port());
+    RawSocket third(server->port());
     auto start = std::chrono::steady_clock::now();
     third.Send("GET /api/v1/health HTTP/1.1\r\nHost: x\r\n\r\n");
-    std::string response = third.Receive();
+    std::string response = third.Receive(3000);
     EXPECT_EQ(StatusOf(response), 503) << response;
     EXPECT_NE(response.find("Retry-After: 1"), std::string::npos) << response;
     EXPECT_NE(BodyOf(response).find("server.max-connections"), std::string::npos) << response;
