@@ -194,34 +194,13 @@ struct ApiServer::Route {
   RouteHandler handler;
 };
 
-namespace {
-
-HttpLimits LimitsOf(const ApiOptions& o) {
-  HttpLimits l;
-  l.threads = o.threads;
-  // Enough for bursts; beyond it a request is answered 503 at once rather
-  // than waiting behind many others.
-  l.max_queued = std::max<size_t>(64, 8 * o.threads);
-  l.max_header_bytes = o.max_header_bytes;
-  l.max_header_count = o.max_header_count;
-  l.max_body_bytes = o.max_body_bytes;
-  l.max_connections = o.max_connections;
-  l.max_long_polls = o.max_long_polls;
-  l.header_timeout = o.header_timeout;
-  l.idle_timeout = o.idle_timeout;
-  l.body_timeout = o.body_timeout;
-  return l;
-}
-
-}  // namespace
-
 ApiServer::ApiServer(Repository& repo, Authenticator& auth, SyncEngine* engine, ApiOptions options)
     : repo_(repo),
       auth_(auth),
       engine_(engine),
       source_(repo),
       options_(std::move(options)),
-      http_(std::make_unique<HttpEngine>(LimitsOf(options_),
+      http_(std::make_unique<HttpEngine>(options_.http,
                                          [this](HttpRequest& req) { return Handle(req); })) {
   RegisterSysmlRoutes(*this);
   RegisterAdminRoutes(*this);

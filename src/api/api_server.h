@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "api/api_tls.h"
+#include "api/http_engine.h"
 #include "api/http_request.h"
 #include "api/route_policy.h"
 #include "auth/authenticator.h"
@@ -41,22 +42,15 @@ namespace tandem {
 
 class HttpEngine;
 struct HttpOutcome;
-struct HttpResponse;
 
 struct ApiOptions {
-  size_t max_body_bytes = 64 << 20;
   size_t max_json_depth = 64;
   size_t default_page_size = 100;
   size_t max_page_size = 1000;
   int post_status = 201;  // sysml.post-status: 200 for clients of the reference implementation
-  size_t threads = 16;
-  size_t max_header_bytes = 64 << 10;  // request line + header fields (431)
-  size_t max_header_count = 100;       // header fields (431)
-  size_t max_connections = 512;        // open connections; more get 503
-  size_t max_long_polls = 256;         // parked change-feed polls; more get 503
-  std::chrono::seconds header_timeout{10};  // TLS handshake + request head
-  std::chrono::seconds idle_timeout{30};    // a kept-alive connection between requests
-  std::chrono::seconds body_timeout{30};    // longest pause while a body arrives
+  // The HTTP engine: threads, header/body/connection limits, deadlines
+  // (server.* keys, docs/configuration.md).
+  HttpLimits http;
   std::chrono::seconds max_wait{60};  // longest change-feed long poll
   std::string version;
   // Synchronization bundles received in pieces wait here (docs/bundle-format.md).

@@ -44,7 +44,7 @@ void RegisterBundleRoutes(ApiServer& api) {
   BundleLimits limits;
   limits.max_bundle_bytes = options.max_bundle_bytes;
   auto uploads = std::make_shared<BundleUploads>(
-      options.bundle_dir, limits, std::min<size_t>(options.max_body_bytes, size_t{8} << 20), repo,
+      options.bundle_dir, limits, std::min<size_t>(options.http.max_body_bytes, size_t{8} << 20), repo,
       clock, UploadSlots{options.max_open_uploads_per_user, options.max_open_uploads});
   api.AddStopHook([uploads] { uploads->Shutdown(); });
   const std::string base = "/api/v1/bundles";

@@ -105,7 +105,7 @@ class HttpEngine::Impl {
         handler_(std::move(handler)),
         ioc_(static_cast<int>(kIoThreads)),
         work_(net::make_work_guard(ioc_)),
-        pool_(limits.threads, limits.max_queued) {}
+        pool_(limits.threads, limits.QueueBound()) {}
 
   ~Impl() { Stop(); }
 

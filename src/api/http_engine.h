@@ -30,6 +30,7 @@
 // any thread may call; Notify() from any thread.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -47,8 +48,12 @@
 namespace tandem {
 
 struct HttpLimits {
+  // The queue bound in force (`max_queued`, or derived from `threads`).
+  size_t QueueBound() const { return max_queued ? max_queued : std::max<size_t>(64, 8 * threads); }
   size_t threads = 16;                 // server.threads: handler workers
-  size_t max_queued = 256;             // requests waiting for a worker; more get 503
+  // Requests waiting for a worker; more get 503. 0: max(64, 8 × threads),
+  // enough for bursts without letting many wait behind each other.
+  size_t max_queued = 0;
   size_t max_header_bytes = 64 << 10;  // server.max-header-bytes (431)
   size_t max_header_count = 100;       // server.max-header-count (431)
   size_t max_body_bytes = 64 << 20;    // server.max-body-bytes (413)

@@ -199,24 +199,32 @@ Result<ClientResponse> HttpClient::Impl::Send(const ClientRequest& request, cons
     return !cancel.cancelled();
   };
 
+  // Cancellation and the deadline interrupt the request through one guard:
+  // once send() has returned, a late callback changes nothing, so an answer
+  // that arrived whole is never reported as cancelled or timed out.
   httplib::ClientImpl* client = client_.get();
-  Cancellation::Registration on_cancel = cancel.OnCancel([&abort, client] {
+  std::mutex interrupt_mu;
+  bool finished = false;
+  auto interrupt = [&](Abort reason) {
+    std::lock_guard lock(interrupt_mu);
+    if (finished) return;
     Abort none = Abort::kNone;
-    abort.compare_exchange_strong(none, Abort::kCancelled);
+    abort.compare_exchange_strong(none, reason);
     client->stop();
-  });
+  };
+  Cancellation::Registration on_cancel = cancel.OnCancel([&] { interrupt(Abort::kCancelled); });
   if (cancel.cancelled()) return Failure(httplib::Error::Canceled, Abort::kCancelled, 0, "");
   uint64_t deadline_id = 0;
   if (options_.deadline.count() > 0) {
     deadline_id = DeadlineWatch::Instance().Schedule(
         clock.MonotonicMicros() + std::chrono::microseconds(options_.deadline).count(),
-        [&abort, client] {
-          Abort none = Abort::kNone;
-          abort.compare_exchange_strong(none, Abort::kDeadline);
-          client->stop();
-        });
+        [&] { interrupt(Abort::kDeadline); });
   }
   httplib::Result res = client->send(req);
+  {
+    std::lock_guard lock(interrupt_mu);
+    finished = true;
+  }
   if (deadline_id) DeadlineWatch::Instance().Cancel(deadline_id);
   {
     Cancellation::Registration done = std::move(on_cancel);  // unregistered here

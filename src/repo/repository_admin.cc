@@ -5,6 +5,7 @@
 #include <set>
 
 #include "common/ids.h"
+#include "common/strings.h"
 #include "repo/repository.h"
 
 namespace tandem {
@@ -50,12 +51,6 @@ std::set<std::string> Reach(const std::map<std::string, const Commit*>& by_id,
   return seen;
 }
 
-std::string Joined(const std::vector<std::string>& items) {
-  std::string out;
-  for (const auto& s : items) out += (out.empty() ? "" : ", ") + s;
-  return out;
-}
-
 }  // namespace
 
 Status Repository::DeleteResources(const std::vector<std::string>& ids, bool force,
@@ -76,7 +71,7 @@ Status Repository::DeleteResources(const std::vector<std::string>& ids, bool for
       }
       if (!outside.empty()) {
         return Status::Conflict("project '" + r.name + "' (" + r.id +
-                                ") is used (ProjectUsage) by project(s) " + Joined(outside) +
+                                ") is used (ProjectUsage) by project(s) " + Join(outside, ", ") +
                                 "; delete them too, or give --force to leave their history "
                                 "pointing at a project that is gone");
       }

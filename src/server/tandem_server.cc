@@ -154,18 +154,18 @@ Result<TandemServer::Ports> TandemServer::Start(const std::optional<std::string>
                                          HttpSourceFactory(std::move(client)), sync_options);
 
   ApiOptions api_options;
-  api_options.max_body_bytes = settings_.max_body_bytes;
+  api_options.http.max_body_bytes = settings_.max_body_bytes;
   api_options.max_json_depth = settings_.max_json_depth;
   api_options.max_page_size = settings_.max_page_size;
   api_options.post_status = settings_.post_status;
-  api_options.threads = settings_.threads;
-  api_options.max_header_bytes = settings_.max_header_bytes;
-  api_options.max_header_count = settings_.max_header_count;
-  api_options.max_connections = settings_.max_connections;
-  api_options.max_long_polls = settings_.max_long_polls;
-  api_options.header_timeout = std::chrono::seconds(settings_.header_timeout_seconds);
-  api_options.idle_timeout = std::chrono::seconds(settings_.idle_timeout_seconds);
-  api_options.body_timeout = std::chrono::seconds(settings_.body_timeout_seconds);
+  api_options.http.threads = settings_.threads;
+  api_options.http.max_header_bytes = settings_.max_header_bytes;
+  api_options.http.max_header_count = settings_.max_header_count;
+  api_options.http.max_connections = settings_.max_connections;
+  api_options.http.max_long_polls = settings_.max_long_polls;
+  api_options.http.header_timeout = std::chrono::seconds(settings_.header_timeout_seconds);
+  api_options.http.idle_timeout = std::chrono::seconds(settings_.idle_timeout_seconds);
+  api_options.http.body_timeout = std::chrono::seconds(settings_.body_timeout_seconds);
   api_options.max_wait = std::chrono::seconds(settings_.max_wait_seconds);
   api_options.version = TANDEM_VERSION;
   api_options.bundle_dir = (fs::path(settings_.data_dir) / "bundle-uploads").string();

@@ -9,6 +9,7 @@
 
 #include "common/canonical_json.h"
 #include "common/ids.h"
+#include "common/strings.h"
 #include "sync/pack_reader.h"
 #include "sync/protocol.h"
 
@@ -200,12 +201,6 @@ class PackCheck {
   std::set<Hash> versions_;
 };
 
-std::string Joined(const std::vector<std::string>& items, const char* sep = ", ") {
-  std::string out;
-  for (const auto& s : items) out += (out.empty() ? "" : sep) + s;
-  return out;
-}
-
 }  // namespace
 
 Result<RunReport> BundleApplier::Apply(const std::string& path,
@@ -263,7 +258,7 @@ Result<RunReport> BundleApplier::Apply(const std::string& path,
       }
       if (!lacking.empty()) {
         missing.push_back("project '" + part.entry.resource.name + "' (" + part.id +
-                          "): " + Joined(lacking));
+                          "): " + Join(lacking, ", "));
       }
     }
     // Trial imports need the prerequisites; without them only the checks run.
@@ -340,12 +335,12 @@ Result<RunReport> BundleApplier::Apply(const std::string& path,
   trial.reset();  // roll the trial back; the run below needs the writer
   if (!missing.empty()) {
     return Status::Conflict("the bundle builds on commits this server does not have — " +
-                            Joined(missing, "; ") +
+                            Join(missing, "; ") +
                             ". Apply the earlier bundle first, or create this one again "
                             "with --since a state file exported here");
   }
   if (!stale.empty()) {
-    return Status::Conflict("this bundle is older than the copies here: " + Joined(stale, "; ") +
+    return Status::Conflict("this bundle is older than the copies here: " + Join(stale, "; ") +
                             "; nothing was applied");
   }
 

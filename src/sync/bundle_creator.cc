@@ -2,21 +2,12 @@
 
 #include <set>
 
+#include "common/strings.h"
 #include "sync/bundle_file.h"
 #include "sync/protocol.h"
 #include "tandem_version.h"
 
 namespace tandem {
-namespace {
-
-std::string Joined(const std::vector<std::string>& ids) {
-  std::string out;
-  for (const auto& id : ids) out += (out.empty() ? "" : ", ") + id;
-  return out;
-}
-
-}  // namespace
-
 Result<BundlePlan> BundleCreator::Plan(const BundleRequest& request) {
   if (request.resources.empty() && request.categories.empty()) {
     return Status::InvalidArgument("a bundle needs at least one resource or category to hold");
@@ -24,10 +15,10 @@ Result<BundlePlan> BundleCreator::Plan(const BundleRequest& request) {
   ASSIGN_OR_RETURN(Catalogue catalogue,
                    source_.BuildCatalogue({request.resources, request.categories, std::nullopt}));
   if (!catalogue.missing_resources.empty()) {
-    return Status::NotFound("this server has no resource " + Joined(catalogue.missing_resources));
+    return Status::NotFound("this server has no resource " + Join(catalogue.missing_resources, ", "));
   }
   if (!catalogue.missing_categories.empty()) {
-    return Status::NotFound("this server has no category " + Joined(catalogue.missing_categories));
+    return Status::NotFound("this server has no category " + Join(catalogue.missing_categories, ", "));
   }
   // The projects they use come along, before the ones that use them, as in a run.
   RETURN_IF_ERROR(AddDependencyEntries(catalogue, [this](const std::vector<std::string>& wanted) {

@@ -2,6 +2,7 @@
 
 #include "common/ids.h"
 #include "common/percent_encoding.h"
+#include "common/strings.h"
 
 namespace tandem {
 namespace {
@@ -30,16 +31,6 @@ Result<std::vector<std::string>> UuidList(const Json& body, const char* key) {
   }
   return out;
 }
-
-namespace {
-
-std::string Joined(const std::vector<std::string>& ids) {
-  std::string list;
-  for (const auto& id : ids) list += (list.empty() ? "" : ",") + id;
-  return list;
-}
-
-}  // namespace
 
 Json InfoToJson(const SourceInfo& info) {
   return {{"protocol", kSyncProtocolName},
@@ -130,8 +121,8 @@ Result<Catalogue> CatalogueFromJson(const Json& j) {
 
 std::string PackTarget(const PackRequest& request) {
   std::string path = "/sync/v1/resources/" + PercentEncode(request.resource_id) +
-                     "/pack?have=" + PercentEncode(Joined(request.have));
-  if (!request.want.empty()) path += "&want=" + PercentEncode(Joined(request.want));
+                     "/pack?have=" + PercentEncode(Join(request.have, ","));
+  if (!request.want.empty()) path += "&want=" + PercentEncode(Join(request.want, ","));
   return path;
 }
 

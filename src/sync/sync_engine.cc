@@ -152,7 +152,8 @@ Result<Json> SyncEngine::Create(const Json& body) {
     std::lock_guard life(lifecycle_mu_);
     StartWorker(c);
   }
-  if (spec.enabled && spec.trigger != TriggerType::kManual) {
+  // The first run; a server that is stopping starts it at its next start.
+  if (spec.enabled && spec.trigger != TriggerType::kManual && FindWorker(c.id)) {
     ASSIGN_OR_RETURN(Json ignored, RequestRun(c.id, false, std::chrono::seconds(0)));
     (void)ignored;
   }
@@ -185,7 +186,7 @@ Result<Json> SyncEngine::Update(const std::string& id, const Json& body) {
   std::lock_guard life(lifecycle_mu_);
   if (stopped_) return Status::Unavailable("the server is stopping; try again after it restarts");
   StopWorker(id);
-  {
+  Status stored = [&]() -> Status {
     // Re-read inside the transaction: a run that ended while the worker
     // stopped has recorded its state, which this change must keep.
     ASSIGN_OR_RETURN(auto txn, repo_.store().BeginWrite());
@@ -196,19 +197,32 @@ Result<Json> SyncEngine::Update(const std::string& id, const Json& body) {
     c.spec = SpecToJson(spec).dump();
     if (password) c.secret = box_.Seal(*password);
     RETURN_IF_ERROR(txn->UpdateRemoteConfig(c));
-    RETURN_IF_ERROR(txn->CommitTransaction());
+    return txn->CommitTransaction();
+  }();
+  if (!stored.ok()) {
+    RestartFromStore(id);  // the change failed; the configuration goes on as it was
+    return stored;
   }
   StartWorker(c);
   return Record(c);
+}
+
+void SyncEngine::RestartFromStore(const std::string& id) {
+  auto current = Load(id);
+  if (current.ok()) StartWorker(*current);
 }
 
 Status SyncEngine::Delete(const std::string& id) {
   ASSIGN_OR_RETURN(RemoteConfig c, Load(id));
   std::lock_guard life(lifecycle_mu_);
   StopWorker(c.id);
-  ASSIGN_OR_RETURN(auto txn, repo_.store().BeginWrite());
-  RETURN_IF_ERROR(txn->DeleteRemoteConfig(id));
-  return txn->CommitTransaction();
+  Status deleted = [&]() -> Status {
+    ASSIGN_OR_RETURN(auto txn, repo_.store().BeginWrite());
+    RETURN_IF_ERROR(txn->DeleteRemoteConfig(id));
+    return txn->CommitTransaction();
+  }();
+  if (!deleted.ok()) RestartFromStore(id);  // still stored: it keeps running
+  return deleted;
 }
 
 Result<Json> SyncEngine::Get(const std::string& id) {

@@ -84,9 +84,11 @@ class SyncEngine {
   Result<RemoteConfig> Load(const std::string& id);
   Result<Json> Record(const RemoteConfig& c);
   Status Validate(const RemoteConfigSpec& spec, const std::string& password);
-  // Both with lifecycle_mu_ held.
+  // With lifecycle_mu_ held.
   void StartWorker(const RemoteConfig& c);
   void StopWorker(const std::string& id);
+  // Starts the worker of `id` as stored (after a change that failed).
+  void RestartFromStore(const std::string& id);
   void WorkerLoop(Worker* w);
   void WatchFeed(Worker* w);
   void RunOnce(Worker* w);
