@@ -2,6 +2,8 @@
 
 #include <zstd.h>
 
+#include <memory>
+
 namespace tandem {
 
 ZstdCompressor::ZstdCompressor(ByteSink sink, int level)
@@ -58,6 +60,37 @@ Status ZstdDecompressor::Write(std::string_view compressed) {
       return Status::Unavailable("pack reader stopped");
     }
   }
+  return Status::Ok();
+}
+
+namespace {
+
+struct CCtxFree {
+  void operator()(ZSTD_CCtx* c) const { ZSTD_freeCCtx(c); }
+};
+struct DCtxFree {
+  void operator()(ZSTD_DCtx* c) const { ZSTD_freeDCtx(c); }
+};
+
+}  // namespace
+
+Status ZstdCompress(std::string_view raw, int level, std::string& out) {
+  thread_local std::unique_ptr<ZSTD_CCtx, CCtxFree> ctx(ZSTD_createCCtx());
+  if (!ctx) return Status::IOError("zstd: cannot create a compression context");
+  out.resize(ZSTD_compressBound(raw.size()));
+  size_t n = ZSTD_compressCCtx(ctx.get(), out.data(), out.size(), raw.data(), raw.size(), level);
+  if (ZSTD_isError(n)) return Status::IOError(std::string("zstd: ") + ZSTD_getErrorName(n));
+  out.resize(n);
+  return Status::Ok();
+}
+
+Status ZstdDecompressExact(std::string_view compressed, size_t raw_size, std::string& out) {
+  thread_local std::unique_ptr<ZSTD_DCtx, DCtxFree> ctx(ZSTD_createDCtx());
+  if (!ctx) return Status::IOError("zstd: cannot create a decompression context");
+  out.resize(raw_size);
+  size_t n = ZSTD_decompressDCtx(ctx.get(), out.data(), out.size(), compressed.data(),
+                                 compressed.size());
+  if (ZSTD_isError(n) || n != raw_size) return Status::Corruption("does not decompress");
   return Status::Ok();
 }
 

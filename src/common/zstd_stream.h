@@ -1,6 +1,8 @@
-// Streaming zstd compression and decompression for sync packs: data goes in
+// zstd compression and decompression. Streaming, for sync packs: data goes in
 // piece by piece and comes out through a callback, so memory stays bounded
-// however long the stream. Not thread-safe; one object per stream.
+// however long the stream (not thread-safe; one object per stream). One-shot,
+// for stored records: ZstdCompress / ZstdDecompressExact reuse one context per
+// thread, since creating a context costs more than compressing a small record.
 #pragma once
 
 #include <functional>
@@ -51,5 +53,11 @@ class ZstdDecompressor {
   bool frame_done_ = false;
   std::string out_;
 };
+
+// Compresses `raw` at `level` into `out` (replacing its contents).
+Status ZstdCompress(std::string_view raw, int level, std::string& out);
+// Decompresses one frame that must expand to exactly `raw_size` bytes into
+// `out`; Corruption otherwise (the caller names the record in its message).
+Status ZstdDecompressExact(std::string_view compressed, size_t raw_size, std::string& out);
 
 }  // namespace tandem

@@ -184,10 +184,15 @@ class Repository {
   // the branch heads, what a target tells a source it has, so commits that
   // arrived before an interrupted run could move the heads are not sent again.
   Result<std::vector<std::string>> Tips(const std::string& resource_id);
-  // The whole change set of a commit, in request order.
-  Result<std::vector<Change>> CommitChanges(const Commit& commit);
-  // The canonical JSON text of an element version.
-  Result<std::string> ElementVersionText(const Hash& version);
+  // Reads what a pack carries of each of `commits`, in order: its change set
+  // (request order) and, through `text`, the canonical JSON of any element
+  // version. Snapshots are renewed every 64 commits (stored history is
+  // immutable), so a long stream neither opens a transaction per record nor
+  // pins one snapshot — and with it the write-ahead log — for its whole length.
+  using VersionText = std::function<Result<std::string>(const Hash&)>;
+  using CommitContentVisitor =
+      std::function<Status(const Commit&, const std::vector<Change>&, const VersionText& text)>;
+  Status VisitCommitContents(const std::vector<Commit>& commits, const CommitContentVisitor& visit);
 
   struct ImportedCommit {
     Commit commit;                // id, parents, author, created, name, description, hash as received

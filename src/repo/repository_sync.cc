@@ -99,21 +99,27 @@ Result<std::vector<std::string>> Repository::UsedProjects(const std::string& res
   return txn->ListUsedProjects(resource_id);
 }
 
-Result<std::vector<Change>> Repository::CommitChanges(const Commit& commit) {
-  ASSIGN_OR_RETURN(auto txn, store_.BeginRead());
-  std::vector<Change> out;
-  PageRequest page{std::nullopt, std::nullopt, 10'000};
-  while (true) {
-    ASSIGN_OR_RETURN(auto p, txn->ListChanges(commit.seq, page));
-    for (auto& c : p.items) out.push_back(std::move(c));
-    if (!p.more_after) return out;
-    page.after = out.back().change_id;
+Status Repository::VisitCommitContents(const std::vector<Commit>& commits,
+                                       const CommitContentVisitor& visit) {
+  constexpr size_t kCommitsPerSnapshot = 64;
+  std::unique_ptr<ReadTransaction> txn;
+  VersionText text = [&txn](const Hash& version) { return txn->GetElementVersion(version); };
+  for (size_t i = 0; i < commits.size(); ++i) {
+    if (i % kCommitsPerSnapshot == 0) {
+      txn.reset();
+      ASSIGN_OR_RETURN(txn, store_.BeginRead());
+    }
+    std::vector<Change> changes;
+    PageRequest page{std::nullopt, std::nullopt, 10'000};
+    while (true) {
+      ASSIGN_OR_RETURN(auto p, txn->ListChanges(commits[i].seq, page));
+      for (auto& c : p.items) changes.push_back(std::move(c));
+      if (!p.more_after) break;
+      page.after = changes.back().change_id;
+    }
+    RETURN_IF_ERROR(visit(commits[i], changes, text));
   }
-}
-
-Result<std::string> Repository::ElementVersionText(const Hash& version) {
-  ASSIGN_OR_RETURN(auto txn, store_.BeginRead());
-  return txn->GetElementVersion(version);
+  return Status::Ok();
 }
 
 Status Repository::ImportCommit(const std::string& resource_id, const ImportedCommit& in) {

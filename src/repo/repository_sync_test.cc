@@ -52,18 +52,20 @@ class RepositorySyncTest : public ::testing::Test {
       if (b.head) have.push_back(*b.head);
     }
     ASSIGN_OR_RETURN(auto commits, source_.repo->CommitsNotIn(r.id, have));
-    for (const auto& c : commits) {
-      Repository::ImportedCommit in;
-      in.commit = c;
-      ASSIGN_OR_RETURN(in.changes, source_.repo->CommitChanges(c));
-      for (const auto& ch : in.changes) {
-        if (ch.version) {
-          ASSIGN_OR_RETURN(in.versions[*ch.version], source_.repo->ElementVersionText(*ch.version));
-        }
-      }
-      if (tamper) tamper(in);
-      RETURN_IF_ERROR(target_.repo->ImportCommit(r.id, in));
-    }
+    RETURN_IF_ERROR(source_.repo->VisitCommitContents(
+        commits, [&](const Commit& c, const std::vector<Change>& changes,
+                     const Repository::VersionText& text) -> Status {
+          Repository::ImportedCommit in;
+          in.commit = c;
+          in.changes = changes;
+          for (const auto& ch : in.changes) {
+            if (ch.version) {
+              ASSIGN_OR_RETURN(in.versions[*ch.version], text(*ch.version));
+            }
+          }
+          if (tamper) tamper(in);
+          return target_.repo->ImportCommit(r.id, in);
+        }));
     ASSIGN_OR_RETURN(auto src_branches, source_.repo->ListBranches(r.id, {std::nullopt, std::nullopt, 100}));
     ASSIGN_OR_RETURN(auto src_tags, source_.repo->ListTags(r.id, {std::nullopt, std::nullopt, 100}));
     return target_.repo->MirrorRefs(r.id, src_branches.items, src_tags.items);

@@ -352,7 +352,14 @@ TEST_F(BundleTest, HostileSizesAndVersionsAreRefusedBeforeTheyAreRead) {
 TEST_F(BundleTest, AnElementNestedTooDeepIsRefusedNamingTheElementAndTheLimit) {
   Resource r = NewResource("lib");
   Commit c1 = AddCommit(r);
-  std::string element = source_.repo->CommitChanges(c1).value().at(0).element_id;
+  std::string element;
+  ASSERT_TRUE(source_.repo
+                  ->VisitCommitContents({c1}, [&](const Commit&, const std::vector<Change>& changes,
+                                                  const Repository::VersionText&) {
+                    element = changes.at(0).element_id;
+                    return Status::Ok();
+                  })
+                  .ok());
   std::string deep = R"({"@id":")" + element + R"(","@type":"Part","x":)" +
                      std::string(100'000, '[') + std::string(100'000, ']') + "}";
   auto txn = source_.store->BeginRead().value();

@@ -155,15 +155,16 @@ Status SourceService::WritePack(const std::string& resource_id,
   ZstdCompressor z(sink);
   std::set<Hash> sent;
   uint64_t versions = 0;
-  for (const auto& c : commits) {
-    ASSIGN_OR_RETURN(auto changes, repo_.CommitChanges(c));
+  RETURN_IF_ERROR(repo_.VisitCommitContents(commits, [&](const Commit& c,
+                                                         const std::vector<Change>& changes,
+                                                         const Repository::VersionText& text) {
     Json change_list = Json::array();
     for (const auto& ch : changes) {
       change_list.push_back({{"element", ch.element_id},
                              {"version", ch.version ? Json(ToHex(*ch.version)) : Json(nullptr)}});
       if (!ch.version || !sent.insert(*ch.version).second) continue;
-      ASSIGN_OR_RETURN(std::string text, repo_.ElementVersionText(*ch.version));
-      Json record = {{"t", "version"}, {"hash", ToHex(*ch.version)}, {"json", text}};
+      ASSIGN_OR_RETURN(std::string json, text(*ch.version));
+      Json record = {{"t", "version"}, {"hash", ToHex(*ch.version)}, {"json", std::move(json)}};
       RETURN_IF_ERROR(z.Write(record.dump() + "\n"));
       ++versions;
     }
@@ -176,8 +177,8 @@ Status SourceService::WritePack(const std::string& resource_id,
                    {"description", c.description ? Json(*c.description) : Json(nullptr)},
                    {"hash", ToHex(c.hash)},
                    {"changes", change_list}};
-    RETURN_IF_ERROR(z.Write(record.dump() + "\n"));
-  }
+    return z.Write(record.dump() + "\n");
+  }));
   Json end = {{"t", "end"}, {"commits", commits.size()}, {"versions", versions}};
   RETURN_IF_ERROR(z.Write(end.dump() + "\n"));
   return z.Finish();

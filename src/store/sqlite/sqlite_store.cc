@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <zstd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -11,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/canonical_json.h"
+#include "common/zstd_stream.h"
 #include "store/sqlite/sqlite_connection.h"
 #include "store/sqlite/sqlite_schema.h"
 
@@ -481,9 +481,7 @@ class SqliteTransaction final : public WriteTransaction {
     if (codec == kCodecRaw) {
       raw = std::move(data);
     } else if (codec == kCodecZstd && raw_size >= 0 && raw_size <= kMaxElementVersionBytes) {
-      raw.resize(static_cast<size_t>(raw_size));
-      size_t n = ZSTD_decompress(raw.data(), raw.size(), data.data(), data.size());
-      if (ZSTD_isError(n) || n != raw.size()) {
+      if (!ZstdDecompressExact(data, static_cast<size_t>(raw_size), raw).ok()) {
         return Status::Corruption("element version " + ToHex(hash) + " does not decompress");
       }
     } else {
@@ -507,11 +505,7 @@ class SqliteTransaction final : public WriteTransaction {
     int codec = kCodecRaw;
     std::string stored;
     if (json.size() >= store_.options_.compress_threshold) {
-      stored.resize(ZSTD_compressBound(json.size()));
-      size_t n = ZSTD_compress(stored.data(), stored.size(), json.data(), json.size(),
-                               store_.options_.zstd_level);
-      if (ZSTD_isError(n)) return Status::IOError(std::string("zstd: ") + ZSTD_getErrorName(n));
-      stored.resize(n);
+      RETURN_IF_ERROR(ZstdCompress(json, store_.options_.zstd_level, stored));
       codec = kCodecZstd;
     }
     ASSIGN_OR_RETURN(auto s, conn_->Prepare(
@@ -839,7 +833,8 @@ SqliteStore::~SqliteStore() = default;
 Result<std::unique_ptr<SqliteConnection>> SqliteStore::Connect() {
   ASSIGN_OR_RETURN(auto conn, SqliteConnection::Open(path_, options_.busy_timeout_ms));
   RETURN_IF_ERROR(conn->Exec("PRAGMA journal_size_limit=" +
-                             std::to_string(options_.wal_size_limit_bytes) + ";"));
+                             std::to_string(options_.wal_size_limit_bytes) + ";" +
+                             "PRAGMA cache_size=-" + std::to_string(options_.cache_kib) + ";"));
   return conn;
 }
 

@@ -31,6 +31,8 @@ struct SqliteOptions {
   // many bytes; without a limit it keeps the size of the largest transaction
   // (a 100k-element import left a 322 MB WAL) until the store is closed.
   int64_t wal_size_limit_bytes = 64 << 20;
+  // Page cache of each connection, in KiB (SQLite's default is 2,000 KiB).
+  int64_t cache_kib = 32 << 10;
 };
 
 class SqliteConnection;
