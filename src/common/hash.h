@@ -3,6 +3,7 @@
 
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -10,6 +11,15 @@
 namespace tandem {
 
 using Hash = std::array<uint8_t, 32>;
+
+// For unordered containers keyed by a hash: its first bytes are already uniform.
+struct HashHasher {
+  size_t operator()(const Hash& h) const {
+    size_t v;
+    std::memcpy(&v, h.data(), sizeof v);
+    return v;
+  }
+};
 
 // SHA-256 of `data` (OpenSSL).
 Hash Sha256(std::string_view data);

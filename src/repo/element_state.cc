@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <set>
 
 #include "common/ids.h"
 
@@ -111,31 +112,58 @@ Result<StateRoots> ElementState::Apply(const StateRoots& base,
       return Status::InvalidArgument("element " + w.element_id +
                                      " cannot be deleted: it does not exist in the parent commit");
     }
+    std::shared_ptr<const ElementFacts> old_facts;
     if (old_version) {
-      // Undo what the old version contributed to the derived indexes.
-      ASSIGN_OR_RETURN(Json old, ElementVersion(*old_version));
-      ASSIGN_OR_RETURN(ElementFacts facts, AnalyzeElement(old));
-      if (facts.is_root) roots.push_back({key, std::nullopt});
-      for (const auto& s : facts.sources) edges.push_back({EdgeKey(s, w.element_id, kOut), {}});
-      for (const auto& t : facts.targets) edges.push_back({EdgeKey(t, w.element_id, kIn), {}});
+      ASSIGN_OR_RETURN(old_facts, FactsOf(*old_version));
     }
+    const ElementFacts* new_facts = w.version ? &*w.facts : nullptr;
     if (w.version) {
+      if (facts_) facts_->Insert(*w.version, std::make_shared<const ElementFacts>(*w.facts));
       elements.push_back({key, std::string(HashBytes(*w.version)) + w.element_id});
-      if (w.facts->is_root) roots.push_back({key, w.element_id});
-      for (const auto& s : w.facts->sources) edges.push_back({EdgeKey(s, w.element_id, kOut), w.element_id});
-      for (const auto& t : w.facts->targets) edges.push_back({EdgeKey(t, w.element_id, kIn), w.element_id});
     } else {
       elements.push_back({key, std::nullopt});
     }
+    // The derived indexes change only where the old and the new version's
+    // facts differ (most edits touch neither ownership nor relationship ends);
+    // an entry's value is the element id, the same for both versions.
+    bool was_root = old_facts && old_facts->is_root;
+    bool is_root = new_facts && new_facts->is_root;
+    if (was_root && !is_root) roots.push_back({key, std::nullopt});
+    if (is_root && !was_root) roots.push_back({key, w.element_id});
+    auto edge_keys = [&](const ElementFacts* facts) {
+      std::set<std::string> keys;
+      if (!facts) return keys;
+      for (const auto& s : facts->sources) keys.insert(EdgeKey(s, w.element_id, kOut));
+      for (const auto& t : facts->targets) keys.insert(EdgeKey(t, w.element_id, kIn));
+      return keys;
+    };
+    std::set<std::string> before = edge_keys(old_facts.get()), after = edge_keys(new_facts);
+    for (const auto& k : before) {
+      if (!after.count(k)) edges.push_back({k, std::nullopt});
+    }
+    for (const auto& k : after) {
+      if (!before.count(k)) edges.push_back({k, w.element_id});
+    }
   }
-  // Within one trie, Apply keeps the last mutation per key, and every removal
-  // of an old fact precedes the additions of the new one for the same element.
+  // Each element is written once per commit, so no two mutations share a key.
   MerkleTrie trie(source_);
   StateRoots out;
   ASSIGN_OR_RETURN(out.elements, trie.Apply(base.elements, std::move(elements), sink));
   ASSIGN_OR_RETURN(out.roots, trie.Apply(base.roots, std::move(roots), sink));
   ASSIGN_OR_RETURN(out.edges, trie.Apply(base.edges, std::move(edges), sink));
+  for (const auto& [hash, bytes] : sink) source_.Wrote(hash, bytes);
   return out;
+}
+
+Result<std::shared_ptr<const ElementFacts>> ElementState::FactsOf(const Hash& version) {
+  if (facts_) {
+    if (auto hit = facts_->Find(version)) return hit;
+  }
+  ASSIGN_OR_RETURN(Json element, ElementVersion(version));
+  ASSIGN_OR_RETURN(ElementFacts facts, AnalyzeElement(element));
+  auto shared = std::make_shared<const ElementFacts>(std::move(facts));
+  if (facts_) facts_->Insert(version, shared);
+  return shared;
 }
 
 Result<Page<std::string>> ElementState::ScanIds(const Hash& root, const PageRequest& page,

@@ -8,11 +8,13 @@
 // scanning the model. Not thread-safe (one per transaction).
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "common/canonical_json.h"
+#include "common/lru_cache.h"
 #include "store/merkle_trie.h"
 #include "store/records.h"
 #include "store/store.h"
@@ -53,10 +55,25 @@ struct DiffEntry {
   std::optional<Hash> compare;
 };
 
+// The facts of element versions by version hash (derived from the version's
+// text, so never stale). Apply needs the old version's facts of every element
+// it changes; without the cache it would read and parse the old text.
+using FactsCache = LruCache<Hash, ElementFacts, HashHasher>;
+
+// What an ElementState reads through. A write transaction gives `txn_nodes`,
+// a cache of its own for the nodes it reads and writes (docs: StoreNodeSource).
+struct StateCaches {
+  TrieNodeCache* nodes = nullptr;      // shared by all requests
+  TrieNodeCache* txn_nodes = nullptr;  // this write transaction's own
+  FactsCache* facts = nullptr;
+};
+
 class ElementState {
  public:
-  ElementState(ReadTransaction& txn, TrieNodeCache* cache, bool fill_cache = true)
-      : source_(txn, cache, fill_cache), txn_(txn) {}
+  // For reads: nodes through (and into) the shared cache.
+  ElementState(ReadTransaction& txn, TrieNodeCache* cache) : ElementState(txn, StateCaches{cache}) {}
+  ElementState(ReadTransaction& txn, StateCaches caches)
+      : source_(txn, caches.nodes, caches.txn_nodes), txn_(txn), facts_(caches.facts) {}
 
   // Version hash of `element_id` at `roots`, if present.
   Result<std::optional<Hash>> VersionOf(const StateRoots& roots, const std::string& element_id);
@@ -90,8 +107,12 @@ class ElementState {
   };
   Result<Page<std::string>> ScanIds(const Hash& root, const PageRequest& page,
                                     const ScanSpec& spec);
+  // The facts of a stored version (through the facts cache).
+  Result<std::shared_ptr<const ElementFacts>> FactsOf(const Hash& version);
+
   StoreNodeSource source_;
   ReadTransaction& txn_;
+  FactsCache* facts_;  // may be null
 };
 
 // Trie keys, exposed for tests and tools.

@@ -70,7 +70,11 @@ Status ValidateId(const std::string& id, std::string_view what) {
 StateRoots RootsOf(const Commit& c) { return StateRoots{c.state_root, c.roots_root, c.edges_root}; }
 
 Repository::Repository(Store& store, Clock& clock, RepositoryOptions options)
-    : store_(store), clock_(clock), options_(options), node_cache_(options.node_cache_entries) {}
+    : store_(store),
+      clock_(clock),
+      options_(options),
+      node_cache_(options.node_cache_entries),
+      facts_cache_(options.facts_cache_entries) {}
 
 Status Repository::ValidateMirroredResource(const Resource& r) {
   auto refused = [&](const Status& st) {
@@ -649,7 +653,8 @@ Result<Commit> Repository::CreateCommit(const std::string& resource_id,
     ASSIGN_OR_RETURN(Commit p, LoadCommit(*txn, r.id, *branch->head));
     parent = std::move(p);
   }
-  ElementState state(*txn, &node_cache_, /*fill_cache=*/false);
+  TrieNodeCache txn_nodes(kTxnNodeCacheEntries);
+  ElementState state(*txn, WriteCaches(txn_nodes));
   TrieNodeSink sink;
   ASSIGN_OR_RETURN(StateRoots roots, state.Apply(parent ? RootsOf(*parent) : StateRoots{}, writes, sink));
   for (const auto& [hash, bytes] : sink) RETURN_IF_ERROR(txn->PutNode(hash, bytes));

@@ -27,6 +27,7 @@ namespace tandem {
 
 struct RepositoryOptions {
   size_t node_cache_entries = 20'000;
+  size_t facts_cache_entries = 65'536;  // facts of element versions (ElementState)
   size_t max_changes_per_commit = 1'000'000;
   // Deepest nesting of an element version, local or received
   // (`server.max-json-depth`, at most kMaxJsonDepthCeiling).
@@ -205,6 +206,16 @@ class Repository {
   // match its hash or the recomputed commit hash differs; InvalidArgument when
   // a parent is missing. Nothing is stored on failure.
   Status ImportCommit(const std::string& resource_id, const ImportedCommit& imported);
+  // The same for consecutive commits of one stream, in one write transaction
+  // (group commit: one log write and one fsync for the batch). Each commit is
+  // verified before the transaction commits, so all become visible at once or,
+  // after a crash, none. When commit i is refused, commits 0..i-1 are stored
+  // (they verified) and the refusal is returned with `imported` = i.
+  struct BatchImport {
+    size_t imported = 0;  // commits of the batch now stored (or already present)
+    Status status;
+  };
+  BatchImport ImportCommits(const std::string& resource_id, const std::vector<ImportedCommit>& batch);
 
   // A dry run of imports (bundle verification before anything is applied):
   // the same checks as ImportCommit, in one write transaction that is rolled
@@ -223,6 +234,7 @@ class Repository {
         : repo_(repo), txn_(std::move(txn)) {}
     Repository& repo_;
     std::unique_ptr<WriteTransaction> txn_;
+    TrieNodeCache txn_nodes_{kTxnNodeCacheEntries};
   };
   Result<std::unique_ptr<ImportTrial>> BeginImportTrial();
 
@@ -306,8 +318,13 @@ class Repository {
   Status Finish(WriteTransaction& txn);
   // ImportCommit inside `txn`: true when the commit was stored, false when it
   // was already there.
-  Result<bool> ImportCommitIn(WriteTransaction& txn, const std::string& resource_id,
-                              const ImportedCommit& imported);
+  // `txn_nodes` is the transaction's own node cache (StoreNodeSource).
+  Result<bool> ImportCommitIn(WriteTransaction& txn, TrieNodeCache& txn_nodes,
+                              const std::string& resource_id, const ImportedCommit& imported);
+  // Decoded trie nodes a write transaction keeps of what it read and wrote:
+  // consecutive imported commits build on each other's nodes.
+  static constexpr size_t kTxnNodeCacheEntries = 32'768;
+  StateCaches WriteCaches(TrieNodeCache& txn_nodes) { return {&node_cache_, &txn_nodes, &facts_cache_}; }
   Result<Page<Json>> LoadElements(ReadTransaction& txn, const StateRoots& roots,
                                   Page<std::string> ids);
   // Stores a commit whose state is already built: its new element versions,
@@ -329,6 +346,7 @@ class Repository {
   Clock& clock_;
   RepositoryOptions options_;
   TrieNodeCache node_cache_;
+  FactsCache facts_cache_;
   ChangeFeed feed_;
 };
 

@@ -124,13 +124,43 @@ Status Repository::VisitCommitContents(const std::vector<Commit>& commits,
 
 Status Repository::ImportCommit(const std::string& resource_id, const ImportedCommit& in) {
   ASSIGN_OR_RETURN(auto txn, store_.BeginWrite());
-  ASSIGN_OR_RETURN(bool stored, ImportCommitIn(*txn, resource_id, in));
+  TrieNodeCache txn_nodes(kTxnNodeCacheEntries);
+  ASSIGN_OR_RETURN(bool stored, ImportCommitIn(*txn, txn_nodes, resource_id, in));
   if (!stored) return Status::Ok();
   return Finish(*txn);
 }
 
-Result<bool> Repository::ImportCommitIn(WriteTransaction& write, const std::string& resource_id,
-                                        const ImportedCommit& in) {
+Repository::BatchImport Repository::ImportCommits(const std::string& resource_id,
+                                                 const std::vector<ImportedCommit>& batch) {
+  // Imports the first n commits in one transaction; `refused` names the
+  // commit that failed verification (batch.size(): no commit did).
+  auto import_first = [&](size_t n, size_t& refused) -> Status {
+    ASSIGN_OR_RETURN(auto txn, store_.BeginWrite());
+    TrieNodeCache txn_nodes(kTxnNodeCacheEntries);
+    bool any = false;
+    for (size_t i = 0; i < n; ++i) {
+      auto stored = ImportCommitIn(*txn, txn_nodes, resource_id, batch[i]);
+      if (!stored.ok()) {
+        refused = i;
+        return stored.status();
+      }
+      any = any || *stored;
+    }
+    return any ? Finish(*txn) : Status::Ok();
+  };
+  size_t refused = batch.size();
+  Status st = import_first(batch.size(), refused);
+  if (st.ok()) return {batch.size(), st};
+  if (refused == 0 || refused == batch.size()) return {0, st};
+  // The commits before the refused one verified: store them on their own.
+  size_t unused = 0;
+  Status kept = import_first(refused, unused);
+  if (!kept.ok()) return {0, kept};
+  return {refused, st};
+}
+
+Result<bool> Repository::ImportCommitIn(WriteTransaction& write, TrieNodeCache& txn_nodes,
+                                        const std::string& resource_id, const ImportedCommit& in) {
   WriteTransaction* txn = &write;
   const Commit& given = in.commit;
   auto corrupt = [&](const std::string& why) {
@@ -192,7 +222,7 @@ Result<bool> Repository::ImportCommitIn(WriteTransaction& write, const std::stri
     writes.push_back(std::move(w));
   }
 
-  ElementState state(*txn, &node_cache_, /*fill_cache=*/false);
+  ElementState state(*txn, WriteCaches(txn_nodes));
   TrieNodeSink sink;
   auto roots = state.Apply(parents.empty() ? StateRoots{} : RootsOf(parents.front()), writes, sink);
   if (!roots.ok()) return corrupt(roots.status().message());
@@ -249,7 +279,7 @@ Result<bool> Repository::ImportTrial::AddResource(const Resource& r) {
 
 Status Repository::ImportTrial::ImportCommit(const std::string& resource_id,
                                              const ImportedCommit& in) {
-  return repo_.ImportCommitIn(*txn_, resource_id, in).status();
+  return repo_.ImportCommitIn(*txn_, txn_nodes_, resource_id, in).status();
 }
 
 Result<Resource> Repository::CreateMirror(const Resource& source, const std::string& category_id,

@@ -38,8 +38,10 @@ class RepositorySyncTest : public ::testing::Test {
     for (auto& [id, payload] : items) req.changes.push_back({id, payload});
     return req;
   }
-  // Copies every commit the target lacks, as the sync engine does.
-  Status Copy(const Resource& r, std::function<void(Repository::ImportedCommit&)> tamper = {}) {
+  // Copies every commit the target lacks, as the sync engine does: one
+  // transaction per commit, or (`batch`) all in one ImportCommits.
+  Status Copy(const Resource& r, std::function<void(Repository::ImportedCommit&)> tamper = {},
+              bool batch = false) {
     auto local = target_.repo->GetResource(r.id);
     if (!local.ok()) {
       ASSIGN_OR_RETURN(auto root, target_.repo->RootCategoryId());
@@ -52,6 +54,7 @@ class RepositorySyncTest : public ::testing::Test {
       if (b.head) have.push_back(*b.head);
     }
     ASSIGN_OR_RETURN(auto commits, source_.repo->CommitsNotIn(r.id, have));
+    std::vector<Repository::ImportedCommit> received;
     RETURN_IF_ERROR(source_.repo->VisitCommitContents(
         commits, [&](const Commit& c, const std::vector<Change>& changes,
                      const Repository::VersionText& text) -> Status {
@@ -64,14 +67,21 @@ class RepositorySyncTest : public ::testing::Test {
             }
           }
           if (tamper) tamper(in);
-          return target_.repo->ImportCommit(r.id, in);
+          if (!batch) return target_.repo->ImportCommit(r.id, in);
+          received.push_back(std::move(in));
+          return Status::Ok();
         }));
+    if (batch) {
+      last_batch_ = target_.repo->ImportCommits(r.id, received);
+      RETURN_IF_ERROR(last_batch_.status);
+    }
     ASSIGN_OR_RETURN(auto src_branches, source_.repo->ListBranches(r.id, {std::nullopt, std::nullopt, 100}));
     ASSIGN_OR_RETURN(auto src_tags, source_.repo->ListTags(r.id, {std::nullopt, std::nullopt, 100}));
     return target_.repo->MirrorRefs(r.id, src_branches.items, src_tags.items);
   }
 
   std::filesystem::path dir_;
+  Repository::BatchImport last_batch_;
   FakeClock clock_;
   Side source_, target_;
 };
@@ -131,6 +141,36 @@ TEST_F(RepositorySyncTest, TamperedCommitsAreRefusedAndNothingIsStored) {
   EXPECT_EQ(target_.repo->GetCommit(r.id, c1.id).status().code(), StatusCode::kNotFound);
   ASSERT_TRUE(Copy(r).ok());
   EXPECT_EQ(target_.repo->GetCommit(r.id, c1.id)->hash, c1.hash);
+}
+
+// Group commit: a refused commit in the middle of a batch keeps the commits
+// before it (they verified) and stores nothing of it or after it.
+TEST_F(RepositorySyncTest, ABatchImportKeepsTheVerifiedCommitsBeforeARefusedOne) {
+  Resource r = source_.repo->CreateResource({"lib", std::nullopt, std::nullopt, std::nullopt}).value();
+  std::string a = NewUuid(), b = NewUuid();
+  std::vector<Commit> made;
+  for (int i = 0; i < 5; ++i) {
+    made.push_back(source_.repo
+                       ->CreateCommit(r.id,
+                                      Changes({{i % 2 ? a : b, Json{{"@type", "Part"}, {"n", i}}}}),
+                                      "alice")
+                       .value());
+  }
+  Status refused = Copy(r, [&](Repository::ImportedCommit& in) {
+    if (in.commit.id == made[3].id) in.commit.author = "mallory";
+  }, /*batch=*/true);
+  EXPECT_EQ(refused.code(), StatusCode::kCorruption) << refused.ToString();
+  EXPECT_EQ(last_batch_.imported, 3u);
+  EXPECT_EQ(target_.repo->CountCommits(r.id).value(), 3u);
+  EXPECT_EQ(target_.repo->GetCommit(r.id, made[2].id)->hash, made[2].hash);
+  EXPECT_EQ(target_.repo->GetCommit(r.id, made[3].id).status().code(), StatusCode::kNotFound);
+  // The next run (no head was moved, so it sends all five again) stores the
+  // rest; the three already there are no-ops.
+  ASSERT_TRUE(Copy(r, {}, /*batch=*/true).ok());
+  EXPECT_EQ(last_batch_.imported, 5u);
+  EXPECT_EQ(target_.repo->CountCommits(r.id).value(), 5u);
+  EXPECT_EQ(target_.repo->GetCommit(r.id, made[4].id)->state_root, made[4].state_root);
+  EXPECT_EQ(target_.repo->GetElement(r.id, made[4].id, b)->value("n", -1), 4);
 }
 
 // An element nested 100 000 levels deep (or not in canonical form), with every

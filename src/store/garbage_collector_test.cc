@@ -34,7 +34,7 @@ class GarbageCollectorTest : public ::testing::Test {
     auto w = store_->BeginWrite().value();
     Resource r{NewUuid(), NewUuid(), name, std::nullopt, root_, false, "", 1, NewUuid()};
     EXPECT_TRUE(w->InsertResource(r).ok());
-    StoreNodeSource source(*w, nullptr, false);
+    StoreNodeSource source(*w, nullptr);
     MerkleTrie trie(source);
     std::vector<TrieMutation> mutations;
     std::vector<Change> changes;

@@ -185,6 +185,10 @@ Result<MerkleTrie::Applied> MerkleTrie::ApplyAt(const Hash& hash, size_t depth,
       if (m->value) merged.push_back({m->key, *m->value});
     }
     merged.insert(merged.end(), it, node->entries.end());
+    auto same = [](const TrieEntry& a, const TrieEntry& b) { return a.key == b.key && a.value == b.value; };
+    if (std::equal(merged.begin(), merged.end(), node->entries.begin(), node->entries.end(), same)) {
+      return Applied{hash, node->count, node->count};  // nothing changed: no new node
+    }
     uint64_t count = merged.size();
     if (merged.empty()) return Applied{EmptyRoot(), 0, node->count};
     ASSIGN_OR_RETURN(Hash h, Build(std::move(merged), depth, sink));
@@ -193,6 +197,7 @@ Result<MerkleTrie::Applied> MerkleTrie::ApplyAt(const Hash& hash, size_t depth,
 
   TrieNode updated = *node;
   uint64_t total = node->count;
+  bool changed = false;
   for (const TrieMutation* m = begin; m != end;) {
     int nib = NibbleAt(m->key, depth);
     if (nib < 0) return Status::InvalidArgument("trie key shorter than the trie's keys");
@@ -202,6 +207,8 @@ Result<MerkleTrie::Applied> MerkleTrie::ApplyAt(const Hash& hash, size_t depth,
     ASSIGN_OR_RETURN(Applied child, ApplyAt(present ? updated.children[nib] : EmptyRoot(),
                                             depth + 1, m, group_end, sink));
     total = total - child.old_count + child.count;
+    changed = changed || child.count != child.old_count ||
+              child.hash != (present ? updated.children[nib] : EmptyRoot());
     if (child.count == 0) {
       updated.bitmap = static_cast<uint16_t>(updated.bitmap & ~(1u << nib));
       updated.children[nib] = Hash{};
@@ -211,6 +218,7 @@ Result<MerkleTrie::Applied> MerkleTrie::ApplyAt(const Hash& hash, size_t depth,
     }
     m = group_end;
   }
+  if (!changed) return Applied{hash, node->count, node->count};
   if (total == 0) return Applied{EmptyRoot(), 0, node->count};
   if (total <= kMaxLeafEntries) {
     // The subtree shrank enough to be a leaf again (canonical shape).

@@ -114,6 +114,24 @@ TEST_F(MerkleTrieTest, SmallChangeTouchesFewNodes) {
   EXPECT_LE(source_.loads, 5u);
 }
 
+// Rewriting values that are already there, or deleting absent keys, keeps
+// the root and creates no node (the roots index of an edited element).
+TEST_F(MerkleTrieTest, MutationsThatChangeNothingWriteNoNode) {
+  std::vector<TrieMutation> muts;
+  for (int i = 0; i < 2000; ++i) muts.push_back({Key(i), "v" + std::to_string(i)});
+  Hash root = ApplyAll(MerkleTrie::EmptyRoot(), muts);
+  TrieNodeSink sink;
+  auto same = trie_.Apply(root, {{Key(7), "v7"}, {Key(1500), "v1500"}, {Key(99999), std::nullopt}}, sink);
+  ASSERT_TRUE(same.ok()) << same.status().ToString();
+  EXPECT_EQ(*same, root);
+  EXPECT_TRUE(sink.empty());
+  // One real change among them writes only its own path.
+  auto changed = trie_.Apply(root, {{Key(7), "v7"}, {Key(8), "new"}}, sink);
+  ASSERT_TRUE(changed.ok());
+  EXPECT_NE(*changed, root);
+  EXPECT_LE(sink.size(), 4u);
+}
+
 TEST_F(MerkleTrieTest, ScanResumesAfterAndBeforeACursor) {
   std::vector<TrieMutation> muts;
   for (int i = 0; i < 300; ++i) muts.push_back({Key(i), std::to_string(i)});

@@ -2,29 +2,12 @@
 
 namespace tandem {
 
-std::shared_ptr<const TrieNode> TrieNodeCache::Find(const Hash& hash) {
-  std::lock_guard lock(mu_);
-  auto it = index_.find(hash);
-  if (it == index_.end()) return nullptr;
-  lru_.splice(lru_.begin(), lru_, it->second);
-  return it->second->second;
-}
-
-void TrieNodeCache::Insert(const Hash& hash, std::shared_ptr<const TrieNode> node) {
-  if (capacity_ == 0) return;
-  std::lock_guard lock(mu_);
-  if (index_.count(hash)) return;
-  lru_.emplace_front(hash, std::move(node));
-  index_[hash] = lru_.begin();
-  while (lru_.size() > capacity_) {
-    index_.erase(lru_.back().first);
-    lru_.pop_back();
-  }
-}
-
 Result<std::shared_ptr<const TrieNode>> StoreNodeSource::Load(const Hash& hash) {
-  if (cache_) {
-    if (auto hit = cache_->Find(hash)) return hit;
+  if (txn_local_) {
+    if (auto hit = txn_local_->Find(hash)) return hit;
+  }
+  if (shared_) {
+    if (auto hit = shared_->Find(hash)) return hit;
   }
   ASSIGN_OR_RETURN(std::string bytes, txn_.GetNode(hash));
   if (Sha256(bytes) != hash) {
@@ -33,8 +16,18 @@ Result<std::shared_ptr<const TrieNode>> StoreNodeSource::Load(const Hash& hash) 
   auto decoded = TrieNode::Decode(bytes);
   if (!decoded.ok()) return decoded.status().WithContext("node " + ToHex(hash));
   auto node = std::make_shared<const TrieNode>(std::move(decoded).value());
-  if (cache_ && fill_cache_) cache_->Insert(hash, node);
+  if (txn_local_) {
+    txn_local_->Insert(hash, node);
+  } else if (shared_) {
+    shared_->Insert(hash, node);
+  }
   return node;
+}
+
+void StoreNodeSource::Wrote(const Hash& hash, const std::string& bytes) {
+  if (!txn_local_) return;
+  auto decoded = TrieNode::Decode(bytes);
+  if (decoded.ok()) txn_local_->Insert(hash, std::make_shared<const TrieNode>(std::move(decoded).value()));
 }
 
 }  // namespace tandem

@@ -22,13 +22,6 @@ Result<std::optional<std::string>> OptText(const Json& r, const char* key) {
 
 }  // namespace
 
-PackReader::PackReader(Repository& repo, std::string resource_id, PackLimits limits)
-    : PackReader(
-          [&repo, id = std::move(resource_id)](const Repository::ImportedCommit& in) {
-            return repo.ImportCommit(id, in);
-          },
-          limits) {}
-
 PackReader::PackReader(CommitSink on_commit, PackLimits limits)
     : on_commit_(std::move(on_commit)),
       limits_(limits),
@@ -69,7 +62,7 @@ Status PackReader::Feed(std::string_view compressed) {
 Status PackReader::Finish() {
   if (!error_.ok()) return error_;
   if (!ended_ || !zstd_.complete() || !line_.empty()) {
-    return Status::Unavailable("the pack stream broke off after " + std::to_string(commits_applied_) +
+    return Status::Unavailable("the pack stream broke off after " + std::to_string(commits_read_) +
                                " commits; the next run resumes from there");
   }
   return Status::Ok();
@@ -104,7 +97,7 @@ Status PackReader::OnRecord(std::string_view line) {
   if (type == "commit") return OnCommit(r);
   if (type == "end") {
     if (!r.contains("commits") || !r["commits"].is_number_unsigned() ||
-        r["commits"].get<uint64_t>() != commits_applied_) {
+        r["commits"].get<uint64_t>() != commits_read_) {
       return Bad("the end record counts other commits than were sent");
     }
     ended_ = true;
@@ -145,16 +138,17 @@ Status PackReader::OnCommit(const Json& r) {
       auto v = HashFromHex(ch["version"].get<std::string>());
       if (!v) return Bad("a change's version is not SHA-256 hex");
       change.version = *v;
-      if (auto it = versions_.find(*v); it != versions_.end()) in.versions.insert(*it);
+      // The commit takes the text; a later commit reusing the version finds
+      // it stored (the source sends each version once per pack).
+      if (auto it = versions_.find(*v); it != versions_.end()) {
+        pending_bytes_ -= it->second.size();
+        in.versions.insert(versions_.extract(it));
+      }
     }
     in.changes.push_back(std::move(change));
   }
-  RETURN_IF_ERROR(on_commit_(in));
-  for (const auto& [h, text] : in.versions) {
-    pending_bytes_ -= text.size();
-    versions_.erase(h);
-  }
-  ++commits_applied_;
+  RETURN_IF_ERROR(on_commit_(std::move(in)));
+  ++commits_read_;
   return Status::Ok();
 }
 

@@ -1,8 +1,9 @@
 // PackReader: the target side of a pack stream. Bytes go in as they arrive;
 // it decompresses them, splits the NDJSON records, keeps the element versions
-// of the next commit and imports each commit through Repository::ImportCommit
-// (which verifies every hash) as soon as its record is complete, so memory is
-// bounded by one commit and an interrupted stream leaves whole commits only.
+// of the next commit and hands each commit, with the texts of its new
+// versions, to its sink as soon as the commit's record is complete — a sync
+// run's ImportPipeline (which verifies every hash and stores whole commits
+// only), or a bundle's check — so memory is bounded by one commit.
 // Not thread-safe.
 #pragma once
 
@@ -27,10 +28,8 @@ struct PackLimits {
 class PackReader {
  public:
   // Receives each parsed commit (versions already checked against their hashes).
-  using CommitSink = std::function<Status(const Repository::ImportedCommit&)>;
+  using CommitSink = std::function<Status(Repository::ImportedCommit&&)>;
 
-  PackReader(Repository& repo, std::string resource_id, PackLimits limits = {});
-  // Hands each commit to `on_commit` instead of importing it (bundle checks).
   explicit PackReader(CommitSink on_commit, PackLimits limits = {});
 
   // Feeds compressed bytes. Stops at the first error (Corruption for bad data).
@@ -38,7 +37,7 @@ class PackReader {
   // The stream ended: it must have ended cleanly with its "end" record.
   Status Finish();
 
-  uint64_t commits_applied() const { return commits_applied_; }
+  uint64_t commits_read() const { return commits_read_; }
   uint64_t versions_received() const { return versions_received_; }
   uint64_t bytes_received() const { return bytes_received_; }
 
@@ -54,7 +53,7 @@ class PackReader {
   std::map<Hash, std::string> versions_;  // received, not yet used by a commit
   uint64_t pending_bytes_ = 0;            // size of versions_
   bool ended_ = false;
-  uint64_t commits_applied_ = 0;
+  uint64_t commits_read_ = 0;  // handed to the sink
   uint64_t versions_received_ = 0;
   uint64_t bytes_received_ = 0;
 };

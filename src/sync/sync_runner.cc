@@ -4,6 +4,7 @@
 #include <map>
 #include <set>
 
+#include "sync/import_pipeline.h"
 #include "sync/pack_reader.h"
 
 namespace tandem {
@@ -248,7 +249,11 @@ Json SyncRunner::SyncResource(SyncSource& source, const SourceInfo& info,
     for (auto& t : *tips) {
       if (std::find(have.begin(), have.end(), t) == have.end()) have.push_back(std::move(t));
     }
-    PackReader reader(repo_, src.id, pack_limits_);
+    ImportPipeline pipeline(repo_, src.id, cancel,
+                            [this](uint64_t n) { progress_.commits_done += n; });
+    PackReader reader(
+        [&pipeline](Repository::ImportedCommit&& in) { return pipeline.Push(std::move(in)); },
+        pack_limits_);
     Status fed;  // the reader's verdict on the bytes received
     Status fetched = source.FetchPack({src.id, have, want}, [&](std::string_view bytes) {
       if (cancel.cancelled()) return false;
@@ -257,8 +262,10 @@ Json SyncRunner::SyncResource(SyncSource& source, const SourceInfo& info,
       return fed.ok();
     }, cancel);
     Status read = fed.ok() ? reader.Finish() : fed;
-    commits_ += reader.commits_applied();
-    progress_.commits_done += reader.commits_applied();
+    // A refused commit is the reason the stream stopped, whatever else it says.
+    Status imported = pipeline.Close();
+    if (!imported.ok()) read = imported;
+    commits_ += pipeline.commits_imported();
     bytes_ += reader.bytes_received();
     if (!read.ok()) {
       // Only an interrupted stream is "behind" (the next run resumes); bad data

@@ -15,7 +15,7 @@ Result<ForgedCommit> ForgeCommit(ReadTransaction& txn, const Commit& base,
   w.version = Sha256(text);
   w.facts = ElementFacts{};
   w.facts->is_root = true;
-  ElementState state(txn, /*cache=*/nullptr, /*fill_cache=*/false);
+  ElementState state(txn, StateCaches{});
   ASSIGN_OR_RETURN(StateRoots roots,
                    state.Apply(parent ? RootsOf(*parent) : StateRoots{}, {w}, out.nodes));
   Commit c = base;
