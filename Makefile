@@ -16,8 +16,10 @@ deps:
 $(BUILD)/build.ninja:
 	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
 
+# Only what `make run` needs: the server, the client and datamanager (no
+# test or benchmark binaries; `make test` builds those in its own tree).
 build: deps $(BUILD)/build.ninja
-	cmake --build $(BUILD) -j $(JOBS)
+	cmake --build $(BUILD) -j $(JOBS) --target tandem-server tandem datamanager
 
 run: build
 	$(BUILD)/tools/tandem-server/tandem-server --data-dir $(DATA_DIR)
@@ -30,7 +32,8 @@ test: deps $(TEST_BUILD)/build.ninja
 	cmake --build $(TEST_BUILD) -j $(JOBS)
 	cd $(TEST_BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 600
 
-bench: build
+bench: deps $(BUILD)/build.ninja
+	cmake --build $(BUILD) -j $(JOBS) --target tandem-bench
 	$(BUILD)/bench/tandem-bench
 
 clean:
