@@ -33,6 +33,12 @@ struct SyncEngine::Worker {
   uint64_t requested = 0;  // run requests so far
   uint64_t started = 0;    // requests covered by the run in progress or done
   uint64_t completed = 0;  // requests covered by finished runs
+  // What the next run looks at: every selected resource when anything but the
+  // watcher asked (a user, the reconcile timer, a retry, the first run) or
+  // the watcher saw a change of placement; otherwise only the source
+  // resources whose changes the watcher saw (a focused run).
+  bool whole_run = true;
+  std::set<std::string> focus;
   bool stop = false;
   // Until the watcher has read the source's feed position once, no run
   // starts: a commit between a run's catalogue and that first read would
@@ -322,6 +328,7 @@ Result<Json> SyncEngine::RequestRun(const std::string& id, bool wait, std::chron
     return Status::Conflict("one-time configuration '" + c.name + "' has completed; create a new one to run again");
   }
   uint64_t ticket = ++w->requested;
+  w->whole_run = true;
   w->cv.notify_all();
   if (!wait) return Json{{"queued", true}};
   // A one-time configuration whose run (started before this request) ends it
@@ -439,12 +446,19 @@ void SyncEngine::WorkerLoop(Worker* w) {
       clock_.WaitUntil(wl, w->cv, deadline, due);
     }
     if (w->stop) return;
-    if (w->requested <= w->started) ++w->requested;  // a reconcile or retry counts as a request
+    if (w->requested <= w->started) {
+      ++w->requested;  // a reconcile or retry counts as a request
+      w->whole_run = true;
+    }
     w->started = w->requested;
+    std::set<std::string> focus;
+    if (!w->whole_run) focus = std::move(w->focus);
+    w->focus.clear();
+    w->whole_run = false;
     w->state = WorkerState::kRunning;
     wl.unlock();
     try {
-      RunOnce(w);
+      RunOnce(w, std::move(focus));
     } catch (const std::exception& e) {
       // Bad input from a source becomes a Status in the sync code; this is the
       // last line, so that a defect ends one run and not the whole server.
@@ -483,7 +497,7 @@ Status SyncEngine::MayTakeOverCopy(const Resource& copy, const std::string& conf
       "category; it is not changed (move it into the target category, or delete the other configuration, to let this one take it over)");
 }
 
-void SyncEngine::RunOnce(Worker* w) {
+void SyncEngine::RunOnce(Worker* w, std::set<std::string> focus) {
   auto finish = [&](WorkerState state) {
     std::lock_guard wl(w->mu);
     w->state = state;
@@ -505,6 +519,7 @@ void SyncEngine::RunOnce(Worker* w) {
   std::unique_ptr<SyncSource> source = sources_({spec->source_url, spec->username, *password});
   SyncRunner runner(repo_, clock_, w->id, *spec, previous, w->progress);
   runner.set_pack_limits(options_.pack_limits);
+  runner.set_focus(std::move(focus));
   runner.set_copy_check([this, id = w->id, target = spec->target_category_id](const Resource& copy) {
     return MayTakeOverCopy(copy, id, target);
   });
@@ -512,8 +527,9 @@ void SyncEngine::RunOnce(Worker* w) {
   const bool cancelled = report.outcome == "cancelled";
 
   Json report_json = RunReportToJson(report);
-  // A stopped run knows only the resources it reached: the others keep their rows.
-  Json rows = cancelled ? previous : Json::object();
+  // A stopped run knows only the resources it reached, a focused one only
+  // its own: the others keep their rows.
+  Json rows = cancelled || !report.focused_on.empty() ? previous : Json::object();
   for (const auto& row : report.resources) {
     if (row.contains("sourceId") && row["sourceId"].is_string()) rows[row["sourceId"].get<std::string>()] = row;
   }
@@ -595,9 +611,12 @@ void SyncEngine::WatchFeed(Worker* w) {
     std::unique_lock wl(w->mu);
     clock_.WaitFor(wl, w->cv, std::chrono::microseconds(micros), [&] { return w->stop; });
   };
-  auto request_run = [&] {
+  // `changed`: the source resources a focused run may look at; empty: all.
+  auto request_run = [&](const std::set<std::string>& changed = {}) {
     std::lock_guard wl(w->mu);
     ++w->requested;
+    if (changed.empty()) w->whole_run = true;
+    w->focus.insert(changed.begin(), changed.end());
     w->cv.notify_all();
   };
   auto ready = [&] {
@@ -650,7 +669,8 @@ void SyncEngine::WatchFeed(Worker* w) {
       if (since < 0 || since > page->head_seq) since = page->head_seq;
       if (!reconnected) continue;
     }
-    bool relevant = false;
+    bool relevant = false, whole = false;
+    std::set<std::string> changed;
     {
       // Judged now, by the worker's current knowledge: a run in progress may
       // not have recorded a category's resources yet, so it reruns.
@@ -659,16 +679,18 @@ void SyncEngine::WatchFeed(Worker* w) {
       for (const auto& e : page->events) {
         if (spec.trigger == TriggerType::kTag) {
           // Adding the tag is what triggers.
-          relevant = relevant || (e.type == "tag.created" && e.name == spec.trigger_tag);
-        } else if (w->watched.count(e.resource_id) || e.type.rfind("category.", 0) == 0 ||
-                   e.type == "resource.created" || e.type == "resource.moved" ||
-                   (running && !spec.categories.empty())) {
+          if (e.type == "tag.created" && e.name == spec.trigger_tag) relevant = whole = true;
+        } else if (e.type.rfind("category.", 0) == 0 || e.type == "resource.created" ||
+                   e.type == "resource.moved" || (running && !spec.categories.empty())) {
+          relevant = whole = true;  // what the selection holds may have changed
+        } else if (w->watched.count(e.resource_id)) {
           relevant = true;
+          changed.insert(e.resource_id);
         }
       }
     }
     since = std::max(since, page->last_seq);
-    if (relevant) request_run();
+    if (relevant) request_run(whole ? std::set<std::string>{} : changed);
   }
 }
 

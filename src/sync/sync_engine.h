@@ -91,7 +91,8 @@ class SyncEngine {
   void RestartFromStore(const std::string& id);
   void WorkerLoop(Worker* w);
   void WatchFeed(Worker* w);
-  void RunOnce(Worker* w);
+  // One run; `focus` names the source resources of a focused run (empty: all).
+  void RunOnce(Worker* w, std::set<std::string> focus);
   // Ok when the configuration `config_id` may write to the existing `copy`.
   Status MayTakeOverCopy(const Resource& copy, const std::string& config_id,
                          const std::string& target_category_id);

@@ -107,6 +107,37 @@ TEST_F(SyncEngineLifecycleTest, ACommitDuringTheFirstRunOfACategorySelectionArri
       << Commits(*target_.repo, r.id) << " of 2 commits arrived";
 }
 
+// Issue #11: a commit to one resource of a large configuration runs for that
+// resource only (its cost follows the change, not the configuration); the
+// other resources keep their rows, and a category-selected resource keeps
+// what it was selected by.
+TEST_F(SyncEngineLifecycleTest, ACommitTriggersARunFocusedOnItsResource) {
+  Category c = source_.repo->CreateCategory({"libraries", std::nullopt, ""}).value();
+  Resource a = NewResource("a"), b = NewResource("b");
+  Resource d = source_.repo->CreateResource({"d", std::nullopt, c.id, std::nullopt}).value();
+  for (const Resource* r : {&a, &b, &d}) AddCommit(*source_.repo, *r, "alice");
+  std::string id = CreateConfig(Body({{"resources", {a.id, b.id}}, {"categories", {c.id}}}, "commit"));
+  ASSERT_TRUE(WaitUntil([&] {
+    auto status = engine_->GetStatus(id).value();
+    return status["state"] == "idle" && status["resources"].size() == 3;
+  }));
+  AddCommit(*source_.repo, d, "bob");
+  ASSERT_TRUE(WaitUntil([&] { return Commits(*target_.repo, d.id) == 2; }));
+  ASSERT_TRUE(WaitUntil([&] { return engine_->GetStatus(id).value()["state"] == "idle"; }));
+  Json last = engine_->Runs(id, 1).value().at(0);
+  EXPECT_EQ(last["report"]["focusedOn"], Json::array({d.id})) << last.dump();
+  ASSERT_EQ(last["report"]["resources"].size(), 1u) << last.dump();
+  EXPECT_EQ(last["report"]["resources"][0]["selectedBy"], Json::array({c.id}));
+  Json rows = engine_->GetStatus(id).value()["resources"];
+  EXPECT_EQ(rows.size(), 3u) << rows.dump();
+  for (const auto& row : rows) EXPECT_EQ(row["state"], "synced") << row.dump();
+  // "Synchronize now" looks at everything again.
+  auto whole = engine_->RequestRun(id, true, seconds(60));
+  ASSERT_TRUE(whole.ok()) << whole.status().ToString();
+  EXPECT_FALSE((*whole)["report"].contains("focusedOn")) << whole->dump();
+  EXPECT_EQ((*whole)["report"]["resources"].size(), 3u) << whole->dump();
+}
+
 // Defect 2: POST .../sync?wait=true on a one-time configuration whose first
 // run was in progress was never answered.
 TEST_F(SyncEngineLifecycleTest, WaitingOnAOneTimeConfigurationAnswersWhenItsRunCompletesIt) {

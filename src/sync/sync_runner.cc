@@ -17,6 +17,7 @@ Json RunReportToJson(const RunReport& report) {
               {"bytes", report.bytes},
               {"resources", report.resources}};
   if (!report.error.empty()) out["error"] = report.error;
+  if (!report.focused_on.empty()) out["focusedOn"] = report.focused_on;
   return out;
 }
 
@@ -60,9 +61,36 @@ RunReport SyncRunner::Run(SyncSource& source, const Cancellation& cancel) {
   if (!info.ok()) return finish_error(info.status());
   std::optional<std::string> tag;
   if (spec_.trigger == TriggerType::kTag) tag = spec_.trigger_tag;
-  auto catalogue = source.FetchCatalogue({spec_.resources, spec_.categories, tag}, cancel);
+  // Focus only on resources an earlier run recorded (so they were selected).
+  for (auto it = focus_.begin(); it != focus_.end();) {
+    it = previous_.contains(*it) ? std::next(it) : focus_.erase(it);
+  }
+  const bool focused = !focus_.empty();
+  Result<Catalogue> catalogue = Status::Ok();
+  if (focused) {
+    catalogue = source.FetchCatalogue(
+        {std::vector<std::string>(focus_.begin(), focus_.end()), {}, tag}, cancel);
+    if (catalogue.ok() && !catalogue->missing_resources.empty()) focus_.clear();  // look at all
+  }
+  if (focus_.empty()) {
+    catalogue = source.FetchCatalogue({spec_.resources, spec_.categories, tag}, cancel);
+  }
   if (!catalogue.ok()) return finish_error(catalogue.status());
-  KeepSelected(*catalogue);
+  if (focus_.empty()) {
+    KeepSelected(*catalogue);
+  } else {
+    // Asked by id, the source says "selected by resource": keep what the
+    // configuration selected it by, as the last run recorded.
+    for (auto& e : catalogue->entries) {
+      const Json& before = previous_[e.resource.id];
+      if (before.contains("selectedBy") && before["selectedBy"].is_array()) {
+        e.selected_by.clear();
+        for (const auto& by : before["selectedBy"]) {
+          if (by.is_string()) e.selected_by.push_back(by.get<std::string>());
+        }
+      }
+    }
+  }
   // Projects the selected ones use come along, before the ones that use them.
   Status deps = AddDependencies(source, *catalogue, cancel);
   if (!deps.ok()) return finish_error(deps);
@@ -98,9 +126,10 @@ RunReport SyncRunner::Run(SyncSource& source, const Cancellation& cancel) {
     ++progress_.resources_done;
   }
   // Resources of the last run that the catalogue no longer offers: their
-  // copies stay; say why they are no longer synchronized.
+  // copies stay; say why they are no longer synchronized. (A focused run
+  // looked at its resources only; the others keep their rows.)
   for (const auto& [id, row] : previous_.items()) {
-    if (seen.count(id)) continue;
+    if (seen.count(id) || !focus_.empty()) continue;
     Json kept = row;
     bool by_id = std::find(spec_.resources.begin(), spec_.resources.end(), id) != spec_.resources.end();
     if (by_id) {
@@ -128,6 +157,7 @@ RunReport SyncRunner::Run(SyncSource& source, const Cancellation& cancel) {
   }
   report.commits = commits_;
   report.bytes = bytes_;
+  report.focused_on.assign(focus_.begin(), focus_.end());
   report.outcome = all_synced ? "ok" : "partial";
   report.finished = clock_.NowMicros();
   return report;

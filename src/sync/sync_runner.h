@@ -10,6 +10,7 @@
 #include <atomic>
 #include <functional>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -46,6 +47,8 @@ struct RunReport {
   uint64_t commits = 0;
   uint64_t bytes = 0;
   Json resources = Json::array();  // one row per resource (docs/synchronization.md)
+  // A focused run's source resources (its rows are theirs only); empty for a whole run.
+  std::vector<std::string> focused_on;
 };
 
 // The report as the API and the run history show it (docs/synchronization.md).
@@ -70,6 +73,13 @@ class SyncRunner {
   // so that whoever applies one can only change copies within their scopes.
   using CopyCheck = std::function<Status(const Resource& copy)>;
   void set_copy_check(CopyCheck check) { copy_check_ = std::move(check); }
+
+  // A focused run (a trigger naming the resources that changed at the
+  // source): only these previously synchronized source resources (and what
+  // they use) are looked at, so its cost follows the change, not the size of
+  // the configuration; the report holds their rows only. A focused resource
+  // the source no longer has makes it a whole run. Empty: the whole run.
+  void set_focus(std::set<std::string> source_ids) { focus_ = std::move(source_ids); }
 
   // Never fails as a whole for one resource's problem; a failure to reach the
   // source or read its catalogue makes the report's outcome "error". Once
@@ -96,6 +106,7 @@ class SyncRunner {
   RunProgress& progress_;
   PackLimits pack_limits_;
   CopyCheck copy_check_;
+  std::set<std::string> focus_;
   uint64_t commits_ = 0;
   uint64_t bytes_ = 0;
 };
