@@ -319,6 +319,21 @@ class Repository {
   // ImportCommit inside `txn`: true when the commit was stored, false when it
   // was already there.
   // `txn_nodes` is the transaction's own node cache (StoreNodeSource).
+  // What MirrorRefs would change, judged in `txn` (a read first; the writer
+  // only when something changes).
+  struct RefPlan {
+    Resource resource;
+    std::vector<Branch> created, deleted;
+    std::vector<std::pair<Branch, std::optional<std::string>>> moved;  // branch, head it moves from
+    std::vector<Tag> new_tags;
+    std::vector<std::string> dropped_tags;
+    bool empty() const {
+      return created.empty() && deleted.empty() && moved.empty() && new_tags.empty() &&
+             dropped_tags.empty();
+    }
+  };
+  Result<RefPlan> PlanMirrorRefs(ReadTransaction& txn, const std::string& resource_id,
+                                 const std::vector<Branch>& branches, const std::vector<Tag>& tags);
   Result<bool> ImportCommitIn(WriteTransaction& txn, TrieNodeCache& txn_nodes,
                               const std::string& resource_id, const ImportedCommit& imported);
   // Decoded trie nodes a write transaction keeps of what it read and wrote:

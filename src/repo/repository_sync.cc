@@ -310,6 +310,15 @@ Result<Resource> Repository::UpdateMirrorMetadata(const std::string& resource_id
                                                   const std::optional<std::string>& description,
                                                   const std::string& category_id,
                                                   const std::string& origin) {
+  {
+    // Most runs change no metadata: find that out without taking the writer.
+    ASSIGN_OR_RETURN(auto read, store_.BeginRead());
+    ASSIGN_OR_RETURN(Resource now, LoadResource(*read, resource_id));
+    if (now.name == name && now.description == description && now.category_id == category_id &&
+        now.origin == origin) {
+      return now;
+    }
+  }
   ASSIGN_OR_RETURN(auto txn, store_.BeginWrite());
   ASSIGN_OR_RETURN(Resource before, LoadResource(*txn, resource_id));
   Resource r = before;
@@ -348,20 +357,21 @@ Result<Resource> Repository::UpdateMirrorMetadata(const std::string& resource_id
   return r;
 }
 
-Status Repository::MirrorRefs(const std::string& resource_id, const std::vector<Branch>& branches,
-                              const std::vector<Tag>& tags) {
-  RETURN_IF_ERROR(ValidateMirroredRefs(resource_id, branches, tags));
-  ASSIGN_OR_RETURN(auto txn, store_.BeginWrite());
-  ASSIGN_OR_RETURN(Resource r, LoadResource(*txn, resource_id));
+Result<Repository::RefPlan> Repository::PlanMirrorRefs(ReadTransaction& txn,
+                                                       const std::string& resource_id,
+                                                       const std::vector<Branch>& branches,
+                                                       const std::vector<Tag>& tags) {
+  RefPlan plan;
+  ASSIGN_OR_RETURN(plan.resource, LoadResource(txn, resource_id));
+  const Resource& r = plan.resource;
   PageRequest all{std::nullopt, std::nullopt, 100'000};
-  ASSIGN_OR_RETURN(auto local_branches, txn->ListBranches(r.id, all));
-  ASSIGN_OR_RETURN(auto local_tags, txn->ListTags(r.id, all));
-  bool changed = false;
+  ASSIGN_OR_RETURN(auto local_branches, txn.ListBranches(r.id, all));
+  ASSIGN_OR_RETURN(auto local_tags, txn.ListTags(r.id, all));
   std::set<std::string> wanted_branches, wanted_tags;
   for (const auto& b : branches) {
     wanted_branches.insert(b.id);
     if (b.head) {
-      ASSIGN_OR_RETURN(auto head, txn->GetCommit(*b.head));
+      ASSIGN_OR_RETURN(auto head, txn.GetCommit(*b.head));
       if (!head || head->resource_id != r.id) {
         return Status::InvalidArgument("branch " + b.name + " points at commit " + *b.head +
                                        " which has not been received");
@@ -369,45 +379,70 @@ Status Repository::MirrorRefs(const std::string& resource_id, const std::vector<
     }
     auto local = std::find_if(local_branches.items.begin(), local_branches.items.end(),
                               [&](const Branch& l) { return l.id == b.id; });
-    // Each head that moves is an event in the same transaction: a further
-    // hop's trigger learns of the new head, not only of the imported commit
-    // (which arrives before the head moves to it).
-    auto head_event = [&](const char* type) {
-      return Emit(*txn, type, r.id,
-                  {{"resourceId", r.id},
-                   {"branchId", b.id},
-                   {"name", b.name},
-                   {"head", b.head ? Json(*b.head) : Json(nullptr)},
-                   {"synchronized", true}});
-    };
     if (local == local_branches.items.end()) {
-      Branch copy = b;
-      copy.resource_id = r.id;
-      RETURN_IF_ERROR(txn->InsertBranch(copy));
-      RETURN_IF_ERROR(head_event("branch.created"));
-      changed = true;
+      plan.created.push_back(b);
     } else if (local->head != b.head && b.head) {
-      RETURN_IF_ERROR(txn->MoveBranchHead(b.id, local->head, *b.head));
-      RETURN_IF_ERROR(head_event("branch.moved"));
-      changed = true;
+      plan.moved.emplace_back(b, local->head);
     }
   }
   for (const auto& l : local_branches.items) {
-    if (!wanted_branches.count(l.id) && l.id != r.default_branch_id) {
-      RETURN_IF_ERROR(txn->DeleteBranch(l.id));
-      RETURN_IF_ERROR(Emit(*txn, "branch.deleted", r.id,
-                           {{"resourceId", r.id}, {"branchId", l.id}, {"name", l.name},
-                            {"synchronized", true}}));
-      changed = true;
-    }
+    if (!wanted_branches.count(l.id) && l.id != r.default_branch_id) plan.deleted.push_back(l);
   }
   for (const auto& t : tags) {
     wanted_tags.insert(t.id);
     bool present = std::any_of(local_tags.items.begin(), local_tags.items.end(),
                                [&](const Tag& l) { return l.id == t.id; });
     if (present) continue;
-    ASSIGN_OR_RETURN(auto tagged, txn->GetCommit(t.commit_id));
-    if (!tagged || tagged->resource_id != r.id) continue;  // tags beyond what was copied wait
+    ASSIGN_OR_RETURN(auto tagged, txn.GetCommit(t.commit_id));
+    if (tagged && tagged->resource_id == r.id) plan.new_tags.push_back(t);  // others wait
+  }
+  for (const auto& l : local_tags.items) {
+    if (!wanted_tags.count(l.id)) plan.dropped_tags.push_back(l.id);
+  }
+  return plan;
+}
+
+Status Repository::MirrorRefs(const std::string& resource_id, const std::vector<Branch>& branches,
+                              const std::vector<Tag>& tags) {
+  RETURN_IF_ERROR(ValidateMirroredRefs(resource_id, branches, tags));
+  {
+    // Most runs change no ref: find that out without taking the writer.
+    ASSIGN_OR_RETURN(auto read, store_.BeginRead());
+    ASSIGN_OR_RETURN(RefPlan plan, PlanMirrorRefs(*read, resource_id, branches, tags));
+    if (plan.empty()) return Status::Ok();
+  }
+  ASSIGN_OR_RETURN(auto txn, store_.BeginWrite());
+  ASSIGN_OR_RETURN(RefPlan plan, PlanMirrorRefs(*txn, resource_id, branches, tags));
+  if (plan.empty()) return Status::Ok();
+  const Resource& r = plan.resource;
+  // Each head that moves is an event in the same transaction: a further
+  // hop's trigger learns of the new head, not only of the imported commit
+  // (which arrives before the head moves to it).
+  auto head_event = [&](const char* type, const Branch& b) {
+    return Emit(*txn, type, r.id,
+                {{"resourceId", r.id},
+                 {"branchId", b.id},
+                 {"name", b.name},
+                 {"head", b.head ? Json(*b.head) : Json(nullptr)},
+                 {"synchronized", true}});
+  };
+  for (const auto& b : plan.created) {
+    Branch copy = b;
+    copy.resource_id = r.id;
+    RETURN_IF_ERROR(txn->InsertBranch(copy));
+    RETURN_IF_ERROR(head_event("branch.created", b));
+  }
+  for (const auto& [b, from] : plan.moved) {
+    RETURN_IF_ERROR(txn->MoveBranchHead(b.id, from, *b.head));
+    RETURN_IF_ERROR(head_event("branch.moved", b));
+  }
+  for (const auto& l : plan.deleted) {
+    RETURN_IF_ERROR(txn->DeleteBranch(l.id));
+    RETURN_IF_ERROR(Emit(*txn, "branch.deleted", r.id,
+                         {{"resourceId", r.id}, {"branchId", l.id}, {"name", l.name},
+                          {"synchronized", true}}));
+  }
+  for (const auto& t : plan.new_tags) {
     Tag copy = t;
     copy.resource_id = r.id;
     RETURN_IF_ERROR(txn->InsertTag(copy));
@@ -417,15 +452,8 @@ Status Repository::MirrorRefs(const std::string& resource_id, const std::vector<
                           {"name", t.name},
                           {"commitId", t.commit_id},
                           {"synchronized", true}}));
-    changed = true;
   }
-  for (const auto& l : local_tags.items) {
-    if (!wanted_tags.count(l.id)) {
-      RETURN_IF_ERROR(txn->DeleteTag(l.id));
-      changed = true;
-    }
-  }
-  if (!changed) return Status::Ok();
+  for (const auto& id : plan.dropped_tags) RETURN_IF_ERROR(txn->DeleteTag(id));
   return Finish(*txn);
 }
 
