@@ -179,12 +179,23 @@ class Repository {
   // The newest ancestor-or-self of `head` that carries a tag named `tag`.
   Result<std::optional<Commit>> NewestTagged(const std::string& resource_id,
                                              const std::string& head, const std::string& tag);
-  Result<std::vector<std::string>> UsedProjects(const std::string& resource_id);
   Result<uint64_t> CountCommits(const std::string& resource_id);
   // Commits of the resource that no other commit here has as a parent: with
   // the branch heads, what a target tells a source it has, so commits that
   // arrived before an interrupted run could move the heads are not sent again.
   Result<std::vector<std::string>> Tips(const std::string& resource_id);
+  // A resource's refs as a source's catalogue describes them, from one
+  // snapshot: branches with the hash of each head, tags, the projects it
+  // uses and its commit count.
+  struct SyncRefs {
+    std::vector<Branch> branches;
+    std::vector<std::optional<Hash>> head_hashes;  // per branch; nullopt when it has no head
+    std::vector<Tag> tags;
+    std::vector<std::string> used_projects;
+    uint64_t commit_count = 0;
+  };
+  Result<SyncRefs> RefsForSync(const std::string& resource_id);
+
   // Reads what a pack carries of each of `commits`, in order: its change set
   // (request order) and, through `text`, the canonical JSON of any element
   // version. Snapshots are renewed every 64 commits (stored history is

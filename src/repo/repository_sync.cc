@@ -94,9 +94,26 @@ Result<uint64_t> Repository::CountCommits(const std::string& resource_id) {
   return txn->CountCommits(resource_id);
 }
 
-Result<std::vector<std::string>> Repository::UsedProjects(const std::string& resource_id) {
+Result<Repository::SyncRefs> Repository::RefsForSync(const std::string& resource_id) {
   ASSIGN_OR_RETURN(auto txn, store_.BeginRead());
-  return txn->ListUsedProjects(resource_id);
+  ASSIGN_OR_RETURN(Resource r, LoadResource(*txn, resource_id));
+  SyncRefs out;
+  PageRequest all{std::nullopt, std::nullopt, 100'000};
+  ASSIGN_OR_RETURN(auto branches, txn->ListBranches(r.id, all));
+  for (auto& b : branches.items) {
+    std::optional<Hash> hash;
+    if (b.head) {
+      ASSIGN_OR_RETURN(Commit c, LoadCommit(*txn, r.id, *b.head));
+      hash = c.hash;
+    }
+    out.branches.push_back(std::move(b));
+    out.head_hashes.push_back(hash);
+  }
+  ASSIGN_OR_RETURN(auto tags, txn->ListTags(r.id, all));
+  out.tags = std::move(tags.items);
+  ASSIGN_OR_RETURN(out.used_projects, txn->ListUsedProjects(r.id));
+  ASSIGN_OR_RETURN(out.commit_count, txn->CountCommits(r.id));
+  return out;
 }
 
 Status Repository::VisitCommitContents(const std::vector<Commit>& commits,

@@ -53,7 +53,10 @@ Status AddDependencyEntries(Catalogue& catalogue, const CatalogueFetch& fetch) {
   return Status::Ok();
 }
 
-Result<std::vector<std::string>> SourceService::OriginChain(const Resource& r) {
+namespace {
+
+// The origin chain this server reports for `r`: its stored chain plus itself.
+std::vector<std::string> OriginChain(const Resource& r, const std::string& self) {
   std::vector<std::string> chain;
   if (!r.origin.empty()) {
     // A synchronized copy: its stored chain names the servers before this one.
@@ -64,25 +67,21 @@ Result<std::vector<std::string>> SourceService::OriginChain(const Resource& r) {
       }
     }
   }
-  ASSIGN_OR_RETURN(std::string self, repo_.ServerId());
   chain.push_back(self);
   return chain;
 }
 
+}  // namespace
+
 Result<CatalogueEntry> SourceService::Describe(const Resource& r,
-                                               const std::optional<std::string>& tag) {
+                                               const std::optional<std::string>& tag,
+                                               const std::string& self) {
   CatalogueEntry e;
   e.resource = r;
-  ASSIGN_OR_RETURN(e.origin, OriginChain(r));
-  PageRequest all{std::nullopt, std::nullopt, 100'000};
-  ASSIGN_OR_RETURN(auto branches, repo_.ListBranches(r.id, all));
-  for (auto& b : branches.items) {
-    std::optional<Hash> hash;
-    if (b.head) {
-      ASSIGN_OR_RETURN(Commit c, repo_.GetCommit(r.id, *b.head));
-      hash = c.hash;
-    }
-    if (tag) {
+  e.origin = OriginChain(r, self);
+  ASSIGN_OR_RETURN(Repository::SyncRefs refs, repo_.RefsForSync(r.id));
+  if (tag) {
+    for (const auto& b : refs.branches) {
       std::optional<std::string> cut;
       if (b.head) {
         ASSIGN_OR_RETURN(auto tagged, repo_.NewestTagged(r.id, *b.head, *tag));
@@ -90,18 +89,18 @@ Result<CatalogueEntry> SourceService::Describe(const Resource& r,
       }
       e.tag_cuts.push_back(cut);
     }
-    e.branches.push_back(std::move(b));
-    e.head_hashes.push_back(hash);
   }
-  ASSIGN_OR_RETURN(auto tags, repo_.ListTags(r.id, all));
-  e.tags = std::move(tags.items);
-  ASSIGN_OR_RETURN(e.used_projects, repo_.UsedProjects(r.id));
-  ASSIGN_OR_RETURN(e.commit_count, repo_.CountCommits(r.id));
+  e.branches = std::move(refs.branches);
+  e.head_hashes = std::move(refs.head_hashes);
+  e.tags = std::move(refs.tags);
+  e.used_projects = std::move(refs.used_projects);
+  e.commit_count = refs.commit_count;
   return e;
 }
 
 Result<Catalogue> SourceService::BuildCatalogue(const CatalogueRequest& request) {
   Catalogue out;
+  ASSIGN_OR_RETURN(const std::string self, repo_.ServerId());
   std::map<std::string, std::vector<std::string>> selected;  // resource id -> selected_by
   for (const auto& id : request.resources) {
     auto r = repo_.GetResource(id);
@@ -141,7 +140,7 @@ Result<Catalogue> SourceService::BuildCatalogue(const CatalogueRequest& request)
   }
   for (auto& [id, by] : selected) {
     ASSIGN_OR_RETURN(Resource r, repo_.GetResource(id));
-    ASSIGN_OR_RETURN(CatalogueEntry e, Describe(r, request.tag));
+    ASSIGN_OR_RETURN(CatalogueEntry e, Describe(r, request.tag, self));
     e.selected_by = std::move(by);
     out.entries.push_back(std::move(e));
   }

@@ -39,15 +39,15 @@ class SourceService {
   explicit SourceService(Repository& repo) : repo_(repo) {}
 
   Result<Catalogue> BuildCatalogue(const CatalogueRequest& request);
-  // The origin chain this server reports for `r` (its stored chain plus itself).
-  Result<std::vector<std::string>> OriginChain(const Resource& r);
   // Writes the pack of `resource_id` for a target that has `have`, compressed, to `sink`.
   // `want`: walk back from these commits instead of every branch head.
   Status WritePack(const std::string& resource_id, const std::vector<std::string>& have,
                    const std::vector<std::string>& want, const ByteSink& sink);
 
  private:
-  Result<CatalogueEntry> Describe(const Resource& r, const std::optional<std::string>& tag);
+  // `self`: this server's id, the last link of each origin chain.
+  Result<CatalogueEntry> Describe(const Resource& r, const std::optional<std::string>& tag,
+                                  const std::string& self);
   Repository& repo_;
 };
 
