@@ -349,7 +349,7 @@ class Repository {
                               const std::string& resource_id, const ImportedCommit& imported);
   // Decoded trie nodes a write transaction keeps of what it read and wrote:
   // consecutive imported commits build on each other's nodes.
-  static constexpr size_t kTxnNodeCacheEntries = 32'768;
+  static constexpr size_t kTxnNodeCacheEntries = 16'384;
   StateCaches WriteCaches(TrieNodeCache& txn_nodes) { return {&node_cache_, &txn_nodes, &facts_cache_}; }
   Result<Page<Json>> LoadElements(ReadTransaction& txn, const StateRoots& roots,
                                   Page<std::string> ids);

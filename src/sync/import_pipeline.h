@@ -27,7 +27,7 @@
 namespace tandem {
 
 struct ImportPipelineLimits {
-  uint64_t max_queued_bytes = 32ull << 20;  // received, not yet imported (element texts)
+  uint64_t max_queued_bytes = 16ull << 20;  // received, not yet imported (element texts)
   size_t max_batch_commits = 1000;          // commits per write transaction
 };
 
