@@ -38,6 +38,8 @@ def parse_args(argv):
                    help="directory holding tandem-server/tandem-server (or tandem-server itself)")
     p.add_argument("--svn-timeout", type=float, default=1800.0,
                    help="seconds per svnsync run before it is stopped and its time extrapolated")
+    p.add_argument("--svn-runs", type=int, default=None,
+                   help="repetitions of svnsync (default: --runs); each can take many minutes")
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--work-dir", default=None, help="where temporary data goes (default: a new temp dir)")
     p.add_argument("--keep", action="store_true", help="keep the work directory")
@@ -62,6 +64,10 @@ def parse_args(argv):
         a.runs = 1 if a.smoke else 3
     if a.runs < 1:
         p.error("--runs must be at least 1")
+    if a.svn_runs is None:
+        a.svn_runs = a.runs
+    if a.svn_runs < 1:
+        p.error("--svn-runs must be at least 1")
     return a
 
 
@@ -180,7 +186,7 @@ def run(args):
                     continue
                 fn = {"tandem": lambda: tandem_peer.first_sync(ctx, wl, args.runs),
                       "git": lambda: git_peer.first_sync(ctx, wl, args.runs),
-                      "svn": lambda: svn_peer.first_sync(ctx, wl, args.runs, args.svn_timeout),
+                      "svn": lambda: svn_peer.first_sync(ctx, wl, args.svn_runs, args.svn_timeout),
                       "pouchdb": lambda: pouch_peer.first_sync(ctx, wl, args.runs)}[s]
                 r = _attempt(ctx, rows, raw[w], s, f"{PEER_NAMES[s]} {w}", fn)
                 _first_sync_rows(rows, w, s, r)
