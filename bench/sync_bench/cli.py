@@ -217,11 +217,12 @@ def run(args):
             r = _attempt(ctx, rows, raw, "W7", "raw HTTP W7", lambda: raw_http.transfer(ctx, nbytes, args.runs))
             rows.add("W7", "throughput (MB/s)", "raw HTTP + SHA-256",
                      [nbytes / 1e6 / s for s in (r or {}).get("seconds", [])], fmt="{:.0f}",
-                     note=f"{nbytes / 1e6:.1f} MB, the size of {what}", tandem=False)
+                     note=f"{nbytes / 1e6:.1f} MB", tandem=False)
+            rows.notes.append(f"W7 sends {nbytes:,} bytes, the size of {what}.")
             if packs:
                 rows.add("W7", "throughput (MB/s)", "Tandem W1",
                          [b / 1e6 / s for b, s in zip(t["pack_bytes"], t["seconds"]) if b],
-                         fmt="{:.0f}", note="W1 pack bytes / W1 time")
+                         fmt="{:.0f}", note="pack bytes / time")
 
         if want & {"W3", "W4"} and "tandem" in avail:
             size_max = max(max(sizes["w3_sizes"]) if "W3" in want else 1, sizes["w4"] if "W4" in want else 1)

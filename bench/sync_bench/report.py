@@ -53,9 +53,8 @@ class Rows:
                 ref[key] = statistics.median(r["values"])
         order = {}
         for r in self.rows:
-            order.setdefault(r["workload"], len(order))
             order.setdefault((r["workload"], r["measure"]), len(order))
-        ordered = sorted(self.rows, key=lambda r: (order[r["workload"]], order[(r["workload"], r["measure"])]))
+        ordered = sorted(self.rows, key=lambda r: (r["workload"], order[(r["workload"], r["measure"])]))
         for r in ordered:
             key = (r["workload"], r["measure"])
             if not r["available"]:
