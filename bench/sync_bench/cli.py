@@ -36,6 +36,9 @@ def parse_args(argv):
     p.add_argument("--w6-bytes", type=int, default=1 << 30, help="W6 history size in bytes of element JSON")
     p.add_argument("--tandem-bin", default=os.path.join(REPO, "build", "tools"),
                    help="directory holding tandem-server/tandem-server (or tandem-server itself)")
+    p.add_argument("--tandem-commit", default=None,
+                   help="the commit the binaries were built from, for the record (default: this "
+                        "repository's HEAD)")
     p.add_argument("--svn-timeout", type=float, default=1800.0,
                    help="seconds per svnsync run before it is stopped and its time extrapolated")
     p.add_argument("--svn-runs", type=int, default=None,
@@ -155,7 +158,7 @@ def run(args):
             "mode": "smoke" if args.smoke else "full", "tandem_bin": os.path.abspath(args.tandem_bin),
             "runs": args.runs, "workloads": args.only, "systems": args.systems, "seed": args.seed}
     try:
-        meta["commit"] = subprocess.run(["git", "-C", REPO, "rev-parse", "--short", "HEAD"],
+        meta["commit"] = args.tandem_commit or subprocess.run(["git", "-C", REPO, "rev-parse", "--short", "HEAD"],
                                         capture_output=True, text=True).stdout.strip() or "unknown"
     except OSError:
         meta["commit"] = "unknown"
