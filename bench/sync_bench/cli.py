@@ -158,8 +158,9 @@ def run(args):
             "mode": "smoke" if args.smoke else "full", "tandem_bin": os.path.abspath(args.tandem_bin),
             "runs": args.runs, "workloads": args.only, "systems": args.systems, "seed": args.seed}
     try:
-        meta["commit"] = args.tandem_commit or subprocess.run(["git", "-C", REPO, "rev-parse", "--short", "HEAD"],
-                                        capture_output=True, text=True).stdout.strip() or "unknown"
+        head = subprocess.run(["git", "-C", REPO, "rev-parse", "--short", "HEAD"], capture_output=True,
+                              text=True).stdout.strip()
+        meta["commit"] = args.tandem_commit or head or "unknown"
     except OSError:
         meta["commit"] = "unknown"
     rows, raw = Rows(), {}
