@@ -49,6 +49,8 @@ def parse_args(argv):
     p.add_argument("--json", default=None, metavar="FILE", help="write every raw figure to FILE")
     p.add_argument("--doc", default=os.path.join(REPO, "docs", "benchmarks.md"))
     p.add_argument("--no-write", action="store_true", help="do not update docs/benchmarks.md")
+    p.add_argument("--render-json", default=None, metavar="FILE",
+                   help="measure nothing: print and write the table of an earlier run's --json FILE")
     p.add_argument("--node-dir", default=os.path.expanduser("~/.cache/tandem-sync-bench/node"),
                    help="where the PouchDB npm packages are installed")
     a = p.parse_args(argv)
@@ -141,10 +143,9 @@ def _first_sync_rows(rows, w, system, r):
         rows.notes.append(f"svnsync {w}: " + "; ".join(r.get("timeout_note", [])))
     rows.add(w, "first sync (s)", name, r["seconds"], note=note)
     if system == "tandem":
-        rows.add(w, "peak RSS source (MB)", "Tandem", r["source_rss_mb"], fmt="{:.0f}")
-        rows.add(w, "peak RSS target (MB)", "Tandem", r["target_rss_mb"], fmt="{:.0f}")
-        rows.add(w, "pack bytes (MB)", "Tandem", [b / 1e6 for b in r["pack_bytes"] if b is not None],
-                 fmt="{:.1f}")
+        rows.add(w, "peak RSS source (MB)", "Tandem", r["source_rss_mb"])
+        rows.add(w, "peak RSS target (MB)", "Tandem", r["target_rss_mb"])
+        rows.add(w, "pack bytes (MB)", "Tandem", [b / 1e6 for b in r["pack_bytes"] if b is not None])
 
 
 def run(args):
@@ -207,7 +208,7 @@ def run(args):
                     rows.unavailable("W8", "store size (MB)", label, "not available")
                 elif r and "source_bytes" in r:
                     v = r["target_bytes"] if label == "Tandem target" else [r["source_bytes"]]
-                    rows.add("W8", "store size (MB)", label, [b / 1e6 for b in v], fmt="{:.1f}")
+                    rows.add("W8", "store size (MB)", label, [b / 1e6 for b in v])
 
         if "W7" in args.only:
             t = w1.get("tandem") or {}
@@ -220,13 +221,13 @@ def run(args):
                 nbytes, what = w1.get("payload_bytes", 50 * 10**6), "W1's JSON"
             r = _attempt(ctx, rows, raw, "W7", "raw HTTP W7", lambda: raw_http.transfer(ctx, nbytes, args.runs))
             rows.add("W7", "throughput (MB/s)", "raw HTTP + SHA-256",
-                     [nbytes / 1e6 / s for s in (r or {}).get("seconds", [])], fmt="{:.0f}",
+                     [nbytes / 1e6 / s for s in (r or {}).get("seconds", [])],
                      note=f"{nbytes / 1e6:.1f} MB", tandem=False)
             rows.notes.append(f"W7 sends {nbytes:,} bytes, the size of {what}.")
             if packs:
                 rows.add("W7", "throughput (MB/s)", "Tandem W1",
                          [b / 1e6 / s for b, s in zip(t["pack_bytes"], t["seconds"]) if b],
-                         fmt="{:.0f}", note="pack bytes / time")
+                         note="pack bytes / time")
 
         if want & {"W3", "W4"} and "tandem" in avail:
             size_max = max(max(sizes["w3_sizes"]) if "W3" in want else 1, sizes["w4"] if "W4" in want else 1)
@@ -246,10 +247,9 @@ def run(args):
                                      lambda: tandem_peer.idle(ctx, fleet, sizes["w4"], args.runs))
                         if r:
                             label = "Tandem"
-                            rows.add("W4", "idle run (ms)", label, [s * 1e3 for s in r["seconds"]], fmt="{:.1f}",
+                            rows.add("W4", "idle run (ms)", label, [s * 1e3 for s in r["seconds"]],
                                      note=f"{r['resources']:,} resources")
-                            rows.add("W4", "bytes on the wire (KB)", label, [b / 1024 for b in r["bytes"]],
-                                     fmt="{:.1f}")
+                            rows.add("W4", "bytes on the wire (KB)", label, [b / 1024 for b in r["bytes"]])
                 finally:
                     fleet.close()
             if "W3" in want and "git" in avail:
@@ -257,8 +257,7 @@ def run(args):
                              lambda: git_peer.latency(ctx, lw, [b for b in lw.batches[: args.runs]]))
                 if r:
                     for m, pct in (("p50 (ms)", 50), ("p90 (ms)", 90), ("p99 (ms)", 99), ("max (ms)", 100)):
-                        rows.add("W3", m, "git push + hook fetch", [percentile(l, pct) * 1e3 for l in r],
-                                 fmt="{:.1f}")
+                        rows.add("W3", m, "git push + hook fetch", [percentile(l, pct) * 1e3 for l in r])
         elif want & {"W3", "W4"}:
             rows.notes.append("W3/W4 need Tandem, which is not available")
 
@@ -269,8 +268,8 @@ def run(args):
             del wl
             if r:
                 rows.add("W6", "first sync (s)", "Tandem", r["seconds"])
-                rows.add("W6", "peak RSS source (MB)", "Tandem", r["source_rss_mb"], fmt="{:.0f}")
-                rows.add("W6", "peak RSS target (MB)", "Tandem", r["target_rss_mb"], fmt="{:.0f}")
+                rows.add("W6", "peak RSS source (MB)", "Tandem", r["source_rss_mb"])
+                rows.add("W6", "peak RSS target (MB)", "Tandem", r["target_rss_mb"])
     finally:
         ctx.children.stop_all()
         meta["load_end"] = loadavg()
@@ -310,11 +309,26 @@ def _latency_rows(rows, r, sizes):
     for key, lat in r.items():
         label = "Tandem, " + (key.replace("1000", "1,000") if key != "two hops" else "two hops A→B→C")
         for m, pct in (("p50 (ms)", 50), ("p90 (ms)", 90), ("p99 (ms)", 99), ("max (ms)", 100)):
-            rows.add("W3", m, label, [percentile(l, pct) * 1e3 for l in lat], fmt="{:.1f}")
+            rows.add("W3", m, label, [percentile(l, pct) * 1e3 for l in lat])
+
+
+def render(args):
+    """The table of an earlier run, from its --json file (e.g. after a change of format)."""
+    with open(args.render_json) as f:
+        saved = json.load(f)
+    rows = Rows()
+    rows.rows, rows.notes = saved["rows"], saved["notes"]
+    print(text_table(rows.table()))
+    if not args.no_write:
+        write_doc(args.doc, section_body(saved["meta"], rows))
+        print(f"wrote the table into {args.doc}", file=sys.stderr)
+    return 0
 
 
 def main(argv=None):
     args = parse_args(sys.argv[1:] if argv is None else argv)
+    if args.render_json:
+        return render(args)
 
     def on_term(_sig, _frame):
         raise KeyboardInterrupt

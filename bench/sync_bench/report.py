@@ -19,6 +19,15 @@ def percentile(values, pct):
     return s[min(len(s) - 1, max(0, math.ceil(pct / 100.0 * len(s)) - 1))]
 
 
+# How each measure is printed; a row of any other measure uses "{:.2f}".
+FORMATS = {
+    "first sync (s)": "{:.2f}", "peak RSS source (MB)": "{:.0f}", "peak RSS target (MB)": "{:.0f}",
+    "pack bytes (MB)": "{:.1f}", "p50 (ms)": "{:.1f}", "p90 (ms)": "{:.1f}", "p99 (ms)": "{:.1f}",
+    "max (ms)": "{:.1f}", "idle run (ms)": "{:.1f}", "bytes on the wire (KB)": "{:.1f}",
+    "throughput (MB/s)": "{:.2f}", "store size (MB)": "{:.1f}",
+}
+
+
 class Rows:
     """Figures grouped by (workload, measure); in each group the first Tandem
     row is the reference the peers' ratio is computed against."""
@@ -27,15 +36,15 @@ class Rows:
         self.rows = []
         self.notes = []
 
-    def add(self, workload, measure, system, values, fmt="{:.2f}", note=None, tandem=None):
+    def add(self, workload, measure, system, values, note=None, tandem=None):
         values = [v for v in values if v is not None]
         is_tandem = system.startswith("Tandem") if tandem is None else tandem
         self.rows.append({"workload": workload, "measure": measure, "system": system, "values": values,
-                          "fmt": fmt, "tandem": is_tandem, "note": note, "available": True})
+                          "tandem": is_tandem, "note": note, "available": True})
 
     def unavailable(self, workload, measure, system, why):
         self.rows.append({"workload": workload, "measure": measure, "system": system, "values": [],
-                          "fmt": "{}", "tandem": False, "note": why, "available": False})
+                          "tandem": False, "note": why, "available": False})
 
     def median(self, workload, measure, system):
         for r in self.rows:
@@ -63,7 +72,7 @@ class Rows:
             if not r["values"]:
                 out.append((r["workload"], r["measure"], r["system"], "failed", "", "", ""))
                 continue
-            f = r["fmt"]
+            f = FORMATS.get(r["measure"], "{:.2f}")
             med = statistics.median(r["values"])
             spread = f"{f.format(min(r['values']))}–{f.format(max(r['values']))}" if len(r["values"]) > 1 else ""
             ratio = ""
@@ -136,7 +145,7 @@ def goals(rows):
     eff = rows.median("W7", "throughput (MB/s)", "Tandem W1")
     if raw and eff:
         check("W7", "W1 throughput ≥ 50 % of raw HTTP + SHA-256", eff / raw, eff / raw >= 0.5,
-              f"{100 * eff / raw:.1f} %")
+              f"{100 * eff / raw:.2g} %")
     git = rows.median("W8", "store size (MB)", "git packed")
     for side in ("source", "target"):
         t = rows.median("W8", "store size (MB)", f"Tandem {side}")
