@@ -44,7 +44,7 @@ def parse_args(argv):
     p.add_argument("--svn-runs", type=int, default=None,
                    help="repetitions of svnsync (default: --runs); each can take many minutes")
     p.add_argument("--seed", type=int, default=42)
-    p.add_argument("--work-dir", default=None, help="where temporary data goes (default: a new temp dir)")
+    p.add_argument("--work-dir", default=None, help="where the run's temporary directory goes (default: the system's temp dir)")
     p.add_argument("--keep", action="store_true", help="keep the work directory")
     p.add_argument("--json", default=None, metavar="FILE", help="write every raw figure to FILE")
     p.add_argument("--doc", default=os.path.join(REPO, "docs", "benchmarks.md"))
@@ -149,8 +149,10 @@ def _first_sync_rows(rows, w, system, r):
 
 
 def run(args):
-    work = args.work_dir or tempfile.mkdtemp(prefix="sync-bench-")
-    os.makedirs(work, exist_ok=True)
+    # Always a directory of our own (under --work-dir when given): only it is removed.
+    if args.work_dir:
+        os.makedirs(args.work_dir, exist_ok=True)
+    work = tempfile.mkdtemp(prefix="sync-bench-", dir=args.work_dir)
     ctx = Context(args, work)
     sizes = SMOKE if args.smoke else FULL
     meta = {"date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
@@ -274,11 +276,8 @@ def run(args):
         ctx.children.stop_all()
         meta["load_end"] = loadavg()
         meta["elapsed"] = time.monotonic() - ctx.t0
-        if not args.keep and not args.work_dir:
+        if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
-        elif not args.keep:
-            for name in os.listdir(work):
-                shutil.rmtree(os.path.join(work, name), ignore_errors=True)
 
     print(text_table(rows.table()))
     for n in rows.notes:
