@@ -110,8 +110,10 @@ def first_sync(ctx, wl, runs, timeout):
             murl = "file://" + os.path.abspath(mirror)
             t0 = time.perf_counter()
             procs.run(["svnsync", "initialize", "--non-interactive", "--quiet", murl, url])
+            # TMPDIR: a svnsync killed by the time-out leaves temporary files behind.
             sync = subprocess.Popen(["svnsync", "synchronize", "--non-interactive", "--quiet", murl],
-                                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
+                                    env=dict(os.environ, TMPDIR=d))
             # Poll the mirror's youngest revision, so that a run stopped by the
             # time-out is extrapolated from revisions/s after revision 1 (which
             # holds W1's 10,000 new files and costs far more than the others).
