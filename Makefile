@@ -2,13 +2,14 @@
 #   make run    install dependencies, build, start tandem-server on http://127.0.0.1:8111
 #   make test   install dependencies, build with ASan+UBSan, run every test (ctest)
 #   make bench  build optimized and run the benchmarks
+#   make bench-sync  build the servers optimized and run bench/sync-bench (ARGS=--smoke for a quick run)
 
 BUILD      ?= build
 TEST_BUILD ?= build-test
 DATA_DIR   ?= data
 JOBS       ?= $(shell nproc)
 
-.PHONY: deps build run test bench clean
+.PHONY: deps build run test bench bench-sync clean
 
 deps:
 	./scripts/install-deps.sh
@@ -35,6 +36,12 @@ test: deps $(TEST_BUILD)/build.ninja
 bench: deps $(BUILD)/build.ninja
 	cmake --build $(BUILD) -j $(JOBS) --target tandem-bench
 	$(BUILD)/bench/tandem-bench
+
+# Synchronization side by side with git, svnsync and PouchDB (docs/benchmarks.md).
+# Builds only the three binaries it runs; installs the peers it lacks.
+bench-sync: deps $(BUILD)/build.ninja
+	cmake --build $(BUILD) -j $(JOBS) --target tandem-server tandem datamanager
+	bench/sync-bench --tandem-bin $(BUILD)/tools $(ARGS)
 
 clean:
 	rm -rf $(BUILD) $(TEST_BUILD)

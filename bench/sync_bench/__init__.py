@@ -1,0 +1,1 @@
+"""bench/sync-bench: the side-by-side synchronization benchmark (docs/benchmarks.md)."""
