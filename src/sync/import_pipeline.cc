@@ -35,7 +35,9 @@ ImportPipeline::ImportPipeline(Repository& repo, std::string resource_id, const 
   thread_ = std::thread([this] { Run(); });
 }
 
-ImportPipeline::~ImportPipeline() { Close(); }
+// A caller that wants the import's verdict calls Close() itself; this one
+// only makes sure the thread has ended.
+ImportPipeline::~ImportPipeline() { (void)Close(); }
 
 Status ImportPipeline::Push(Repository::ImportedCommit commit) {
   uint64_t bytes = SizeOf(commit);
