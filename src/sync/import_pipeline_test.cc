@@ -88,7 +88,9 @@ TEST_F(ImportPipelineTest, ARefusedCommitEndsTheImportKeepingTheCommitsBeforeIt)
   }
   Status closed = pipeline.Close();
   EXPECT_EQ(closed.code(), StatusCode::kCorruption) << closed.ToString();
-  if (!pushed.ok()) EXPECT_EQ(pushed.code(), StatusCode::kCorruption);
+  if (!pushed.ok()) {
+    EXPECT_EQ(pushed.code(), StatusCode::kCorruption);
+  }
   EXPECT_EQ(pipeline.commits_imported(), 20u);
   EXPECT_EQ(TargetCommits(), 20u);
   EXPECT_EQ(target_.repo->GetCommit(resource_.id, made_[20].id).status().code(), StatusCode::kNotFound);
