@@ -80,7 +80,10 @@ void ImportPipeline::Run() {
       std::unique_lock lock(mu_);
       work_.wait(lock, [&] { return !queue_.empty() || closed_ || cancel_.cancelled(); });
       if (cancel_.cancelled() || queue_.empty()) return;  // stopped, or closed and drained
-      while (!queue_.empty() && batch.size() < limits_.max_batch_commits) {
+      uint64_t batch_bytes = 0;
+      while (!queue_.empty() && batch.size() < limits_.max_batch_commits &&
+             (batch.empty() || batch_bytes + queue_.front().second <= limits_.max_batch_bytes)) {
+        batch_bytes += queue_.front().second;
         queued_bytes_ -= queue_.front().second;
         batch.push_back(std::move(queue_.front().first));
         queue_.pop_front();

@@ -27,8 +27,9 @@
 namespace tandem {
 
 struct ImportPipelineLimits {
-  uint64_t max_queued_bytes = 16ull << 20;  // received, not yet imported (element texts)
-  size_t max_batch_commits = 1000;          // commits per write transaction
+  uint64_t max_queued_bytes = 8ull << 20;  // received, not yet imported (element texts)
+  uint64_t max_batch_bytes = 8ull << 20;   // per write transaction (one commit may exceed it)
+  size_t max_batch_commits = 1000;         // per write transaction
 };
 
 class ImportPipeline {
