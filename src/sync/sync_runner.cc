@@ -65,16 +65,16 @@ RunReport SyncRunner::Run(SyncSource& source, const Cancellation& cancel) {
   for (auto it = focus_.begin(); it != focus_.end();) {
     it = previous_.contains(*it) ? std::next(it) : focus_.erase(it);
   }
-  const bool focused = !focus_.empty();
-  Result<Catalogue> catalogue = Status::Ok();
-  if (focused) {
-    catalogue = source.FetchCatalogue(
-        {std::vector<std::string>(focus_.begin(), focus_.end()), {}, tag}, cancel);
-    if (catalogue.ok() && !catalogue->missing_resources.empty()) focus_.clear();  // look at all
-  }
-  if (focus_.empty()) {
-    catalogue = source.FetchCatalogue({spec_.resources, spec_.categories, tag}, cancel);
-  }
+  auto fetch = [&]() -> Result<Catalogue> {
+    if (!focus_.empty()) {
+      auto focused = source.FetchCatalogue(
+          {std::vector<std::string>(focus_.begin(), focus_.end()), {}, tag}, cancel);
+      if (!focused.ok() || focused->missing_resources.empty()) return focused;
+      focus_.clear();  // a focused resource is gone at the source: look at all
+    }
+    return source.FetchCatalogue({spec_.resources, spec_.categories, tag}, cancel);
+  };
+  auto catalogue = fetch();
   if (!catalogue.ok()) return finish_error(catalogue.status());
   if (focus_.empty()) {
     KeepSelected(*catalogue);
