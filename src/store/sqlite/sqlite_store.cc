@@ -830,11 +830,11 @@ SqliteStore::SqliteStore(std::string path, SqliteOptions options)
 
 SqliteStore::~SqliteStore() = default;
 
-Result<std::unique_ptr<SqliteConnection>> SqliteStore::Connect() {
+Result<std::unique_ptr<SqliteConnection>> SqliteStore::Connect(int64_t cache_kib) {
   ASSIGN_OR_RETURN(auto conn, SqliteConnection::Open(path_, options_.busy_timeout_ms));
   RETURN_IF_ERROR(conn->Exec("PRAGMA journal_size_limit=" +
                              std::to_string(options_.wal_size_limit_bytes) + ";" +
-                             "PRAGMA cache_size=-" + std::to_string(options_.cache_kib) + ";"));
+                             "PRAGMA cache_size=-" + std::to_string(cache_kib) + ";"));
   return conn;
 }
 
@@ -874,7 +874,7 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path,
                                                        const SqliteOptions& options) {
   RETURN_IF_ERROR(CreateStoreFilePrivate(path));
   auto store = std::unique_ptr<SqliteStore>(new SqliteStore(path, options));
-  ASSIGN_OR_RETURN(store->writer_, store->Connect());
+  ASSIGN_OR_RETURN(store->writer_, store->Connect(options.writer_cache_kib));
   RETURN_IF_ERROR(RestrictStoreFiles(path));
   auto& w = *store->writer_;
   RETURN_IF_ERROR(w.Exec("BEGIN IMMEDIATE"));
@@ -938,7 +938,7 @@ void SqliteStore::ReturnReader(std::unique_ptr<SqliteConnection> conn) {
 Result<std::unique_ptr<ReadTransaction>> SqliteStore::BeginRead() {
   auto conn = TakeReader();
   if (!conn) {
-    ASSIGN_OR_RETURN(conn, Connect());
+    ASSIGN_OR_RETURN(conn, Connect(options_.reader_cache_kib));
   }
   auto txn = std::make_unique<SqliteTransaction>(*this, std::move(conn),
                                                  std::unique_lock<std::timed_mutex>());
@@ -957,7 +957,7 @@ Result<std::unique_ptr<WriteTransaction>> SqliteStore::BeginWrite() {
                                " ms (storage.write-wait-ms); retry shortly");
   }
   if (!writer_) {
-    ASSIGN_OR_RETURN(writer_, Connect());
+    ASSIGN_OR_RETURN(writer_, Connect(options_.writer_cache_kib));
   }
   auto txn = std::make_unique<SqliteTransaction>(*this, nullptr, std::move(lock));
   RETURN_IF_ERROR(txn->Begin());

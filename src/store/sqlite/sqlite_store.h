@@ -31,8 +31,12 @@ struct SqliteOptions {
   // many bytes; without a limit it keeps the size of the largest transaction
   // (a 100k-element import left a 322 MB WAL) until the store is closed.
   int64_t wal_size_limit_bytes = 64 << 20;
-  // Page cache of each connection, in KiB (SQLite's default is 2,000 KiB).
-  int64_t cache_kib = 32 << 10;
+  // Page cache in KiB: the one writer's is large (imports insert at random
+  // keys all over the content tables); each pooled reader keeps SQLite's
+  // default, since every concurrent read (a streamed pack, a page of
+  // elements) holds a connection of its own.
+  int64_t writer_cache_kib = 32 << 10;
+  int64_t reader_cache_kib = 2'000;
 };
 
 class SqliteConnection;
@@ -55,7 +59,7 @@ class SqliteStore final : public Store {
  private:
   friend class SqliteTransaction;
   SqliteStore(std::string path, SqliteOptions options);
-  Result<std::unique_ptr<SqliteConnection>> Connect();
+  Result<std::unique_ptr<SqliteConnection>> Connect(int64_t cache_kib);
   std::unique_ptr<SqliteConnection> TakeReader();
   void ReturnReader(std::unique_ptr<SqliteConnection> conn);
 
