@@ -140,11 +140,7 @@ Status Repository::VisitCommitContents(const std::vector<Commit>& commits,
 }
 
 Status Repository::ImportCommit(const std::string& resource_id, const ImportedCommit& in) {
-  ASSIGN_OR_RETURN(auto txn, store_.BeginWrite());
-  TrieNodeCache txn_nodes(kTxnNodeCacheEntries);
-  ASSIGN_OR_RETURN(bool stored, ImportCommitIn(*txn, txn_nodes, resource_id, in));
-  if (!stored) return Status::Ok();
-  return Finish(*txn);
+  return ImportCommits(resource_id, {in}).status;
 }
 
 Repository::BatchImport Repository::ImportCommits(const std::string& resource_id,
@@ -327,27 +323,31 @@ Result<Resource> Repository::UpdateMirrorMetadata(const std::string& resource_id
                                                   const std::optional<std::string>& description,
                                                   const std::string& category_id,
                                                   const std::string& origin) {
+  // The copy as the source describes it, checked against the local rules.
+  auto updated = [&](const Resource& before) -> Result<Resource> {
+    Resource r = before;
+    r.name = name;
+    r.description = description;
+    RETURN_IF_ERROR(ValidateMirroredResource(r));
+    r.category_id = category_id;
+    r.origin = origin;
+    return r;
+  };
+  auto unchanged = [](const Resource& a, const Resource& b) {
+    return a.name == b.name && a.description == b.description && a.category_id == b.category_id &&
+           a.origin == b.origin;
+  };
   {
     // Most runs change no metadata: find that out without taking the writer.
     ASSIGN_OR_RETURN(auto read, store_.BeginRead());
     ASSIGN_OR_RETURN(Resource now, LoadResource(*read, resource_id));
-    if (now.name == name && now.description == description && now.category_id == category_id &&
-        now.origin == origin) {
-      return now;
-    }
+    ASSIGN_OR_RETURN(Resource wanted, updated(now));
+    if (unchanged(wanted, now)) return wanted;
   }
   ASSIGN_OR_RETURN(auto txn, store_.BeginWrite());
   ASSIGN_OR_RETURN(Resource before, LoadResource(*txn, resource_id));
-  Resource r = before;
-  r.name = name;
-  r.description = description;
-  RETURN_IF_ERROR(ValidateMirroredResource(r));
-  r.category_id = category_id;
-  r.origin = origin;
-  if (r.name == before.name && r.description == before.description &&
-      r.category_id == before.category_id && r.origin == before.origin) {
-    return r;
-  }
+  ASSIGN_OR_RETURN(Resource r, updated(before));
+  if (unchanged(r, before)) return r;
   if (r.name != before.name || r.category_id != before.category_id) {
     ASSIGN_OR_RETURN(auto clash, txn->FindResourceByName(r.category_id, r.name));
     if (clash && clash->id != r.id) {

@@ -446,8 +446,10 @@ void SyncEngine::WorkerLoop(Worker* w) {
       clock_.WaitUntil(wl, w->cv, deadline, due);
     }
     if (w->stop) return;
-    if (w->requested <= w->started) {
-      ++w->requested;  // a reconcile or retry counts as a request
+    if (w->requested <= w->started) ++w->requested;  // a reconcile or retry counts as a request
+    // A due retry or reconcile is a whole run even when the watcher asked too.
+    const int64_t now = clock_.MonotonicMicros();
+    if (w->state == WorkerState::kWaiting || (periodic && now >= w->next_reconcile)) {
       w->whole_run = true;
     }
     w->started = w->requested;

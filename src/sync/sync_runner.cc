@@ -45,6 +45,26 @@ void SyncRunner::KeepSelected(Catalogue& catalogue) {
   catalogue.entries = std::move(kept);
 }
 
+void SyncRunner::KeepFocused(Catalogue& catalogue) {
+  std::set<std::string> ids;
+  std::vector<CatalogueEntry> kept;
+  for (auto& e : catalogue.entries) {
+    if (!focus_.count(e.resource.id) || !ids.insert(e.resource.id).second) continue;
+    // Asked by id, the source says "selected by resource": keep what the
+    // configuration selected it by, as the last run recorded.
+    auto before = previous_.find(e.resource.id);
+    if (before != previous_.end() && before->contains("selectedBy") &&
+        (*before)["selectedBy"].is_array()) {
+      e.selected_by.clear();
+      for (const auto& by : (*before)["selectedBy"]) {
+        if (by.is_string()) e.selected_by.push_back(by.get<std::string>());
+      }
+    }
+    kept.push_back(std::move(e));
+  }
+  catalogue.entries = std::move(kept);
+}
+
 RunReport SyncRunner::Run(SyncSource& source, const Cancellation& cancel) {
   RunReport report;
   report.started = clock_.NowMicros();
@@ -79,17 +99,7 @@ RunReport SyncRunner::Run(SyncSource& source, const Cancellation& cancel) {
   if (focus_.empty()) {
     KeepSelected(*catalogue);
   } else {
-    // Asked by id, the source says "selected by resource": keep what the
-    // configuration selected it by, as the last run recorded.
-    for (auto& e : catalogue->entries) {
-      const Json& before = previous_[e.resource.id];
-      if (before.contains("selectedBy") && before["selectedBy"].is_array()) {
-        e.selected_by.clear();
-        for (const auto& by : before["selectedBy"]) {
-          if (by.is_string()) e.selected_by.push_back(by.get<std::string>());
-        }
-      }
-    }
+    KeepFocused(*catalogue);
   }
   // Projects the selected ones use come along, before the ones that use them.
   Status deps = AddDependencies(source, *catalogue, cancel);

@@ -97,6 +97,9 @@ class SyncRunner {
   // Drops entries the configuration did not select (a source may offer
   // more than it was asked for; only the selection is copied) and repeats.
   void KeepSelected(Catalogue& catalogue);
+  // The same for a focused run: only the focused resources (a source may
+  // answer more than the ids it was asked for), with their recorded selection.
+  void KeepFocused(Catalogue& catalogue);
 
   Repository& repo_;
   Clock& clock_;

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include <filesystem>
 
 #include "testing/sync/two_servers_fixture.h"
@@ -23,11 +25,13 @@ class SyncRunnerTest : public TwoServersTest {
     return spec;
   }
   // One run into `into` from `from`, keeping the rows for the next run as the engine does.
-  RunReport Run(const RemoteConfigSpec& spec, Repository* into = nullptr, TestSource* from = nullptr) {
+  RunReport Run(const RemoteConfigSpec& spec, Repository* into = nullptr, TestSource* from = nullptr,
+                std::set<std::string> focus = {}) {
     auto source = (from ? from : fake_.get())->Source();
     RunProgress progress;
     SyncRunner runner(into ? *into : *target_.repo, clock_, "config-1", spec, previous_, progress);
     runner.set_pack_limits(pack_limits_);
+    runner.set_focus(std::move(focus));
     RunReport report = runner.Run(*source, Cancellation::Never());
     if (report.outcome != "error") {
       previous_ = Json::object();
@@ -461,6 +465,15 @@ TEST_F(SyncRunnerTest, EntriesTheTargetDidNotSelectAreIgnored) {
   EXPECT_EQ(report.outcome, "ok") << report.resources.dump();
   EXPECT_EQ(report.resources.size(), 1u) << report.resources.dump();
   EXPECT_TRUE(target_.repo->GetResource(selected.id).ok());
+  for (const auto& r : extra) {
+    EXPECT_EQ(target_.repo->GetResource(r.id).status().code(), StatusCode::kNotFound) << r.name;
+  }
+  // A focused run (asked by the one id) ignores them just the same.
+  AddCommit(selected, "alice");
+  RunReport focused = Run(Spec({selected.id}), nullptr, nullptr, {selected.id});
+  EXPECT_EQ(focused.focused_on, std::vector<std::string>{selected.id});
+  EXPECT_EQ(focused.resources.size(), 1u) << focused.resources.dump();
+  EXPECT_EQ(target_.repo->CountCommits(selected.id).value(), 2u);
   for (const auto& r : extra) {
     EXPECT_EQ(target_.repo->GetResource(r.id).status().code(), StatusCode::kNotFound) << r.name;
   }
