@@ -324,7 +324,9 @@ Result<Json> SyncEngine::RequestRun(const std::string& id, bool wait, std::chron
   std::shared_ptr<Worker> w = FindWorker(id);
   if (!w) return Status::Unavailable("remote configuration " + id + " is stopping");
   std::unique_lock wl(w->mu);
-  if (w->state == WorkerState::kCompleted) {
+  // The stored state is recorded before the worker's own: a status read in
+  // between already says "completed", and so must this.
+  if (w->state == WorkerState::kCompleted || JsonBool(ParseJsonOrDiscarded(c.state), "completed", false)) {
     return Status::Conflict("one-time configuration '" + c.name + "' has completed; create a new one to run again");
   }
   uint64_t ticket = ++w->requested;
