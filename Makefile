@@ -3,13 +3,14 @@
 #   make test   install dependencies, build with ASan+UBSan, run every test (ctest)
 #   make bench  build optimized and run the benchmarks
 #   make bench-sync  build the servers optimized and run bench/sync-bench (ARGS=--smoke for a quick run)
+#   make campaign-crash / campaign-network / soak  the full reliability campaigns (docs/reliability.md)
 
 BUILD      ?= build
 TEST_BUILD ?= build-test
 DATA_DIR   ?= data
 JOBS       ?= $(shell nproc)
 
-.PHONY: deps build run test bench bench-sync clean
+.PHONY: deps build run test bench bench-sync campaign-crash campaign-network soak clean
 
 deps:
 	./scripts/install-deps.sh
@@ -42,6 +43,20 @@ bench: deps $(BUILD)/build.ninja
 bench-sync: deps $(BUILD)/build.ninja
 	cmake --build $(BUILD) -j $(JOBS) --target tandem-server tandem datamanager
 	bench/sync-bench --tandem-bin $(BUILD)/tools $(ARGS)
+
+# The reliability campaigns in full (docs/reliability.md), optimized; ARGS
+# passes options (e.g. ARGS="--trials=20 --seed=7"). CTest runs short modes.
+campaign-crash: deps $(BUILD)/build.ninja
+	cmake --build $(BUILD) -j $(JOBS) --target crash_campaign
+	$(BUILD)/campaigns/crash_campaign --report=$(BUILD)/crash-campaign.json $(ARGS)
+
+campaign-network: deps $(BUILD)/build.ninja
+	cmake --build $(BUILD) -j $(JOBS) --target network_campaign
+	$(BUILD)/campaigns/network_campaign --report=$(BUILD)/network-campaign.json $(ARGS)
+
+soak: deps $(BUILD)/build.ninja
+	cmake --build $(BUILD) -j $(JOBS) --target load_soak
+	$(BUILD)/campaigns/load_soak --report=$(BUILD)/load-soak.json $(ARGS)
 
 clean:
 	rm -rf $(BUILD) $(TEST_BUILD)

@@ -238,6 +238,46 @@ TEST_F(SyncEngineTest, AFailedRunBacksOffOnTheClockAndRetries) {
   EXPECT_EQ(RunCount(id), 3u);
 }
 
+// Issue #12: backoff never hammers a source that is down. Ten minutes of
+// outage in simulated time, one second at a time (each step once the run
+// worker and the feed watcher are parked): the runs back off 2, 4, 8, ... s
+// (capped at 300 s) and the feed watcher 2, 4, ... s (capped at 60 s), so the
+// source sees a few dozen requests, not one per second; once it is back, the
+// next attempt converges.
+TEST_F(SyncEngineTest, ATenMinuteOutageCostsTheSourceAFewDozenRequests) {
+  std::string id = CreateConfig(Body("commit"));
+  WaitForStatus(id, [](const Json& s) { return s["state"] == "idle" && s["lastSuccess"].is_string(); });
+  const int calls_before = fake_->calls(), feed_before = fake_->feed_calls();
+  fake_->FailFromNowOn();
+  fake_->FailFeed(true);
+  AddCommit();  // what the source has meanwhile
+  ASSERT_TRUE(engine_->RequestRun(id, false, seconds(0)).ok());
+  for (int second = 0; second < 600; ++second) {
+    ASSERT_TRUE(clock_.WaitForWaiters(2)) << "the worker and the watcher park between attempts";
+    clock_.Advance(seconds(1));
+  }
+  const int calls = fake_->calls() - calls_before, feed = fake_->feed_calls() - feed_before;
+  // Runs: the first plus retries after 2+4+...+256 s = 9 attempts of one call
+  // each (the source's info fails first). Feed: 2+4+8+16+32+64 then every 60 s.
+  EXPECT_GE(calls, 5) << "it kept trying";
+  EXPECT_LE(calls, 12);
+  EXPECT_GE(feed, 5);
+  EXPECT_LE(feed, 18);
+  Json status = engine_->GetStatus(id).value();
+  EXPECT_EQ(status["state"], "waiting");
+  EXPECT_GE(status["consecutiveFailures"].get<int>(), 5);
+
+  fake_->ClearFaults();
+  // (Once the feed answers again its watcher waits in real time, not on the clock.)
+  for (int second = 0; second < 300 && CommitCount() < 3; ++second) {
+    ASSERT_TRUE(clock_.WaitForWaiters(1));
+    clock_.Advance(seconds(1));
+  }
+  EXPECT_EQ(CommitCount(), 3u) << "the first attempt after the outage brought the new commit";
+  Json healed = WaitForStatus(id, [](const Json& s) { return s["consecutiveFailures"] == 0; });
+  EXPECT_EQ(healed["resources"][0]["state"], "synced");
+}
+
 TEST_F(SyncEngineTest, SynchronizeNowDoesNotWaitForTheBackoff) {
   // docs/synchronization.md: "Whatever the trigger, POST .../sync starts a run now".
   fake_->FailCalls(3, 1'000'000);

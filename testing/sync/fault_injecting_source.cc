@@ -88,6 +88,10 @@ int SourceFaults::pack_calls() {
   std::lock_guard lock(mu_);
   return pack_calls_;
 }
+int SourceFaults::feed_calls() {
+  std::lock_guard lock(mu_);
+  return feed_calls_;
+}
 std::vector<std::string> SourceFaults::last_have() {
   std::lock_guard lock(mu_);
   return last_have_;
@@ -149,6 +153,7 @@ Result<ChangePage> FaultInjectingSource::Changes(int64_t since, std::chrono::sec
                                                  const Cancellation& cancel) {
   {
     std::lock_guard lock(faults_.mu_);
+    ++faults_.feed_calls_;
     if (faults_.fail_feed_) return Status::Unavailable("cannot reach the source's change feed (injected)");
   }
   return inner_->Changes(since, wait, cancel);

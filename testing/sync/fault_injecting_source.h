@@ -54,6 +54,7 @@ class SourceFaults {
   int calls();
   int catalogue_calls();
   int pack_calls();
+  int feed_calls();  // change-feed requests (not in calls(): the feed has its own faults)
   std::vector<std::string> last_have();
 
  private:
@@ -67,7 +68,7 @@ class SourceFaults {
 
   std::mutex mu_;
   std::condition_variable cv_;
-  int calls_ = 0, catalogue_calls_ = 0, pack_calls_ = 0;
+  int calls_ = 0, catalogue_calls_ = 0, pack_calls_ = 0, feed_calls_ = 0;
   size_t pack_bytes_ = 0;
   std::vector<std::string> last_have_;
   int fail_first_ = 0, fail_count_ = 0;

@@ -123,6 +123,57 @@ ProcessResult RunProcess(const std::vector<std::string>& args,
   return r;
 }
 
+std::unique_ptr<BackgroundProcess> BackgroundProcess::Start(
+    const std::vector<std::string>& args, const std::map<std::string, std::string>& env) {
+  EnsureStandardFds();
+  auto process = std::unique_ptr<BackgroundProcess>(new BackgroundProcess());
+  process->io_ = std::make_unique<TempDir>();
+  std::string out_path = process->io_->Sub("out");
+  std::vector<std::string> argv = args;
+  std::vector<std::string> envv = Environment(env);
+  pid_t pid = fork();
+  if (pid == 0) {
+    int in = open("/dev/null", O_RDONLY);
+    int out = open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    dup2(in, 0);
+    dup2(out, 1);
+    dup2(out, 2);
+    execve(argv[0].c_str(), CStrings(argv).data(), CStrings(envv).data());
+    _exit(127);
+  }
+  process->pid_ = pid;
+  return process;
+}
+
+BackgroundProcess::~BackgroundProcess() { Kill(); }
+
+bool BackgroundProcess::Running() {
+  if (pid_ <= 0) return false;
+  int status = 0;
+  if (waitpid(pid_, &status, WNOHANG) != pid_) return true;
+  exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  pid_ = -1;
+  return false;
+}
+
+void BackgroundProcess::Kill() {
+  if (pid_ <= 0) return;
+  kill(pid_, SIGKILL);
+  int status = 0;
+  waitpid(pid_, &status, 0);
+  exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  pid_ = -1;
+}
+
+int BackgroundProcess::Wait(std::chrono::seconds timeout) {
+  if (pid_ <= 0) return exit_code_;
+  exit_code_ = WaitExit(pid_, timeout);
+  pid_ = -1;
+  return exit_code_;
+}
+
+std::string BackgroundProcess::Output() const { return ReadFile(io_->Sub("out")); }
+
 std::unique_ptr<ServerProcess> ServerProcess::Start(const Options& options) {
   auto server = std::unique_ptr<ServerProcess>(new ServerProcess());
   server->password_ = options.admin_password;

@@ -49,6 +49,29 @@ ProcessResult RunProcess(const std::vector<std::string>& args,
                          const std::map<std::string, std::string>& env = {},
                          const std::string& stdin_text = "");
 
+// A binary started in the background (stdout and stderr to files), for tests
+// that kill a command at a chosen moment. Killed and reaped when it dies.
+class BackgroundProcess {
+ public:
+  static std::unique_ptr<BackgroundProcess> Start(const std::vector<std::string>& args,
+                                                  const std::map<std::string, std::string>& env = {});
+  ~BackgroundProcess();
+  // Whether it has not exited yet (reaps it when it has).
+  bool Running();
+  // SIGKILL (if still running) and reap.
+  void Kill();
+  // Waits for the exit; the exit code, -1 if a signal ended it, -2 after the
+  // timeout (then it is killed).
+  int Wait(std::chrono::seconds timeout);
+  std::string Output() const;  // stdout and stderr so far
+
+ private:
+  BackgroundProcess() = default;
+  pid_t pid_ = -1;
+  int exit_code_ = -1;
+  std::unique_ptr<TempDir> io_;
+};
+
 class ServerProcess {
  public:
   struct Options {

@@ -13,7 +13,7 @@
 #include <zlib.h>
 
 #include "tests/e2e/e2e_util.h"
-#include "tests/e2e/throttling_proxy.h"
+#include "tests/e2e/fault_proxy.h"
 
 namespace tandem::e2e {
 namespace {
@@ -214,7 +214,7 @@ TEST_F(SyncEngineE2eTest, OverASlowLinkDeleteSigtermCommitsAndLoginsStayPrompt) 
   AddReader(*a);
   auto ca = a->Client();
   std::string rid = BigHistory(*ca, 4);
-  ThrottlingProxy link(a->port(), 30'000);  // 30 KB/s
+  FaultProxy link(a->port(), 30'000);  // 30 KB/s
 
   auto b = Start("b");
   auto cb = b->Client();
@@ -274,7 +274,7 @@ TEST_F(SyncEngineE2eTest, AStalledLinkEndsTheRunWithTheReadTimeout) {
   AddReader(*a);
   auto ca = a->Client();
   std::string rid = BigHistory(*ca, 1);
-  ThrottlingProxy link(a->port(), 0);
+  FaultProxy link(a->port(), 0);
   auto b = Start("b", "sync.read-timeout-seconds = 2\n");
   auto cb = b->Client();
   std::string cfg = CreateConfig(*cb, link.port(), {rid}, Root(*cb), "manual", "stalling");

@@ -1,4 +1,4 @@
-#include "tests/e2e/throttling_proxy.h"
+#include "tests/e2e/fault_proxy.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -11,7 +11,7 @@
 
 namespace tandem::e2e {
 
-ThrottlingProxy::ThrottlingProxy(int upstream_port, size_t bytes_per_second)
+FaultProxy::FaultProxy(int upstream_port, size_t bytes_per_second)
     : upstream_port_(upstream_port), rate_(bytes_per_second) {
   listener_ = socket(AF_INET, SOCK_STREAM, 0);
   int one = 1;
@@ -27,7 +27,7 @@ ThrottlingProxy::ThrottlingProxy(int upstream_port, size_t bytes_per_second)
   acceptor_ = std::thread([this] { Accept(); });
 }
 
-ThrottlingProxy::~ThrottlingProxy() {
+FaultProxy::~FaultProxy() {
   stop_ = true;
   shutdown(listener_, SHUT_RDWR);
   close(listener_);
@@ -40,10 +40,15 @@ ThrottlingProxy::~ThrottlingProxy() {
   for (int fd : sockets_) close(fd);
 }
 
-void ThrottlingProxy::Accept() {
+void FaultProxy::Accept() {
   while (!stop_) {
     int client = accept(listener_, nullptr, nullptr);
     if (client < 0) return;
+    ++connections_;
+    if (refuse_) {
+      close(client);
+      continue;
+    }
     int server = socket(AF_INET, SOCK_STREAM, 0);
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
@@ -62,7 +67,48 @@ void ThrottlingProxy::Accept() {
   }
 }
 
-void ThrottlingProxy::Pump(int from, int to, bool down) {
+void FaultProxy::CutAfter(size_t down_bytes) {
+  std::lock_guard lock(mu_);
+  armed_down_ = 0;
+  cut_at_ = down_bytes;
+}
+
+void FaultProxy::CorruptAt(size_t down_offset) {
+  std::lock_guard lock(mu_);
+  armed_down_ = 0;
+  corrupt_at_ = down_offset;
+}
+
+void FaultProxy::Heal() {
+  rate_ = 0;
+  delay_ms_ = 0;
+  stalled_ = false;
+  refuse_ = false;
+  std::lock_guard lock(mu_);
+  cut_at_.reset();
+  corrupt_at_.reset();
+}
+
+size_t FaultProxy::Damage(char* buf, size_t n, bool& cut) {
+  std::lock_guard lock(mu_);
+  const size_t first = armed_down_;
+  size_t keep = n;
+  if (cut_at_ && *cut_at_ < first + n) {
+    keep = *cut_at_ > first ? *cut_at_ - first : 0;
+    cut_at_.reset();
+    cut = true;
+    ++cuts_;
+  }
+  if (corrupt_at_ && *corrupt_at_ >= first && *corrupt_at_ < first + keep) {
+    buf[*corrupt_at_ - first] ^= 0x10;
+    corrupt_at_.reset();
+    ++corrupted_;
+  }
+  armed_down_ += keep;
+  return keep;
+}
+
+void FaultProxy::Pump(int from, int to, bool down) {
   std::vector<char> buf(65536);
   while (!stop_) {
     size_t want = buf.size();
@@ -75,11 +121,23 @@ void ThrottlingProxy::Pump(int from, int to, bool down) {
     if (poll(&p, 1, 100) <= 0) continue;
     ssize_t n = read(from, buf.data(), want);
     if (n <= 0) break;
+    size_t length = static_cast<size_t>(n);
+    bool cut = false;
+    if (down) {
+      if (int64_t delay = delay_ms_; delay > 0) std::this_thread::sleep_for(std::chrono::milliseconds(delay));
+      length = Damage(buf.data(), length, cut);
+    }
     size_t sent = 0;
-    while (sent < static_cast<size_t>(n)) {
-      ssize_t w = send(to, buf.data() + sent, static_cast<size_t>(n) - sent, MSG_NOSIGNAL);
+    while (sent < length) {
+      ssize_t w = send(to, buf.data() + sent, length - sent, MSG_NOSIGNAL);
       if (w <= 0) break;
       sent += static_cast<size_t>(w);
+    }
+    if (cut) {
+      // Both ways, as a broken link would: neither side hears more.
+      shutdown(from, SHUT_RDWR);
+      shutdown(to, SHUT_RDWR);
+      break;
     }
     if (down) {
       bytes_down_ += sent;
