@@ -1,15 +1,13 @@
 # Tandem: the two set-up commands and a few helpers. See README.md.
 #   make run    install dependencies, build, start tandem-server on http://127.0.0.1:8111
 #   make test   install dependencies, build with ASan+UBSan, run every test (ctest)
-#   make test-tsan  build with clang and ThreadSanitizer, run every test (TSAN_LABEL=concurrency: a subset)
+#   make test-tsan  build with clang and ThreadSanitizer, run every test (ctest)
 #   make bench  build optimized and run the benchmarks
 #   make bench-sync  build the servers optimized and run bench/sync-bench (ARGS=--smoke for a quick run)
 
 BUILD      ?= build
 TEST_BUILD ?= build-test
 TSAN_BUILD ?= build-tsan
-# Empty: every test; a ctest label (e.g. concurrency) runs only the tests carrying it.
-TSAN_LABEL ?=
 DATA_DIR   ?= data
 JOBS       ?= $(shell nproc)
 
@@ -52,7 +50,7 @@ TSAN_OPTIONS_DEFAULT = halt_on_error=1 second_deadlock_stack=1 exitcode=66
 test-tsan: deps $(TSAN_BUILD)/build.ninja
 	cmake --build $(TSAN_BUILD) -j $(JOBS)
 	cd $(TSAN_BUILD) && TSAN_OPTIONS="$(TSAN_OPTIONS_DEFAULT) $(TSAN_OPTIONS)" \
-	  ctest --output-on-failure -j $(JOBS) --timeout 1200 $(if $(TSAN_LABEL),-L $(TSAN_LABEL))
+	  ctest --output-on-failure -j $(JOBS) --timeout 1200
 
 bench: deps $(BUILD)/build.ninja
 	cmake --build $(BUILD) -j $(JOBS) --target tandem-bench

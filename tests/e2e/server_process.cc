@@ -75,7 +75,7 @@ constexpr std::string_view kRaceReport = "WARNING: ThreadSanitizer:";
 void CheckForRaceReport(const std::string& what, const std::string& err) {
   auto at = err.find(kRaceReport);
   if (at == std::string::npos) return;
-  ADD_FAILURE() << what << " reported a data race (ThreadSanitizer):\n" << err.substr(at, 8000);
+  ADD_FAILURE() << what << " wrote a ThreadSanitizer report:\n" << err.substr(at, 8000);
 }
 
 }  // namespace
