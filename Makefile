@@ -1,16 +1,18 @@
 # Tandem: the two set-up commands and a few helpers. See README.md.
 #   make run    install dependencies, build, start tandem-server on http://127.0.0.1:8111
 #   make test   install dependencies, build with ASan+UBSan, run every test (ctest)
+#   make test-tsan  build with clang and ThreadSanitizer, run every test (ctest)
 #   make bench  build optimized and run the benchmarks
 #   make bench-sync  build the servers optimized and run bench/sync-bench (ARGS=--smoke for a quick run)
 #   make campaign-crash / campaign-network / soak  the full reliability campaigns (docs/reliability.md)
 
 BUILD      ?= build
 TEST_BUILD ?= build-test
+TSAN_BUILD ?= build-tsan
 DATA_DIR   ?= data
 JOBS       ?= $(shell nproc)
 
-.PHONY: deps build run test bench bench-sync campaign-crash campaign-network soak clean
+.PHONY: deps build run test test-tsan bench bench-sync campaign-crash campaign-network soak clean
 
 deps:
 	./scripts/install-deps.sh
@@ -33,6 +35,23 @@ $(TEST_BUILD)/build.ninja:
 test: deps $(TEST_BUILD)/build.ninja
 	cmake --build $(TEST_BUILD) -j $(JOBS)
 	cd $(TEST_BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 600
+
+# A clang build, so that it also checks the lock annotations (-Wthread-safety,
+# src/common/thread_annotations.h); Debug (assertions on) at -O1, which keeps
+# TSan's slowdown down. docs/reliability.md, "Data races".
+$(TSAN_BUILD)/build.ninja:
+	CC=clang-16 CXX=clang++-16 cmake -S . -B $(TSAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug \
+	  -DCMAKE_CXX_FLAGS_DEBUG="-g -O1" -DTANDEM_TSAN=ON -DTANDEM_BUILD_BENCH=OFF -DTANDEM_WERROR=ON
+
+# exitcode=66: a race makes the process (a test, or a tandem-server an e2e
+# test started) fail, and the e2e harness also looks for reports in each
+# server's stderr (tests/e2e/server_process.cc).
+TSAN_OPTIONS_DEFAULT = halt_on_error=1 second_deadlock_stack=1 exitcode=66
+
+test-tsan: deps $(TSAN_BUILD)/build.ninja
+	cmake --build $(TSAN_BUILD) -j $(JOBS)
+	cd $(TSAN_BUILD) && TSAN_OPTIONS="$(TSAN_OPTIONS_DEFAULT) $(TSAN_OPTIONS)" \
+	  ctest --output-on-failure -j $(JOBS) --timeout 1200
 
 bench: deps $(BUILD)/build.ninja
 	cmake --build $(BUILD) -j $(JOBS) --target tandem-bench
@@ -59,4 +78,4 @@ soak: deps $(BUILD)/build.ninja
 	$(BUILD)/campaigns/load_soak --report=$(BUILD)/load-soak.json $(ARGS)
 
 clean:
-	rm -rf $(BUILD) $(TEST_BUILD)
+	rm -rf $(BUILD) $(TEST_BUILD) $(TSAN_BUILD)

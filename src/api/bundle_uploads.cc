@@ -40,12 +40,12 @@ BundleUploads::BundleUploads(std::string dir, BundleLimits limits, size_t piece_
 
 BundleUploads::~BundleUploads() {
   Shutdown();
-  std::unique_lock lock(mu_);
-  changed_.wait(lock, [this] { return running_ == 0; });
+  MutexLock lock(mu_);
+  changed_.wait(lock.native(), [this]() REQUIRES(mu_) { return running_ == 0; });
 }
 
 void BundleUploads::Shutdown() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   stopping_ = true;
   for (auto& [id, u] : uploads_) {
     if (u.progress) u.progress->cancel.Cancel();  // applies stop between packs
@@ -111,7 +111,7 @@ void BundleUploads::Prune(int64_t now) {
 
 Result<Json> BundleUploads::Create(const std::string& owner) {
   if (dir_.empty()) return Status::NotImplemented("this server takes no bundle uploads");
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   int64_t now = clock_.NowMicros();
   Prune(now);
   size_t open = 0, own = 0;
@@ -146,7 +146,7 @@ Result<Json> BundleUploads::Create(const std::string& owner) {
 Result<Json> BundleUploads::Append(const std::string& id, const std::string& owner,
                                    uint64_t offset, const std::string& bytes) {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     ASSIGN_OR_RETURN(Upload * u, Find(id, UploadCaller{owner}));
     if (u->state != "receiving") {
       return Status::Conflict("upload " + id + " is " + u->state + "; it takes no more pieces");
@@ -170,7 +170,7 @@ Result<Json> BundleUploads::Append(const std::string& id, const std::string& own
   out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
   out.flush();
   bool written = static_cast<bool>(out);
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   Upload& u = uploads_[id];  // busy: nothing removed it meanwhile
   u.busy = false;
   u.touched = clock_.NowMicros();
@@ -186,7 +186,7 @@ Result<Json> BundleUploads::Append(const std::string& id, const std::string& own
 }
 
 Result<Json> BundleUploads::Describe(const std::string& id, const UploadCaller& caller) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   ASSIGN_OR_RETURN(Upload * u, Find(id, caller));
   Json out = Record(id, *u);
   if (caller.admin) out["owner"] = u->owner;
@@ -194,7 +194,7 @@ Result<Json> BundleUploads::Describe(const std::string& id, const UploadCaller& 
 }
 
 Json BundleUploads::List(const UploadCaller& caller) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   std::vector<std::pair<int64_t, std::string>> order;
   for (const auto& [id, u] : uploads_) {
     if (u.discarded || (u.owner != caller.user && !caller.admin)) continue;
@@ -213,7 +213,7 @@ Json BundleUploads::List(const UploadCaller& caller) {
 
 Status BundleUploads::StartApply(const std::string& id, const std::string& owner,
                                  const std::string& category, SyncRunner::CopyCheck copy_check) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   ASSIGN_OR_RETURN(Upload * u, Find(id, UploadCaller{owner}));
   if (u->state != "receiving" || u->busy) {
     return Status::Conflict("upload " + id + " is " + (u->busy ? "receiving a piece" : u->state) +
@@ -252,7 +252,7 @@ void BundleUploads::Run(std::string id, std::string path, std::string category,
   }
   std::error_code ec;
   fs::remove(path, ec);
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   auto it = uploads_.find(id);
   if (it != uploads_.end() && it->second.discarded) {
     spdlog::info("bundle upload {} of {} ended by request", id, it->second.owner);
@@ -280,8 +280,8 @@ void BundleUploads::Run(std::string id, std::string path, std::string category,
 
 Result<Json> BundleUploads::Wait(const std::string& id, const std::string& owner,
                                  std::chrono::seconds timeout) {
-  std::unique_lock lock(mu_);
-  changed_.wait_for(lock, timeout, [&] {
+  MutexLock lock(mu_);
+  changed_.wait_for(lock.native(), timeout, [&]() REQUIRES(mu_) {
     if (stopping_) return true;
     auto it = uploads_.find(id);
     return it == uploads_.end() || it->second.discarded || Finished(it->second.state);
@@ -292,7 +292,7 @@ Result<Json> BundleUploads::Wait(const std::string& id, const std::string& owner
 }
 
 Status BundleUploads::Discard(const std::string& id, const UploadCaller& caller) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   ASSIGN_OR_RETURN(Upload * u, Find(id, caller));
   if (u->busy) return Status::Conflict("upload " + id + " is receiving a piece; delete it after");
   if (u->owner != caller.user) {

@@ -13,11 +13,11 @@
 #include <condition_variable>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 
 #include "common/canonical_json.h"
 #include "common/clock.h"
+#include "common/mutex.h"
 #include "repo/repository.h"
 #include "sync/bundle_applier.h"
 
@@ -48,33 +48,34 @@ class BundleUploads {
 
   // A new upload; Unavailable when the owner has slots.per_user open, or all
   // users together slots.total.
-  Result<Json> Create(const std::string& owner);
+  Result<Json> Create(const std::string& owner) EXCLUDES(mu_);
   // The caller's uploads (an administrator's: everyone's, each with its
   // "owner"), as Describe records, oldest first.
-  Json List(const UploadCaller& caller);
+  Json List(const UploadCaller& caller) EXCLUDES(mu_);
   // Appends a piece at `offset`, which must equal the bytes received so far
   // (Conflict names it otherwise, so a client resumes after a broken
   // connection); TooLarge past the size limit.
   Result<Json> Append(const std::string& id, const std::string& owner, uint64_t offset,
-                      const std::string& bytes);
+                      const std::string& bytes) EXCLUDES(mu_);
   // The status record: id, received, state, and progress (checking,
   // applying), report (done) or error (failed: HTTP status and description).
-  Result<Json> Describe(const std::string& id, const UploadCaller& caller);
+  Result<Json> Describe(const std::string& id, const UploadCaller& caller) EXCLUDES(mu_);
   // Starts checking and applying the upload into `category` in the background;
   // `copy_check` decides which existing copies the bundle may change.
   Status StartApply(const std::string& id, const std::string& owner, const std::string& category,
-                    SyncRunner::CopyCheck copy_check);
+                    SyncRunner::CopyCheck copy_check) EXCLUDES(mu_);
   // Waits until the apply has ended or `timeout` passed; then Describe(),
   // or the apply's own error when it failed.
-  Result<Json> Wait(const std::string& id, const std::string& owner, std::chrono::seconds timeout);
+  Result<Json> Wait(const std::string& id, const std::string& owner, std::chrono::seconds timeout)
+      EXCLUDES(mu_);
   // Ends the upload: its file is removed; a running check or apply is
   // cancelled (between packs; each commit is stored whole or not at all) and
   // the upload goes once it has stopped. Conflict while a piece is written.
-  Status Discard(const std::string& id, const UploadCaller& caller);
+  Status Discard(const std::string& id, const UploadCaller& caller) EXCLUDES(mu_);
   // The server is stopping: running applies are cancelled (between packs;
   // each commit is stored whole or not at all), waiters return at once, and
   // no new apply starts. Idempotent.
-  void Shutdown();
+  void Shutdown() EXCLUDES(mu_);
 
  private:
   struct Upload {
@@ -91,11 +92,12 @@ class BundleUploads {
     bool discarded = false;  // ended while running: removed when it stops
   };
   std::string Path(const std::string& id) const;
-  Result<Upload*> Find(const std::string& id, const UploadCaller& caller);  // mu_ held
-  Json Record(const std::string& id, const Upload& u) const;             // mu_ held
-  void Prune(int64_t now);                                               // mu_ held
+  Result<Upload*> Find(const std::string& id, const UploadCaller& caller) REQUIRES(mu_);
+  Json Record(const std::string& id, const Upload& u) const REQUIRES(mu_);
+  void Prune(int64_t now) REQUIRES(mu_);
   void Run(std::string id, std::string path, std::string category,
-           std::shared_ptr<BundleProgress> progress, SyncRunner::CopyCheck copy_check);
+           std::shared_ptr<BundleProgress> progress, SyncRunner::CopyCheck copy_check)
+      EXCLUDES(mu_);
 
   std::string dir_;
   BundleLimits limits_;
@@ -103,11 +105,11 @@ class BundleUploads {
   UploadSlots slots_;
   Repository& repo_;
   Clock& clock_;
-  std::mutex mu_;
+  Mutex mu_;
   std::condition_variable changed_;
-  std::map<std::string, Upload> uploads_;
-  int running_ = 0;  // background applies; the destructor waits for 0
-  bool stopping_ = false;
+  std::map<std::string, Upload> uploads_ GUARDED_BY(mu_);
+  int running_ GUARDED_BY(mu_) = 0;  // background applies; the destructor waits for 0
+  bool stopping_ GUARDED_BY(mu_) = false;
 };
 
 }  // namespace tandem

@@ -22,6 +22,7 @@
 #include "api/sysml_json.h"
 #include "api/worker_pool.h"
 #include "common/log_safe.h"
+#include "common/mutex.h"
 
 namespace tandem {
 
@@ -122,12 +123,12 @@ class HttpEngine::Impl {
   bool stopping() const { return stopping_.load(); }
 
   void Register(ConnectionBase* c, std::weak_ptr<ConnectionBase> weak) {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     connections_[c] = std::move(weak);
   }
   void Unregister(ConnectionBase* c, bool refusing) {
     {
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       connections_.erase(c);
       waiting_.erase(c);
     }
@@ -135,24 +136,24 @@ class HttpEngine::Impl {
   }
   // A place among the max_long_polls; false when they are all taken.
   bool TakeLongPoll() {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (long_polls_ >= limits_.max_long_polls) return false;
     ++long_polls_;
     return true;
   }
   void ReleaseLongPoll() {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     --long_polls_;
   }
   // Waits for a generation after `generation`; true if it has come already.
   bool AwaitGeneration(ConnectionBase* c, uint64_t generation) {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (generation_ > generation) return true;
     waiting_[c] = generation;
     return false;
   }
   void StopAwaiting(ConnectionBase* c) {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     waiting_.erase(c);
   }
 
@@ -173,18 +174,19 @@ class HttpEngine::Impl {
   const HttpLimits limits_;
   const HttpHandler handler_;
 
-  mutable std::mutex mu_;
-  std::unordered_map<ConnectionBase*, std::weak_ptr<ConnectionBase>> connections_;
-  std::unordered_map<ConnectionBase*, uint64_t> waiting_;  // parked: the generation seen
-  uint64_t generation_ = 0;                                // the highest announced
-  size_t long_polls_ = 0;
+  Mutex mu_;
+  std::unordered_map<ConnectionBase*, std::weak_ptr<ConnectionBase>> connections_ GUARDED_BY(mu_);
+  // Parked connections, each with the generation it has seen.
+  std::unordered_map<ConnectionBase*, uint64_t> waiting_ GUARDED_BY(mu_);
+  uint64_t generation_ GUARDED_BY(mu_) = 0;  // the highest announced
+  size_t long_polls_ GUARDED_BY(mu_) = 0;
 
   std::atomic<size_t> open_{0};
   std::atomic<size_t> refusing_{0};
   std::atomic<bool> stopping_{false};
-  std::mutex run_mu_;
+  Mutex run_mu_;
   std::condition_variable run_cv_;
-  bool running_ = false;
+  bool running_ GUARDED_BY(run_mu_) = false;
 
   // Destroyed in reverse: the pool (whose workers post to the context) first,
   // then the listeners, then the context with the handlers it still holds.
@@ -706,7 +708,7 @@ void HttpEngine::Impl::OnAccepted(Listener& l, tcp::socket socket) {
 
 Status HttpEngine::Impl::Run() {
   {
-    std::lock_guard lock(run_mu_);
+    MutexLock lock(run_mu_);
     if (stopping_) return Status::Ok();
     running_ = true;
   }
@@ -728,7 +730,7 @@ Status HttpEngine::Impl::Run() {
   run();
   for (auto& t : threads) t.join();
   {
-    std::lock_guard lock(run_mu_);
+    MutexLock lock(run_mu_);
     running_ = false;
   }
   run_cv_.notify_all();
@@ -738,7 +740,7 @@ Status HttpEngine::Impl::Run() {
 void HttpEngine::Impl::CloseConnections(bool busy_too) {
   std::vector<std::shared_ptr<ConnectionBase>> all;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     for (auto& [c, weak] : connections_) {
       if (auto strong = weak.lock()) all.push_back(std::move(strong));
     }
@@ -748,7 +750,7 @@ void HttpEngine::Impl::CloseConnections(bool busy_too) {
 
 void HttpEngine::Impl::Stop() {
   {
-    std::lock_guard lock(run_mu_);
+    MutexLock lock(run_mu_);
     if (stopping_.exchange(true)) return;
   }
   for (auto& l : listeners_) {
@@ -765,10 +767,11 @@ void HttpEngine::Impl::Stop() {
   }
   CloseConnections(true);
   work_.reset();
-  std::unique_lock lock(run_mu_);
+  MutexLock lock(run_mu_);
   // Run() returns when the last connection has gone; a lingering close ends
   // within kLingerTime.
-  if (!run_cv_.wait_for(lock, kLingerTime + std::chrono::seconds(1), [this] { return !running_; })) {
+  if (!run_cv_.wait_for(lock.native(), kLingerTime + std::chrono::seconds(1),
+                        [this]() REQUIRES(run_mu_) { return !running_; })) {
     ioc_.stop();
   }
   if (!running_) ioc_.stop();  // Run() may not have started: it returns at once then
@@ -777,7 +780,7 @@ void HttpEngine::Impl::Stop() {
 void HttpEngine::Impl::Notify(uint64_t generation) {
   std::vector<std::shared_ptr<ConnectionBase>> wake;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (generation <= generation_) return;
     generation_ = generation;
     for (auto it = waiting_.begin(); it != waiting_.end();) {

@@ -9,7 +9,7 @@ WorkerPool::WorkerPool(size_t threads, size_t max_queued) : max_queued_(max_queu
 
 WorkerPool::~WorkerPool() {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     accepting_ = false;
     exiting_ = true;
   }
@@ -19,7 +19,7 @@ WorkerPool::~WorkerPool() {
 
 bool WorkerPool::TrySubmit(std::function<void()> task) {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (!accepting_ || queue_.size() >= max_queued_) return false;
     queue_.push_back(std::move(task));
   }
@@ -28,24 +28,25 @@ bool WorkerPool::TrySubmit(std::function<void()> task) {
 }
 
 bool WorkerPool::Shutdown(std::chrono::milliseconds grace) {
-  std::unique_lock lock(mu_);
+  MutexLock lock(mu_);
   accepting_ = false;
-  return idle_.wait_for(lock, grace, [this] { return queue_.empty() && running_ == 0; });
+  return idle_.wait_for(lock.native(), grace,
+                        [this]() REQUIRES(mu_) { return queue_.empty() && running_ == 0; });
 }
 
 void WorkerPool::Run() {
-  std::unique_lock lock(mu_);
+  MutexLock lock(mu_);
   while (true) {
-    work_.wait(lock, [this] { return exiting_ || !queue_.empty(); });
+    work_.wait(lock.native(), [this]() REQUIRES(mu_) { return exiting_ || !queue_.empty(); });
     // Queued work still runs when exiting: its connection waits for an answer.
     if (queue_.empty()) return;
     auto task = std::move(queue_.front());
     queue_.pop_front();
     ++running_;
-    lock.unlock();
+    lock.Unlock();
     task();
     task = nullptr;  // what it captured goes before the pool counts it done
-    lock.lock();
+    lock.Lock();
     --running_;
     if (queue_.empty() && running_ == 0) idle_.notify_all();
   }

@@ -12,9 +12,10 @@
 #include <cstddef>
 #include <deque>
 #include <functional>
-#include <mutex>
 #include <thread>
 #include <vector>
+
+#include "common/mutex.h"
 
 namespace tandem {
 
@@ -27,26 +28,26 @@ class WorkerPool {
 
   // Queues `task`; false (and `task` is dropped) when the queue holds
   // max_queued tasks already or the pool is shutting down.
-  bool TrySubmit(std::function<void()> task);
+  bool TrySubmit(std::function<void()> task) EXCLUDES(mu_);
   // Refuses further tasks and waits up to `grace` for the queued and running
   // ones to finish; true if they all did.
-  bool Shutdown(std::chrono::milliseconds grace);
+  bool Shutdown(std::chrono::milliseconds grace) EXCLUDES(mu_);
 
   size_t threads() const { return threads_.size(); }
   size_t max_queued() const { return max_queued_; }
 
  private:
-  void Run();
+  void Run() EXCLUDES(mu_);
 
   const size_t max_queued_;
-  std::mutex mu_;
+  Mutex mu_;
   std::condition_variable work_;  // a task was queued, or stopping
   std::condition_variable idle_;  // a task finished
-  std::deque<std::function<void()>> queue_;
-  size_t running_ = 0;
-  bool accepting_ = true;
-  bool exiting_ = false;
-  std::vector<std::thread> threads_;
+  std::deque<std::function<void()>> queue_ GUARDED_BY(mu_);
+  size_t running_ GUARDED_BY(mu_) = 0;
+  bool accepting_ GUARDED_BY(mu_) = true;
+  bool exiting_ GUARDED_BY(mu_) = false;
+  std::vector<std::thread> threads_;  // made by the constructor, joined by the destructor
 };
 
 }  // namespace tandem

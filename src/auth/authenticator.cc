@@ -86,14 +86,15 @@ bool Authenticator::VerifyPassword(const std::string& stored_hash, const std::st
 }
 
 void Authenticator::AcquireHashSlot() {
-  std::unique_lock lock(mu_);
-  hash_slots_cv_.wait(lock, [&] { return hash_slots_in_use_ < kMaxConcurrentHashes; });
+  MutexLock lock(mu_);
+  hash_slots_cv_.wait(lock.native(),
+                      [&]() REQUIRES(mu_) { return hash_slots_in_use_ < kMaxConcurrentHashes; });
   ++hash_slots_in_use_;
 }
 
 void Authenticator::ReleaseHashSlot() {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     --hash_slots_in_use_;
   }
   hash_slots_cv_.notify_one();
@@ -109,7 +110,7 @@ Hash Authenticator::KeyedHash(const std::string& user, const std::string& passwo
 }
 
 void Authenticator::Forget(const std::string& user) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   verified_.erase(user);
 }
 
@@ -140,7 +141,7 @@ Result<Principal> Authenticator::CheckPassword(const std::string& user,
   std::optional<Principal> who;
   if (found) {
     ASSIGN_OR_RETURN(who, PrincipalOf(*found));
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     auto it = verified_.find(user);
     if (it != verified_.end() && it->second.expires > now &&
         it->second.stored_hash == found->password_hash &&
@@ -165,7 +166,7 @@ Result<Principal> Authenticator::CheckPassword(const std::string& user,
     return BadCredentials();
   }
   throttle_.RecordSuccess(user, client);
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   verified_[user] = Verified{keyed, found->password_hash,
                              now + std::chrono::microseconds(options_.verified_cache_ttl).count()};
   return *who;

@@ -11,7 +11,6 @@
 #include <chrono>
 #include <condition_variable>
 #include <map>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -19,6 +18,7 @@
 #include "auth/login_throttle.h"
 #include "auth/role.h"
 #include "common/clock.h"
+#include "common/mutex.h"
 #include "store/store.h"
 
 namespace tandem {
@@ -86,7 +86,7 @@ class Authenticator {
   };
   static Result<Principal> PrincipalOf(const User& u);
   Hash KeyedHash(const std::string& user, const std::string& password) const;
-  void Forget(const std::string& user);
+  void Forget(const std::string& user) EXCLUDES(mu_);
 
   Store& store_;
   Clock& clock_;
@@ -94,12 +94,12 @@ class Authenticator {
   std::string cache_key_;
   // Argon2id takes 64 MiB and tens of ms per check: bound how many run at once
   // so a flood of bad credentials cannot exhaust memory or every worker.
-  void AcquireHashSlot();
-  void ReleaseHashSlot();
-  std::mutex mu_;
+  void AcquireHashSlot() EXCLUDES(mu_);
+  void ReleaseHashSlot() EXCLUDES(mu_);
+  Mutex mu_;
   std::condition_variable hash_slots_cv_;
-  int hash_slots_in_use_ = 0;
-  std::map<std::string, Verified> verified_;
+  int hash_slots_in_use_ GUARDED_BY(mu_) = 0;
+  std::map<std::string, Verified> verified_ GUARDED_BY(mu_);
   LoginThrottle throttle_;
 };
 

@@ -28,7 +28,7 @@ Status LoginThrottle::Check(const std::string& user, const std::string& client) 
 }
 
 int64_t LoginThrottle::RetryAfterSeconds(const std::string& user, const std::string& client) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   auto it = entries_.find(Key(user, client));
   int64_t now = clock_.NowMicros();
   if (it == entries_.end() || it->second.locked_until <= now) return 0;
@@ -40,7 +40,7 @@ void LoginThrottle::RecordFailure(const std::string& user, const std::string& cl
   int failures = 0;
   int64_t locked_for = 0;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (entries_.size() >= options_.max_tracked) EvictLocked(now);
     Entry& e = entries_[Key(user, client)];
     // An occasional typo long after the last one starts a fresh count.
@@ -65,7 +65,7 @@ void LoginThrottle::RecordFailure(const std::string& user, const std::string& cl
 }
 
 void LoginThrottle::RecordSuccess(const std::string& user, const std::string& client) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   entries_.erase(Key(user, client));
 }
 

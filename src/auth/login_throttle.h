@@ -16,10 +16,10 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
-#include <mutex>
 #include <string>
 
 #include "common/clock.h"
+#include "common/mutex.h"
 #include "common/status.h"
 
 namespace tandem {
@@ -36,11 +36,11 @@ class LoginThrottle {
   LoginThrottle(Clock& clock, LoginThrottleOptions options);
 
   // RateLimited ("... try again in N s") while `user` from `client` is locked out.
-  Status Check(const std::string& user, const std::string& client);
-  void RecordFailure(const std::string& user, const std::string& client);
-  void RecordSuccess(const std::string& user, const std::string& client);
+  Status Check(const std::string& user, const std::string& client) EXCLUDES(mu_);
+  void RecordFailure(const std::string& user, const std::string& client) EXCLUDES(mu_);
+  void RecordSuccess(const std::string& user, const std::string& client) EXCLUDES(mu_);
   // Whole seconds until the pair may try again (0: now).
-  int64_t RetryAfterSeconds(const std::string& user, const std::string& client);
+  int64_t RetryAfterSeconds(const std::string& user, const std::string& client) EXCLUDES(mu_);
 
  private:
   struct Entry {
@@ -49,12 +49,12 @@ class LoginThrottle {
     int64_t last_failure = 0;  // micros
   };
   static std::string Key(const std::string& user, const std::string& client);
-  void EvictLocked(int64_t now);
+  void EvictLocked(int64_t now) REQUIRES(mu_);
 
   Clock& clock_;
   LoginThrottleOptions options_;
-  std::mutex mu_;
-  std::map<std::string, Entry> entries_;
+  Mutex mu_;
+  std::map<std::string, Entry> entries_ GUARDED_BY(mu_);
 };
 
 }  // namespace tandem

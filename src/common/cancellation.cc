@@ -3,13 +3,13 @@
 namespace tandem {
 
 void Cancellation::Cancel() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (cancelled_.exchange(true, std::memory_order_acq_rel)) return;
   for (auto& [id, fn] : callbacks_) fn();
 }
 
 Cancellation::Registration Cancellation::OnCancel(std::function<void()> on_cancel) const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (cancelled_.load(std::memory_order_acquire)) {
     on_cancel();
     return Registration();
@@ -21,7 +21,7 @@ Cancellation::Registration Cancellation::OnCancel(std::function<void()> on_cance
 
 Cancellation::Registration::~Registration() {
   if (!owner_) return;
-  std::lock_guard lock(owner_->mu_);
+  MutexLock lock(owner_->mu_);
   owner_->callbacks_.erase(id_);
 }
 

@@ -11,7 +11,8 @@
 #include <cstdint>
 #include <functional>
 #include <map>
-#include <mutex>
+
+#include "common/mutex.h"
 
 namespace tandem {
 
@@ -52,9 +53,9 @@ class Cancellation {
 
  private:
   std::atomic<bool> cancelled_{false};
-  mutable std::mutex mu_;  // guards callbacks_ and is held while they run
-  mutable uint64_t next_id_ = 1;
-  mutable std::map<uint64_t, std::function<void()>> callbacks_;
+  mutable Mutex mu_;  // held while the callbacks run
+  mutable uint64_t next_id_ GUARDED_BY(mu_) = 1;
+  mutable std::map<uint64_t, std::function<void()>> callbacks_ GUARDED_BY(mu_);
 };
 
 }  // namespace tandem

@@ -8,9 +8,10 @@
 #include <functional>
 #include <list>
 #include <memory>
-#include <mutex>
 #include <unordered_map>
 #include <utility>
+
+#include "common/mutex.h"
 
 namespace tandem {
 
@@ -21,7 +22,7 @@ class LruCache {
 
   // The value, or null; a hit makes the entry the most recent.
   std::shared_ptr<const Value> Find(const Key& key) {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     auto it = index_.find(key);
     if (it == index_.end()) return nullptr;
     lru_.splice(lru_.begin(), lru_, it->second);
@@ -31,7 +32,7 @@ class LruCache {
   // Keeps the first value given for a key.
   void Insert(const Key& key, std::shared_ptr<const Value> value) {
     if (capacity_ == 0) return;
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (index_.count(key)) return;
     lru_.emplace_front(key, std::move(value));
     index_[key] = lru_.begin();
@@ -43,10 +44,10 @@ class LruCache {
 
  private:
   using Entry = std::pair<Key, std::shared_ptr<const Value>>;
-  std::mutex mu_;
+  Mutex mu_;
   const size_t capacity_;
-  std::list<Entry> lru_;  // most recent first
-  std::unordered_map<Key, typename std::list<Entry>::iterator, Hasher> index_;
+  std::list<Entry> lru_ GUARDED_BY(mu_);  // most recent first
+  std::unordered_map<Key, typename std::list<Entry>::iterator, Hasher> index_ GUARDED_BY(mu_);
 };
 
 }  // namespace tandem

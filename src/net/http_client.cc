@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "common/clock.h"
+#include "common/mutex.h"
 #include "tls/openssl_errors.h"
 
 namespace tandem {
@@ -25,18 +26,18 @@ class DeadlineWatch {
     static DeadlineWatch* watch = new DeadlineWatch();  // never destroyed: its thread lives on
     return *watch;
   }
-  uint64_t Schedule(int64_t deadline_micros, std::function<void()> fire) {
-    std::lock_guard lock(mu_);
+  uint64_t Schedule(int64_t deadline_micros, std::function<void()> fire) EXCLUDES(mu_) {
+    MutexLock lock(mu_);
     uint64_t id = next_id_++;
     due_.emplace(id, Entry{deadline_micros, std::move(fire)});
     cv_.notify_all();
     return id;
   }
   // After Cancel returns, the callback is not running and will not run.
-  void Cancel(uint64_t id) {
-    std::unique_lock lock(mu_);
+  void Cancel(uint64_t id) EXCLUDES(mu_) {
+    MutexLock lock(mu_);
     due_.erase(id);
-    cv_.wait(lock, [&] { return firing_ != id; });
+    cv_.wait(lock.native(), [&]() REQUIRES(mu_) { return firing_ != id; });
   }
 
  private:
@@ -45,17 +46,18 @@ class DeadlineWatch {
     std::function<void()> fire;
   };
   DeadlineWatch() : thread_([this] { Loop(); }) { thread_.detach(); }
-  void Loop() {
+  void Loop() EXCLUDES(mu_) {
     // Its own clock: the thread outlives the static SystemClock at exit.
     static Clock* const own_clock = new SystemClock();
     Clock& clock = *own_clock;
-    std::unique_lock lock(mu_);
+    MutexLock lock(mu_);
     while (true) {
       int64_t earliest = INT64_MAX;
       for (const auto& [id, e] : due_) earliest = std::min(earliest, e.deadline);
       uint64_t seen = next_id_;
-      clock.WaitUntil(lock, cv_, earliest == INT64_MAX ? clock.MonotonicMicros() + 3'600'000'000 : earliest,
-                      [&] { return next_id_ != seen; });
+      clock.WaitUntil(lock.native(), cv_,
+                      earliest == INT64_MAX ? clock.MonotonicMicros() + 3'600'000'000 : earliest,
+                      [&]() REQUIRES(mu_) { return next_id_ != seen; });
       int64_t now = clock.MonotonicMicros();
       for (auto it = due_.begin(); it != due_.end();) {
         if (it->second.deadline > now) {
@@ -65,20 +67,20 @@ class DeadlineWatch {
         auto fire = std::move(it->second.fire);
         firing_ = it->first;
         due_.erase(it);
-        lock.unlock();
+        lock.Unlock();
         fire();
-        lock.lock();
+        lock.Lock();
         firing_ = 0;
         cv_.notify_all();
         it = due_.begin();
       }
     }
   }
-  std::mutex mu_;
+  Mutex mu_;
   std::condition_variable cv_;
-  uint64_t next_id_ = 1;
-  uint64_t firing_ = 0;
-  std::map<uint64_t, Entry> due_;
+  uint64_t next_id_ GUARDED_BY(mu_) = 1;
+  uint64_t firing_ GUARDED_BY(mu_) = 0;
+  std::map<uint64_t, Entry> due_ GUARDED_BY(mu_);
   std::thread thread_;
 };
 

@@ -11,7 +11,8 @@
 #include <cstdint>
 #include <functional>
 #include <map>
-#include <mutex>
+
+#include "common/mutex.h"
 
 namespace tandem {
 
@@ -31,12 +32,12 @@ class ChangeFeed {
   void Unsubscribe(uint64_t id);
 
  private:
-  std::mutex mu_;
+  Mutex mu_;
   std::condition_variable cv_;
-  uint64_t generation_ = 0;
-  std::mutex listeners_mu_;  // held while listeners run, so Unsubscribe waits for them
-  std::map<uint64_t, std::function<void(uint64_t)>> listeners_;
-  uint64_t next_listener_ = 1;
+  uint64_t generation_ GUARDED_BY(mu_) = 0;
+  Mutex listeners_mu_;  // held while listeners run, so Unsubscribe waits for them
+  std::map<uint64_t, std::function<void(uint64_t)>> listeners_ GUARDED_BY(listeners_mu_);
+  uint64_t next_listener_ GUARDED_BY(listeners_mu_) = 1;
 };
 
 }  // namespace tandem

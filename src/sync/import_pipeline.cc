@@ -28,7 +28,7 @@ ImportPipeline::ImportPipeline(Repository& repo, std::string resource_id, const 
       on_imported_(std::move(on_imported)),
       limits_(limits) {
   on_cancel_.emplace(cancel_.OnCancel([this] {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     work_.notify_all();
     space_.notify_all();
   }));
@@ -41,9 +41,9 @@ ImportPipeline::~ImportPipeline() { (void)Close(); }
 
 Status ImportPipeline::Push(Repository::ImportedCommit commit) {
   uint64_t bytes = SizeOf(commit);
-  std::unique_lock lock(mu_);
+  MutexLock lock(mu_);
   // One commit larger than the bound still goes in alone, when the queue is empty.
-  space_.wait(lock, [&] {
+  space_.wait(lock.native(), [&]() REQUIRES(mu_) {
     return !error_.ok() || closed_ || cancel_.cancelled() || queue_.empty() ||
            queued_bytes_ + bytes <= limits_.max_queued_bytes;
   });
@@ -58,18 +58,18 @@ Status ImportPipeline::Push(Repository::ImportedCommit commit) {
 
 Status ImportPipeline::Close() {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     closed_ = true;
     work_.notify_all();
   }
   if (thread_.joinable()) thread_.join();
   on_cancel_.reset();
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return error_;
 }
 
 uint64_t ImportPipeline::commits_imported() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return imported_;
 }
 
@@ -77,8 +77,9 @@ void ImportPipeline::Run() {
   while (true) {
     std::vector<Repository::ImportedCommit> batch;
     {
-      std::unique_lock lock(mu_);
-      work_.wait(lock, [&] { return !queue_.empty() || closed_ || cancel_.cancelled(); });
+      MutexLock lock(mu_);
+      work_.wait(lock.native(),
+                 [&]() REQUIRES(mu_) { return !queue_.empty() || closed_ || cancel_.cancelled(); });
       if (cancel_.cancelled() || queue_.empty()) return;  // stopped, or closed and drained
       uint64_t batch_bytes = 0;
       while (!queue_.empty() && batch.size() < limits_.max_batch_commits &&
@@ -92,7 +93,7 @@ void ImportPipeline::Run() {
     }
     Repository::BatchImport result = repo_.ImportCommits(resource_id_, batch);
     {
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       imported_ += result.imported;
       if (!result.status.ok()) {
         error_ = result.status;

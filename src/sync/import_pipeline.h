@@ -16,12 +16,12 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
 
 #include "common/cancellation.h"
+#include "common/mutex.h"
 #include "repo/repository.h"
 
 namespace tandem {
@@ -44,15 +44,15 @@ class ImportPipeline {
   // Queues one commit, waiting while the queue is full. Returns the import's
   // first refusal (the caller stops reading the stream), or Unavailable once
   // the run is cancelled.
-  Status Push(Repository::ImportedCommit commit);
+  Status Push(Repository::ImportedCommit commit) EXCLUDES(mu_);
   // Imports what is still queued (not after a cancel: those commits are
   // simply not stored, and the next run asks for them again), ends the thread
   // and returns the import's first refusal. Idempotent.
-  Status Close();
-  uint64_t commits_imported() const;
+  Status Close() EXCLUDES(mu_);
+  uint64_t commits_imported() const EXCLUDES(mu_);
 
  private:
-  void Run();
+  void Run() EXCLUDES(mu_);
 
   Repository& repo_;
   const std::string resource_id_;
@@ -60,14 +60,15 @@ class ImportPipeline {
   const std::function<void(uint64_t)> on_imported_;
   const ImportPipelineLimits limits_;
 
-  mutable std::mutex mu_;
+  mutable Mutex mu_;
   std::condition_variable work_;   // queue_ grew, closed_ or cancelled
   std::condition_variable space_;  // queue_ shrank, error_ or cancelled
-  std::deque<std::pair<Repository::ImportedCommit, uint64_t>> queue_;  // commit, its bytes
-  uint64_t queued_bytes_ = 0;
-  uint64_t imported_ = 0;
-  bool closed_ = false;
-  Status error_;
+  // Each commit with its bytes.
+  std::deque<std::pair<Repository::ImportedCommit, uint64_t>> queue_ GUARDED_BY(mu_);
+  uint64_t queued_bytes_ GUARDED_BY(mu_) = 0;
+  uint64_t imported_ GUARDED_BY(mu_) = 0;
+  bool closed_ GUARDED_BY(mu_) = false;
+  Status error_ GUARDED_BY(mu_);
   std::optional<Cancellation::Registration> on_cancel_;
   std::thread thread_;
 };

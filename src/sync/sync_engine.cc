@@ -3,6 +3,8 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <optional>
+#include <optional>
 #include <set>
 
 #include "common/ids.h"
@@ -28,34 +30,39 @@ struct SyncEngine::Worker {
   std::string id;
   RemoteConfigSpec spec;  // as stored when the worker started; a change replaces the worker
   Cancellation cancel;    // fired once, by StopWorker
-  std::mutex mu;          // guards everything below
+  Mutex mu;  // guards what is marked so; the rest is fixed before the threads start
   std::condition_variable cv;
-  uint64_t requested = 0;  // run requests so far
-  uint64_t started = 0;    // requests covered by the run in progress or done
-  uint64_t completed = 0;  // requests covered by finished runs
+  uint64_t requested GUARDED_BY(mu) = 0;  // run requests so far
+  uint64_t started GUARDED_BY(mu) = 0;    // requests covered by the run in progress or done
+  uint64_t completed GUARDED_BY(mu) = 0;  // requests covered by finished runs
   // What the next run looks at: every selected resource when anything but the
   // watcher asked (a user, the reconcile timer, a retry, the first run) or
   // the watcher saw a change of placement; otherwise only the source
   // resources whose changes the watcher saw (a focused run).
-  bool whole_run = true;
-  std::set<std::string> focus;
-  bool stop = false;
+  bool whole_run GUARDED_BY(mu) = true;
+  std::set<std::string> focus GUARDED_BY(mu);
+  bool stop GUARDED_BY(mu) = false;
   // Until the watcher has read the source's feed position once, no run
   // starts: a commit between a run's catalogue and that first read would
   // otherwise be missed by both. Set at once when there is no watcher.
-  bool feed_ready = true;
-  WorkerState state = WorkerState::kIdle;
-  int failures = 0;
-  int64_t next_attempt = 0;       // wall micros of the retry (for the status); 0 = none
-  int64_t next_attempt_mono = 0;  // monotonic micros of the retry
-  int64_t next_reconcile = 0;     // monotonic micros
+  bool feed_ready GUARDED_BY(mu) = true;
+  WorkerState state GUARDED_BY(mu) = WorkerState::kIdle;
+  int failures GUARDED_BY(mu) = 0;
+  int64_t next_attempt GUARDED_BY(mu) = 0;       // wall micros of the retry (for the status); 0 = none
+  int64_t next_attempt_mono GUARDED_BY(mu) = 0;  // monotonic micros of the retry
+  int64_t next_reconcile GUARDED_BY(mu) = 0;     // monotonic micros
   // Source resource ids that changes are relevant for: the selected ones and
   // those the last run recorded (category selections). Updated before the
   // worker leaves kRunning, so the watcher never judges by an older run.
-  std::set<std::string> watched;
-  RunProgress progress;
+  std::set<std::string> watched GUARDED_BY(mu);
+  RunProgress progress;  // atomics: the run writes them, a status request reads them
+  // Set by StartWorker, joined by StopWorker, both under lifecycle_mu_.
   std::thread thread;
   std::thread watcher;
+
+  // The live part of a status record (progress, next attempt) into `out`;
+  // returns the state.
+  WorkerState Describe(Clock& clock, Json& out) const REQUIRES(mu);
 };
 
 SyncEngine::SyncEngine(Repository& repo, CredentialBox box, Clock& clock, SourceFactory sources,
@@ -72,18 +79,18 @@ Status SyncEngine::Start() {
   ASSIGN_OR_RETURN(auto txn, repo_.store().BeginRead());
   ASSIGN_OR_RETURN(auto configs, txn->ListRemoteConfigs());
   txn.reset();
-  std::lock_guard life(lifecycle_mu_);
+  MutexLock life(lifecycle_mu_);
   for (const auto& c : configs) StartWorker(c);
   return Status::Ok();
 }
 
 void SyncEngine::Stop() {
   shutdown_.Cancel();
-  std::lock_guard life(lifecycle_mu_);
+  MutexLock life(lifecycle_mu_);
   stopped_ = true;
   std::vector<std::string> ids;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     for (const auto& [id, w] : workers_) ids.push_back(id);
   }
   // Cancel all first, then join: every run winds down at once, not in turn.
@@ -155,7 +162,7 @@ Result<Json> SyncEngine::Create(const Json& body) {
     RETURN_IF_ERROR(txn->CommitTransaction());
   }
   {
-    std::lock_guard life(lifecycle_mu_);
+    MutexLock life(lifecycle_mu_);
     StartWorker(c);
   }
   // The first run; a server that is stopping starts it at its next start.
@@ -189,7 +196,7 @@ Result<Json> SyncEngine::Update(const std::string& id, const Json& body) {
                         spec.categories != base.categories ||
                         spec.target_category_id != base.target_category_id;
   if (reaches_source) RETURN_IF_ERROR(Validate(spec, current_password));
-  std::lock_guard life(lifecycle_mu_);
+  MutexLock life(lifecycle_mu_);
   if (stopped_) return Status::Unavailable("the server is stopping; try again after it restarts");
   StopWorker(id);
   Status stored = [&]() -> Status {
@@ -220,7 +227,7 @@ void SyncEngine::RestartFromStore(const std::string& id) {
 
 Status SyncEngine::Delete(const std::string& id) {
   ASSIGN_OR_RETURN(RemoteConfig c, Load(id));
-  std::lock_guard life(lifecycle_mu_);
+  MutexLock life(lifecycle_mu_);
   StopWorker(c.id);
   Status deleted = [&]() -> Status {
     ASSIGN_OR_RETURN(auto txn, repo_.store().BeginWrite());
@@ -253,42 +260,52 @@ Result<std::string> SyncEngine::TargetCategoryOf(const std::string& id) {
   return spec.target_category_id;
 }
 
+WorkerState SyncEngine::Worker::Describe(Clock& clock, Json& out) const {
+  if (state == WorkerState::kRunning) {
+    int64_t elapsed = clock.NowMicros() - progress.started;
+    uint64_t bytes = progress.bytes_done;
+    uint64_t done = progress.commits_done, total = progress.commits_total;
+    Json eta = nullptr;
+    if (done > 0 && total > done && elapsed > 0) {
+      eta = static_cast<double>(total - done) * static_cast<double>(elapsed) /
+            static_cast<double>(done) / 1e6;
+    }
+    double per_second = elapsed > 0 ? static_cast<double>(done) * 1e6 / static_cast<double>(elapsed) : 0.0;
+    out["progress"] = {{"resourcesDone", progress.resources_done.load()},
+                       {"resourcesTotal", progress.resources_total.load()},
+                       {"commitsDone", done},
+                       {"commitsTotal", total},
+                       {"bytesDone", bytes},
+                       {"bytesPerSecond", elapsed > 0 ? bytes * 1'000'000 / elapsed : 0},
+                       {"commitsPerSecond", per_second},
+                       {"secondsLeft", eta}};
+  }
+  if (state == WorkerState::kWaiting) out["nextAttempt"] = FormatTimestamp(next_attempt);
+  return state;
+}
+
 Result<Json> SyncEngine::GetStatus(const std::string& id) {
   // The worker records a run in the store before it leaves "running", so the
   // stored record is read under the worker's lock: both parts then agree.
   std::shared_ptr<Worker> w = FindWorker(id);
-  std::unique_lock<std::mutex> wl;
-  if (w) wl = std::unique_lock<std::mutex>(w->mu);
-  ASSIGN_OR_RETURN(RemoteConfig c, Load(id));
+  std::optional<Result<RemoteConfig>> loaded;
+  std::optional<WorkerState> live_state;
+  Json out = Json::object();
+  if (w) {
+    MutexLock wl(w->mu);
+    loaded = Load(id);
+    live_state = w->Describe(clock_, out);
+  } else {
+    loaded = Load(id);
+  }
+  ASSIGN_OR_RETURN(RemoteConfig c, std::move(*loaded));
   ASSIGN_OR_RETURN(RemoteConfigSpec spec, SpecFromStored(c.spec));
   Json stored = ParseJsonOrDiscarded(c.state);
   if (!stored.is_object()) stored = Json::object();
-  Json out = {{"id", c.id}, {"name", c.name}};
+  out["id"] = c.id;
+  out["name"] = c.name;
   WorkerState state = spec.enabled ? WorkerState::kIdle : WorkerState::kPaused;
-  if (w) {
-    state = w->state;
-    if (state == WorkerState::kRunning) {
-      int64_t elapsed = clock_.NowMicros() - w->progress.started;
-      uint64_t bytes = w->progress.bytes_done;
-      uint64_t done = w->progress.commits_done, total = w->progress.commits_total;
-      Json eta = nullptr;
-      if (done > 0 && total > done && elapsed > 0) {
-        eta = static_cast<double>(total - done) * static_cast<double>(elapsed) /
-              static_cast<double>(done) / 1e6;
-      }
-      double per_second = elapsed > 0 ? static_cast<double>(done) * 1e6 / static_cast<double>(elapsed) : 0.0;
-      out["progress"] = {{"resourcesDone", w->progress.resources_done.load()},
-                         {"resourcesTotal", w->progress.resources_total.load()},
-                         {"commitsDone", done},
-                         {"commitsTotal", total},
-                         {"bytesDone", bytes},
-                         {"bytesPerSecond", elapsed > 0 ? bytes * 1'000'000 / elapsed : 0},
-                         {"commitsPerSecond", per_second},
-                         {"secondsLeft", eta}};
-    }
-    if (state == WorkerState::kWaiting) out["nextAttempt"] = FormatTimestamp(w->next_attempt);
-  }
-  if (wl.owns_lock()) wl.unlock();
+  if (live_state) state = *live_state;
   if (JsonBool(stored, "completed", false)) state = WorkerState::kCompleted;
   out["state"] = WorkerStateName(state);
   for (const char* key : {"lastRun", "lastSuccess", "lastError", "consecutiveFailures"}) {
@@ -323,36 +340,37 @@ Result<Json> SyncEngine::RequestRun(const std::string& id, bool wait, std::chron
   if (!spec.enabled) return Status::Conflict("remote configuration '" + c.name + "' is disabled; enable it first");
   std::shared_ptr<Worker> w = FindWorker(id);
   if (!w) return Status::Unavailable("remote configuration " + id + " is stopping");
-  std::unique_lock wl(w->mu);
+  Worker& worker = *w;
+  MutexLock wl(worker.mu);
   // The stored state is recorded before the worker's own: a status read in
   // between already says "completed", and so must this.
-  if (w->state == WorkerState::kCompleted || JsonBool(ParseJsonOrDiscarded(c.state), "completed", false)) {
+  if (worker.state == WorkerState::kCompleted || JsonBool(ParseJsonOrDiscarded(c.state), "completed", false)) {
     return Status::Conflict("one-time configuration '" + c.name + "' has completed; create a new one to run again");
   }
-  uint64_t ticket = ++w->requested;
-  w->whole_run = true;
-  w->cv.notify_all();
+  uint64_t ticket = ++worker.requested;
+  worker.whole_run = true;
+  worker.cv.notify_all();
   if (!wait) return Json{{"queued", true}};
   // A one-time configuration whose run (started before this request) ends it
   // never runs again: that run's report is the answer.
-  bool done = clock_.WaitFor(wl, w->cv, timeout, [&] {
-    return w->completed >= ticket || w->stop || w->state == WorkerState::kCompleted;
+  bool done = clock_.WaitFor(wl.native(), worker.cv, timeout, [&]() REQUIRES(worker.mu) {
+    return worker.completed >= ticket || worker.stop || worker.state == WorkerState::kCompleted;
   });
   if (!done) {
     return Status::Unavailable("the run has not finished within " + std::to_string(timeout.count()) +
                                " s; follow it at /api/v1/remote-configs/" + id + "/status");
   }
-  if (w->stop && w->completed < ticket && w->state != WorkerState::kCompleted) {
+  if (worker.stop && worker.completed < ticket && worker.state != WorkerState::kCompleted) {
     return Status::Unavailable("the run was stopped: the configuration was changed or deleted, or the "
                                "server is stopping; see /api/v1/remote-configs/" + id + "/runs");
   }
-  wl.unlock();
+  wl.Unlock();
   ASSIGN_OR_RETURN(Json runs, Runs(id, 1));
   return runs.empty() ? Json(nullptr) : runs[0];
 }
 
 std::shared_ptr<SyncEngine::Worker> SyncEngine::FindWorker(const std::string& id) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   auto it = workers_.find(id);
   return it == workers_.end() ? nullptr : it->second;
 }
@@ -369,19 +387,22 @@ void SyncEngine::StartWorker(const RemoteConfig& c) {
   auto w = std::make_shared<Worker>();
   w->id = c.id;
   w->spec = *spec;
-  w->next_reconcile = clock_.MonotonicMicros() +
-                      std::chrono::microseconds(options_.reconcile_interval).count();
-  w->watched.insert(spec->resources.begin(), spec->resources.end());
-  Json stored = ParseJsonOrDiscarded(c.state);
-  if (JsonBool(stored, "completed", false)) w->state = WorkerState::kCompleted;
-  if (stored.is_object() && stored.contains("resources") && stored["resources"].is_object()) {
-    for (const auto& [rid, row] : stored["resources"].items()) w->watched.insert(rid);
-  }
   const bool watches = spec->trigger != TriggerType::kManual && !spec->once;
-  w->feed_ready = !watches;
+  {
+    MutexLock init(w->mu);  // nothing else sees the worker yet; this is for the analysis
+    w->next_reconcile = clock_.MonotonicMicros() +
+                        std::chrono::microseconds(options_.reconcile_interval).count();
+    w->watched.insert(spec->resources.begin(), spec->resources.end());
+    Json stored = ParseJsonOrDiscarded(c.state);
+    if (JsonBool(stored, "completed", false)) w->state = WorkerState::kCompleted;
+    if (stored.is_object() && stored.contains("resources") && stored["resources"].is_object()) {
+      for (const auto& [rid, row] : stored["resources"].items()) w->watched.insert(rid);
+    }
+    w->feed_ready = !watches;
+  }
   Worker* raw = w.get();
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     // lifecycle_mu_ is held and StopWorker ran first: there is no other worker.
     workers_[c.id] = w;
   }
@@ -392,7 +413,7 @@ void SyncEngine::StartWorker(const RemoteConfig& c) {
         WatchFeed(raw);
       } catch (const std::exception& e) {
         {
-          std::lock_guard wl(raw->mu);
+          MutexLock wl(raw->mu);
           raw->feed_ready = true;
           raw->cv.notify_all();
         }
@@ -408,14 +429,14 @@ void SyncEngine::StartWorker(const RemoteConfig& c) {
 void SyncEngine::StopWorker(const std::string& id) {
   std::shared_ptr<Worker> w;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     auto it = workers_.find(id);
     if (it == workers_.end()) return;
     w = std::move(it->second);
     workers_.erase(it);
   }
   {
-    std::lock_guard wl(w->mu);
+    MutexLock wl(w->mu);
     w->stop = true;
   }
   w->cancel.Cancel();  // ends a run's reads and the feed's long poll
@@ -427,8 +448,8 @@ void SyncEngine::StopWorker(const std::string& id) {
 void SyncEngine::WorkerLoop(Worker* w) {
   const bool periodic = w->spec.trigger != TriggerType::kManual && !w->spec.once;
   while (true) {
-    std::unique_lock wl(w->mu);
-    auto due = [&] {
+    MutexLock wl(w->mu);
+    auto due = [&]() REQUIRES(w->mu) {
       if (w->stop) return true;
       if (w->state == WorkerState::kCompleted || !w->feed_ready) return false;
       // "Synchronize now" runs now, even while backing off after an error.
@@ -445,7 +466,7 @@ void SyncEngine::WorkerLoop(Worker* w) {
       } else if (periodic && w->state != WorkerState::kCompleted) {
         deadline = w->next_reconcile;
       }
-      clock_.WaitUntil(wl, w->cv, deadline, due);
+      clock_.WaitUntil(wl.native(), w->cv, deadline, due);
     }
     if (w->stop) return;
     if (w->requested <= w->started) ++w->requested;  // a reconcile or retry counts as a request
@@ -460,7 +481,7 @@ void SyncEngine::WorkerLoop(Worker* w) {
     w->focus.clear();
     w->whole_run = false;
     w->state = WorkerState::kRunning;
-    wl.unlock();
+    wl.Unlock();
     try {
       RunOnce(w, std::move(focus));
     } catch (const std::exception& e) {
@@ -468,12 +489,12 @@ void SyncEngine::WorkerLoop(Worker* w) {
       // last line, so that a defect ends one run and not the whole server.
       spdlog::error("synchronization {} stopped by an unexpected error: {}; retrying in a minute",
                     w->id, e.what());
-      std::lock_guard ew(w->mu);
+      MutexLock ew(w->mu);
       w->state = WorkerState::kWaiting;
       w->next_attempt = clock_.NowMicros() + 60'000'000;
       w->next_attempt_mono = clock_.MonotonicMicros() + 60'000'000;
     }
-    wl.lock();
+    wl.Lock();
     w->completed = w->started;
     w->next_reconcile = clock_.MonotonicMicros() +
                         std::chrono::microseconds(options_.reconcile_interval).count();
@@ -503,7 +524,7 @@ Status SyncEngine::MayTakeOverCopy(const Resource& copy, const std::string& conf
 
 void SyncEngine::RunOnce(Worker* w, std::set<std::string> focus) {
   auto finish = [&](WorkerState state) {
-    std::lock_guard wl(w->mu);
+    MutexLock wl(w->mu);
     w->state = state;
   };
   auto config = Load(w->id);
@@ -545,7 +566,7 @@ void SyncEngine::RunOnce(Worker* w, std::set<std::string> focus) {
   int64_t backoff_micros = 0;
   if (report.outcome == "error") {
     {
-      std::lock_guard wl(w->mu);
+      MutexLock wl(w->mu);
       failures = ++w->failures;
     }
     // A TLS failure's message already says what to do; the hint points to the guide.
@@ -567,7 +588,7 @@ void SyncEngine::RunOnce(Worker* w, std::set<std::string> focus) {
       next_state = WorkerState::kError;
     }
   } else if (!cancelled) {
-    std::lock_guard wl(w->mu);
+    MutexLock wl(w->mu);
     failures = w->failures = 0;
     state["lastSuccess"] = FormatTimestamp(report.finished);
     if (spec->once && report.outcome == "ok") {
@@ -575,7 +596,7 @@ void SyncEngine::RunOnce(Worker* w, std::set<std::string> focus) {
       next_state = WorkerState::kCompleted;
     }
   } else {
-    std::lock_guard wl(w->mu);
+    MutexLock wl(w->mu);
     failures = w->failures;
   }
   state["consecutiveFailures"] = failures;
@@ -595,7 +616,7 @@ void SyncEngine::RunOnce(Worker* w, std::set<std::string> focus) {
   }
   spdlog::info("remote configuration '{}': run {} ({} commits)", spec->name, report.outcome,
                report.commits);
-  std::lock_guard wl(w->mu);
+  MutexLock wl(w->mu);
   if (state.contains("resources") && state["resources"].is_object()) {
     for (const auto& [rid, row] : state["resources"].items()) w->watched.insert(rid);
   }
@@ -612,25 +633,26 @@ void SyncEngine::WatchFeed(Worker* w) {
   int64_t since = -1;
   int failures = 0;
   auto pause = [&](int64_t micros) {
-    std::unique_lock wl(w->mu);
-    clock_.WaitFor(wl, w->cv, std::chrono::microseconds(micros), [&] { return w->stop; });
+    MutexLock wl(w->mu);
+    clock_.WaitFor(wl.native(), w->cv, std::chrono::microseconds(micros),
+                   [&]() REQUIRES(w->mu) { return w->stop; });
   };
   // `changed`: the source resources a focused run may look at; empty: all.
   auto request_run = [&](const std::set<std::string>& changed = {}) {
-    std::lock_guard wl(w->mu);
+    MutexLock wl(w->mu);
     ++w->requested;
     if (changed.empty()) w->whole_run = true;
     w->focus.insert(changed.begin(), changed.end());
     w->cv.notify_all();
   };
   auto ready = [&] {
-    std::lock_guard wl(w->mu);
+    MutexLock wl(w->mu);
     w->feed_ready = true;
     w->cv.notify_all();
   };
   while (true) {
     {
-      std::lock_guard wl(w->mu);
+      MutexLock wl(w->mu);
       if (w->stop || w->state == WorkerState::kCompleted) return;
     }
     if (!source) {
@@ -678,7 +700,7 @@ void SyncEngine::WatchFeed(Worker* w) {
     {
       // Judged now, by the worker's current knowledge: a run in progress may
       // not have recorded a category's resources yet, so it reruns.
-      std::lock_guard wl(w->mu);
+      MutexLock wl(w->mu);
       bool running = w->state == WorkerState::kRunning;
       for (const auto& e : page->events) {
         if (spec.trigger == TriggerType::kTag) {

@@ -24,11 +24,11 @@
 #include <condition_variable>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <thread>
 
 #include "common/cancellation.h"
 #include "common/clock.h"
+#include "common/mutex.h"
 #include "repo/repository.h"
 #include "sync/credential_box.h"
 #include "sync/remote_config.h"
@@ -55,18 +55,18 @@ class SyncEngine {
   ~SyncEngine();
 
   // Starts workers for the stored configurations.
-  Status Start();
+  Status Start() EXCLUDES(lifecycle_mu_, mu_);
   // Stops every worker (each within about a second, whatever its source
   // does) and refuses to start new ones.
-  void Stop();
+  void Stop() EXCLUDES(lifecycle_mu_, mu_);
 
   // Validates (connecting to the source: address, credentials, protocol,
   // every selected id) and stores; starts the first run unless manual.
-  Result<Json> Create(const Json& body);
+  Result<Json> Create(const Json& body) EXCLUDES(lifecycle_mu_, mu_);
   // A change of the source's url or user name needs the password again.
-  Result<Json> Update(const std::string& id, const Json& body);
+  Result<Json> Update(const std::string& id, const Json& body) EXCLUDES(lifecycle_mu_, mu_);
   // Stops the configuration; synchronized resources stay.
-  Status Delete(const std::string& id);
+  Status Delete(const std::string& id) EXCLUDES(lifecycle_mu_, mu_);
   Result<Json> Get(const std::string& id);
   Result<Json> List();
   Result<Json> GetStatus(const std::string& id);
@@ -84,11 +84,10 @@ class SyncEngine {
   Result<RemoteConfig> Load(const std::string& id);
   Result<Json> Record(const RemoteConfig& c);
   Status Validate(const RemoteConfigSpec& spec, const std::string& password);
-  // With lifecycle_mu_ held.
-  void StartWorker(const RemoteConfig& c);
-  void StopWorker(const std::string& id);
+  void StartWorker(const RemoteConfig& c) REQUIRES(lifecycle_mu_) EXCLUDES(mu_);
+  void StopWorker(const std::string& id) REQUIRES(lifecycle_mu_) EXCLUDES(mu_);
   // Starts the worker of `id` as stored (after a change that failed).
-  void RestartFromStore(const std::string& id);
+  void RestartFromStore(const std::string& id) REQUIRES(lifecycle_mu_) EXCLUDES(mu_);
   void WorkerLoop(Worker* w);
   void WatchFeed(Worker* w);
   // One run; `focus` names the source resources of a focused run (empty: all).
@@ -96,7 +95,7 @@ class SyncEngine {
   // Ok when the configuration `config_id` may write to the existing `copy`.
   Status MayTakeOverCopy(const Resource& copy, const std::string& config_id,
                          const std::string& target_category_id);
-  std::shared_ptr<Worker> FindWorker(const std::string& id);
+  std::shared_ptr<Worker> FindWorker(const std::string& id) EXCLUDES(mu_);
 
   Repository& repo_;
   CredentialBox box_;
@@ -104,11 +103,11 @@ class SyncEngine {
   SourceFactory sources_;
   SyncEngineOptions options_;
   Cancellation shutdown_;  // cancels source checks of Create/Update at Stop()
-  std::mutex lifecycle_mu_;  // serializes starting and stopping workers
-  bool stopped_ = false;     // guarded by lifecycle_mu_
-  std::mutex mu_;            // guards workers_
+  Mutex lifecycle_mu_;  // serializes starting and stopping workers
+  bool stopped_ GUARDED_BY(lifecycle_mu_) = false;
+  Mutex mu_ ACQUIRED_AFTER(lifecycle_mu_);
   // shared_ptr: callers waiting on a worker keep it alive while it is stopped.
-  std::map<std::string, std::shared_ptr<Worker>> workers_;
+  std::map<std::string, std::shared_ptr<Worker>> workers_ GUARDED_BY(mu_);
 };
 
 }  // namespace tandem

@@ -5,7 +5,7 @@ namespace tandem {
 bool FakeClock::WaitUntil(std::unique_lock<std::mutex>& lock, std::condition_variable& cv,
                           int64_t deadline_micros, const std::function<bool()>& done) {
   {
-    std::lock_guard g(mu_);
+    MutexLock g(mu_);
     waiters_.insert(&cv);
     waiters_changed_.notify_all();
   }
@@ -18,7 +18,7 @@ bool FakeClock::WaitUntil(std::unique_lock<std::mutex>& lock, std::condition_var
     if (now_.load() >= deadline_micros) break;
     cv.wait_for(lock, std::chrono::milliseconds(5));
   }
-  std::lock_guard g(mu_);
+  MutexLock g(mu_);
   waiters_.erase(waiters_.find(&cv));
   waiters_changed_.notify_all();
   return result;
@@ -35,13 +35,14 @@ void FakeClock::Set(int64_t micros) {
 }
 
 void FakeClock::WakeAll() {
-  std::lock_guard g(mu_);
+  MutexLock g(mu_);
   for (auto* cv : waiters_) cv->notify_all();
 }
 
 bool FakeClock::WaitForWaiters(size_t n, std::chrono::milliseconds timeout) {
-  std::unique_lock g(mu_);
-  return waiters_changed_.wait_for(g, timeout, [&] { return waiters_.size() >= n; });
+  MutexLock g(mu_);
+  return waiters_changed_.wait_for(g.native(), timeout,
+                                   [&]() REQUIRES(mu_) { return waiters_.size() >= n; });
 }
 
 }  // namespace tandem

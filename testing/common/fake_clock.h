@@ -8,10 +8,10 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
-#include <mutex>
 #include <set>
 
 #include "common/clock.h"
+#include "common/mutex.h"
 
 namespace tandem {
 
@@ -33,11 +33,11 @@ class FakeClock final : public Clock {
   bool WaitForWaiters(size_t n, std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
  private:
-  void WakeAll();
+  void WakeAll() EXCLUDES(mu_);
   std::atomic<int64_t> now_;
-  std::mutex mu_;
+  Mutex mu_;
   std::condition_variable waiters_changed_;
-  std::multiset<std::condition_variable*> waiters_;
+  std::multiset<std::condition_variable*> waiters_ GUARDED_BY(mu_);
 };
 
 }  // namespace tandem

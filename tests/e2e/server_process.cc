@@ -1,6 +1,7 @@
 #include "tests/e2e/server_process.h"
 
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -11,6 +12,7 @@
 #include <random>
 #include <sstream>
 #include <stdexcept>
+#include <string_view>
 
 namespace tandem::e2e {
 namespace {
@@ -67,6 +69,15 @@ int WaitExit(pid_t pid, std::chrono::seconds timeout) {
   }
 }
 
+// Every ThreadSanitizer report starts with this line.
+constexpr std::string_view kRaceReport = "WARNING: ThreadSanitizer:";
+
+void CheckForRaceReport(const std::string& what, const std::string& err) {
+  auto at = err.find(kRaceReport);
+  if (at == std::string::npos) return;
+  ADD_FAILURE() << what << " wrote a ThreadSanitizer report:\n" << err.substr(at, 8000);
+}
+
 }  // namespace
 
 std::string BinaryPath(const std::string& relative) {
@@ -120,6 +131,7 @@ ProcessResult RunProcess(const std::vector<std::string>& args,
   r.exit_code = WaitExit(pid, std::chrono::seconds(120));
   r.out = ReadFile(out_path);
   r.err = ReadFile(err_path);
+  CheckForRaceReport(args[0], r.err);
   return r;
 }
 
@@ -243,6 +255,10 @@ ServerProcess::~ServerProcess() {
 
 std::string ServerProcess::StderrText() const { return ReadFile(stderr_path_); }
 
+void ServerProcess::CheckForRaceReports() const {
+  CheckForRaceReport("tandem-server (pid " + std::to_string(pid_) + ")", StderrText());
+}
+
 std::unique_ptr<httplib::Client> ServerProcess::Client(const std::string& user,
                                                        const std::string& password) const {
   auto c = std::make_unique<httplib::Client>("127.0.0.1", port_);
@@ -272,6 +288,7 @@ int ServerProcess::Terminate(std::chrono::seconds timeout) {
   if (pid_ <= 0) return -1;
   kill(pid_, SIGTERM);
   int code = WaitExit(pid_, timeout);
+  CheckForRaceReports();
   pid_ = -1;
   return code;
 }
@@ -281,6 +298,7 @@ void ServerProcess::Kill() {
   kill(pid_, SIGKILL);
   int status = 0;
   waitpid(pid_, &status, 0);
+  CheckForRaceReports();
   pid_ = -1;
 }
 

@@ -3,6 +3,11 @@
 // on" line of each listener it was asked for (with a deadline, never a fixed
 // sleep): plain HTTP unless `port` is -1, HTTPS when `extra_args` hold
 // --https-port. Also runs other binaries to completion. Not thread-safe.
+//
+// In a ThreadSanitizer build (make test-tsan) the server and the binaries run
+// here are instrumented too, and their reports go to their own stderr: a
+// test fails when a server it stopped (Terminate, Kill, or the destructor)
+// or a binary it ran wrote one.
 #pragma once
 
 #include <httplib.h>
@@ -112,6 +117,8 @@ class ServerProcess {
 
  private:
   ServerProcess() = default;
+  // A test failure if the server's stderr holds a ThreadSanitizer report.
+  void CheckForRaceReports() const;
   pid_t pid_ = -1;
   int port_ = 0;
   int https_port_ = -1;

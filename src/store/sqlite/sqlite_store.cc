@@ -81,12 +81,13 @@ RemoteConfig ReadRemoteConfig(const Statement& s) {
 // write ones the writer connection and the store's writer lock.
 class SqliteTransaction final : public WriteTransaction {
  public:
-  SqliteTransaction(SqliteStore& store, std::unique_ptr<SqliteConnection> conn,
-                    std::unique_lock<std::timed_mutex> writer_lock)
-      : store_(store),
-        owned_(std::move(conn)),
-        conn_(owned_ ? owned_.get() : store.writer_.get()),
-        writer_lock_(std::move(writer_lock)) {}
+  // A read transaction on a pooled reader.
+  SqliteTransaction(SqliteStore& store, std::unique_ptr<SqliteConnection> reader)
+      : store_(store), owned_(std::move(reader)), conn_(owned_.get()) {}
+  // A write transaction on the store's writer, which `writer_lock` holds.
+  SqliteTransaction(SqliteStore& store, SqliteConnection* writer,
+                    std::unique_lock<TimedMutex> writer_lock)
+      : store_(store), conn_(writer), writer_lock_(std::move(writer_lock)) {}
 
   ~SqliteTransaction() override {
     if (open_) {
@@ -100,7 +101,8 @@ class SqliteTransaction final : public WriteTransaction {
     if (owned_) {
       if (!stuck) store_.ReturnReader(std::move(owned_));
     } else if (stuck) {
-      store_.writer_.reset();  // the next BeginWrite opens a fresh one
+      store_.writer_mu_.AssertHeld();  // by writer_lock_, until this transaction ends
+      store_.writer_.reset();          // the next BeginWrite opens a fresh one
     }
   }
 
@@ -821,7 +823,7 @@ class SqliteTransaction final : public WriteTransaction {
   SqliteStore& store_;
   std::unique_ptr<SqliteConnection> owned_;  // readers only; the writer belongs to the store
   SqliteConnection* conn_;
-  std::unique_lock<std::timed_mutex> writer_lock_;
+  std::unique_lock<TimedMutex> writer_lock_;
   bool open_ = false;
 };
 
@@ -874,6 +876,9 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path,
                                                        const SqliteOptions& options) {
   RETURN_IF_ERROR(CreateStoreFilePrivate(path));
   auto store = std::unique_ptr<SqliteStore>(new SqliteStore(path, options));
+  // Nobody else has the store yet; held so that the analysis sees writer_ guarded.
+  std::lock_guard writer_lock(store->writer_mu_);
+  store->writer_mu_.AssertHeld();  // by writer_lock
   ASSIGN_OR_RETURN(store->writer_, store->Connect(options.writer_cache_kib));
   RETURN_IF_ERROR(RestrictStoreFiles(path));
   auto& w = *store->writer_;
@@ -922,7 +927,7 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path,
 }
 
 std::unique_ptr<SqliteConnection> SqliteStore::TakeReader() {
-  std::lock_guard lock(readers_mu_);
+  MutexLock lock(readers_mu_);
   if (idle_readers_.empty()) return nullptr;
   auto conn = std::move(idle_readers_.back());
   idle_readers_.pop_back();
@@ -931,7 +936,7 @@ std::unique_ptr<SqliteConnection> SqliteStore::TakeReader() {
 
 void SqliteStore::ReturnReader(std::unique_ptr<SqliteConnection> conn) {
   constexpr size_t kMaxIdleReaders = 16;
-  std::lock_guard lock(readers_mu_);
+  MutexLock lock(readers_mu_);
   if (idle_readers_.size() < kMaxIdleReaders) idle_readers_.push_back(std::move(conn));
 }
 
@@ -940,13 +945,13 @@ Result<std::unique_ptr<ReadTransaction>> SqliteStore::BeginRead() {
   if (!conn) {
     ASSIGN_OR_RETURN(conn, Connect(options_.reader_cache_kib));
   }
-  auto txn = std::make_unique<SqliteTransaction>(*this, std::move(conn),
-                                                 std::unique_lock<std::timed_mutex>());
+  auto txn = std::make_unique<SqliteTransaction>(*this, std::move(conn));
   RETURN_IF_ERROR(txn->Begin());
   return std::unique_ptr<ReadTransaction>(std::move(txn));
 }
 
 Result<std::unique_ptr<WriteTransaction>> SqliteStore::BeginWrite() {
+  // The lock passes to the transaction, which holds it for its whole life.
   std::unique_lock lock(writer_mu_, std::defer_lock);
   if (!lock.try_lock_for(options_.write_wait)) {
     // Another write has held the store for that long (a large import, a
@@ -956,10 +961,11 @@ Result<std::unique_ptr<WriteTransaction>> SqliteStore::BeginWrite() {
                                std::to_string(options_.write_wait.count()) +
                                " ms (storage.write-wait-ms); retry shortly");
   }
+  writer_mu_.AssertHeld();  // by `lock`
   if (!writer_) {
     ASSIGN_OR_RETURN(writer_, Connect(options_.writer_cache_kib));
   }
-  auto txn = std::make_unique<SqliteTransaction>(*this, nullptr, std::move(lock));
+  auto txn = std::make_unique<SqliteTransaction>(*this, writer_.get(), std::move(lock));
   RETURN_IF_ERROR(txn->Begin());
   return std::unique_ptr<WriteTransaction>(std::move(txn));
 }

@@ -9,10 +9,10 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
+#include "common/mutex.h"
 #include "store/store.h"
 
 struct sqlite3;
@@ -60,15 +60,15 @@ class SqliteStore final : public Store {
   friend class SqliteTransaction;
   SqliteStore(std::string path, SqliteOptions options);
   Result<std::unique_ptr<SqliteConnection>> Connect(int64_t cache_kib);
-  std::unique_ptr<SqliteConnection> TakeReader();
-  void ReturnReader(std::unique_ptr<SqliteConnection> conn);
+  std::unique_ptr<SqliteConnection> TakeReader() EXCLUDES(readers_mu_);
+  void ReturnReader(std::unique_ptr<SqliteConnection> conn) EXCLUDES(readers_mu_);
 
   std::string path_;
   SqliteOptions options_;
-  std::mutex readers_mu_;
-  std::vector<std::unique_ptr<SqliteConnection>> idle_readers_;
-  std::timed_mutex writer_mu_;  // held for the whole life of a write transaction
-  std::unique_ptr<SqliteConnection> writer_;
+  Mutex readers_mu_;
+  std::vector<std::unique_ptr<SqliteConnection>> idle_readers_ GUARDED_BY(readers_mu_);
+  TimedMutex writer_mu_;  // held for the whole life of a write transaction
+  std::unique_ptr<SqliteConnection> writer_ GUARDED_BY(writer_mu_);
 };
 
 }  // namespace tandem
