@@ -3,13 +3,17 @@
 #   make test   install dependencies, build with ASan+UBSan, run every test (ctest)
 #   make bench  build optimized and run the benchmarks
 #   make bench-sync  build the servers optimized and run bench/sync-bench (ARGS=--smoke for a quick run)
+#   make fuzz-smoke  build the libFuzzer targets (clang-16, build-fuzz) and run each for 30 s
+#   make fuzz        the same for FUZZ_SECONDS per target (docs/reliability.md, "Fuzzing")
 
 BUILD      ?= build
 TEST_BUILD ?= build-test
 DATA_DIR   ?= data
 JOBS       ?= $(shell nproc)
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 600
 
-.PHONY: deps build run test bench bench-sync clean
+.PHONY: deps build run test bench bench-sync fuzz-smoke fuzz clean
 
 deps:
 	./scripts/install-deps.sh
@@ -43,5 +47,12 @@ bench-sync: deps $(BUILD)/build.ninja
 	cmake --build $(BUILD) -j $(JOBS) --target tandem-server tandem datamanager
 	bench/sync-bench --tandem-bin $(BUILD)/tools $(ARGS)
 
+# libFuzzer targets in their own clang tree; fail on any crash, hang or leak.
+fuzz-smoke: deps
+	fuzz/run-fuzzers --build $(FUZZ_BUILD) --jobs $(JOBS) --seconds 30
+
+fuzz: deps
+	fuzz/run-fuzzers --build $(FUZZ_BUILD) --jobs $(JOBS) --seconds $(FUZZ_SECONDS)
+
 clean:
-	rm -rf $(BUILD) $(TEST_BUILD)
+	rm -rf $(BUILD) $(TEST_BUILD) $(FUZZ_BUILD)

@@ -9,6 +9,7 @@ packages=(
   libsqlite3-dev libssl-dev libzstd-dev libsodium-dev libboost1.81-dev zlib1g-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-jsonschema
+  clang-16 libfuzzer-16-dev libclang-rt-16-dev
 )
 
 missing=()
