@@ -5,11 +5,11 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build pkg-config git ca-certificates curl
-  clang-16 libclang-rt-16-dev  # make test-tsan: clang and its ThreadSanitizer runtime
   libcpp-httplib-dev nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev
   libsqlite3-dev libssl-dev libzstd-dev libsodium-dev libboost1.81-dev zlib1g-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-jsonschema
+  clang-16 libclang-rt-16-dev libfuzzer-16-dev  # make test: the ThreadSanitizer and libFuzzer builds
 )
 
 missing=()

@@ -18,6 +18,7 @@
 #include <type_traits>
 #include <unordered_map>
 
+#include "api/request_head.h"
 #include "api/request_limits.h"
 #include "api/sysml_json.h"
 #include "api/worker_pool.h"
@@ -266,10 +267,7 @@ class Connection final : public ConnectionBase,
   }
 
   void ReadHead() {
-    parser_.emplace();
-    parser_->header_limit(static_cast<std::uint32_t>(
-        std::min<size_t>(limits_.max_header_bytes, std::numeric_limits<std::uint32_t>::max())));
-    parser_->body_limit(limits_.max_body_bytes);
+    StartRequestParser(parser_, limits_);
     Tcp().expires_after(limits_.header_timeout);
     http::async_read_header(stream_, buffer_, *parser_,
                             [self = Self()](error_code ec, size_t) { self->OnHead(ec); });
@@ -277,7 +275,7 @@ class Connection final : public ConnectionBase,
 
   void OnHead(error_code ec) {
     if (refusing_) {
-      if (ec && !IsParseError(ec)) return DoClose();
+      if (ec && !IsRequestParseError(ec)) return DoClose();
       return Finish(RetryLater("the server has " + std::to_string(limits_.max_connections) +
                                " open connections, its limit (server.max-connections); "
                                "retry shortly"),
@@ -285,22 +283,13 @@ class Connection final : public ConnectionBase,
     }
     if (ec) return OnReadError(ec, true);
     auto& msg = parser_->get();
-    request_.method = std::string(msg.method_string());
-    request_.target = std::string(msg.target());
-    request_.version = msg.version() == 10 ? "HTTP/1.0" : "HTTP/1.1";
+    auto bad = TakeRequestHead(*parser_, limits_, request_);
     version_ = msg.version();
-    ParseTarget(request_.target, request_.path, request_.params);
-    request_.headers.clear();
-    for (const auto& field : msg) {
-      request_.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
-    }
     request_.body.clear();
     request_.matches.clear();
     request_.received = SteadyClock::now();
     keep_alive_ = msg.keep_alive();
-    if (auto bad = HeaderProblem(request_, limits_.max_header_bytes, limits_.max_header_count)) {
-      return Refuse(bad->status, bad->message);
-    }
+    if (bad) return Refuse(bad->status, bad->message);
     if (!parser_->is_done() &&
         beast::iequals(msg[http::field::expect], "100-continue")) {
       static const std::string kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
@@ -325,27 +314,8 @@ class Connection final : public ConnectionBase,
     });
   }
 
-  static bool IsParseError(error_code ec) {
-    return ec.category() == http::make_error_code(http::error::bad_target).category() &&
-           ec != http::error::end_of_stream && ec != http::error::partial_message;
-  }
-
   void OnReadError(error_code ec, bool in_head) {
-    if (ec == http::error::header_limit) {
-      return Refuse(431, "the request line and headers are over " +
-                             std::to_string(limits_.max_header_bytes) +
-                             " bytes, the limit (server.max-header-bytes)");
-    }
-    if (ec == http::error::body_limit) {
-      return Refuse(413, "request body too large: the limit is " +
-                             std::to_string(limits_.max_body_bytes) +
-                             " bytes (server.max-body-bytes); larger bundles go in pieces "
-                             "through /api/v1/bundles/uploads");
-    }
-    if (ec == http::error::bad_content_length) {
-      return Refuse(400, "Content-Length must be a decimal number of bytes");
-    }
-    if (IsParseError(ec)) return Refuse(400, "malformed HTTP request: " + ec.message());
+    if (auto problem = ReadProblem(ec, limits_)) return Refuse(problem->status, problem->message);
     // The client went away, or the head or body did not come in time (a
     // timeout has closed the socket already): nothing to answer.
     if (ec == beast::error::timeout) {
@@ -617,7 +587,7 @@ class Connection final : public ConnectionBase,
   const HttpLimits& limits_;
   Stream stream_;
   beast::flat_buffer buffer_;
-  std::optional<http::request_parser<http::string_body>> parser_;
+  std::optional<RequestParser> parser_;
   HttpRequest request_;
   net::steady_timer timer_;  // a parked request's wake-up
   HttpResume resume_;

@@ -95,10 +95,17 @@ const std::map<std::string, Apply>& KnownKeys() {
 Result<ServerSettings> LoadServerSettings(const std::optional<std::string>& config_path,
                                           const SettingsOverrides& overrides,
                                           std::vector<std::string>& warnings) {
+  if (!config_path) return ServerSettingsFrom(nullptr, overrides, warnings);
+  ASSIGN_OR_RETURN(ConfigDocument doc, ConfigDocument::ParseFile(*config_path));
+  return ServerSettingsFrom(&doc, overrides, warnings);
+}
+
+Result<ServerSettings> ServerSettingsFrom(const ConfigDocument* doc,
+                                          const SettingsOverrides& overrides,
+                                          std::vector<std::string>& warnings) {
   ServerSettings s;
-  if (config_path) {
-    ASSIGN_OR_RETURN(ConfigDocument doc, ConfigDocument::ParseFile(*config_path));
-    for (const auto& [key, value] : doc.values()) {
+  if (doc) {
+    for (const auto& [key, value] : doc->values()) {
       std::string where = value.file + ":" + std::to_string(value.line) + ": ";
       auto known = KnownKeys().find(key);
       if (known != KnownKeys().end()) {

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "common/hocon.h"
 #include "common/status.h"
 #include "server/tls_settings.h"
 
@@ -65,6 +66,12 @@ struct SettingsOverrides {
 // value of the wrong type is InvalidArgument with file, line and reason;
 // unknown keys are not errors but each adds a "FILE:LINE: ..." line to `warnings`.
 Result<ServerSettings> LoadServerSettings(const std::optional<std::string>& config_path,
+                                          const SettingsOverrides& overrides,
+                                          std::vector<std::string>& warnings);
+
+// LoadServerSettings over a document already parsed (null: no file), for
+// callers that hold the text (and the fuzz target of application.conf).
+Result<ServerSettings> ServerSettingsFrom(const ConfigDocument* doc,
                                           const SettingsOverrides& overrides,
                                           std::vector<std::string>& warnings);
 

@@ -6,10 +6,6 @@
 namespace tandem {
 namespace {
 
-// A source's description, catalogue and change feed nest a few levels; an
-// answer deeper than this is malformed (and is never built in memory).
-constexpr size_t kMaxAnswerDepth = 32;
-
 // What a message may quote of a source's error answer: the description of a
 // Tandem Error body (SysML v2 Error record), cut short and without control
 // characters. Anything else is not echoed: a configuration may point at any
@@ -59,7 +55,7 @@ class HttpSyncSource final : public SyncSource {
       return Status::InvalidArgument("the server at " + url_ + " does not speak tandem-sync (no /sync/v1)");
     }
     if (reply.status != 200) return ErrorFor(reply, "connecting");
-    auto info = InfoFromJson(ParseJsonOrDiscarded(reply.body, kMaxAnswerDepth));
+    auto info = InfoFromAnswer(reply.body);
     if (!info.ok()) return Status::InvalidArgument("the server at " + url_ + ": " + info.status().message());
     RETURN_IF_ERROR(CheckSourceInfo(*info));
     return info;
@@ -69,7 +65,7 @@ class HttpSyncSource final : public SyncSource {
     ClientRequest req{"POST", kCataloguePath, CatalogueRequestToJson(request).dump(), "application/json", {}, nullptr};
     ASSIGN_OR_RETURN(ClientResponse reply, Call(req, cancel));
     if (reply.status != 200) return ErrorFor(reply, "reading the catalogue");
-    auto catalogue = CatalogueFromJson(ParseJsonOrDiscarded(reply.body, kMaxAnswerDepth));
+    auto catalogue = CatalogueFromAnswer(reply.body);
     if (!catalogue.ok()) return Status::Corruption("the source at " + url_ + ": " + catalogue.status().message());
     return catalogue;
   }
@@ -85,7 +81,7 @@ class HttpSyncSource final : public SyncSource {
   Result<ChangePage> Changes(int64_t since, std::chrono::seconds wait, const Cancellation& cancel) override {
     ASSIGN_OR_RETURN(ClientResponse reply, Call({"GET", ChangesTarget(since, wait), "", "", {}, nullptr}, cancel));
     if (reply.status != 200) return ErrorFor(reply, "following the change feed");
-    auto page = ChangePageFromJson(ParseJsonOrDiscarded(reply.body, kMaxAnswerDepth));
+    auto page = ChangePageFromAnswer(reply.body);
     if (!page.ok()) return Status::Corruption("the source at " + url_ + ": " + page.status().message());
     return page;
   }

@@ -177,4 +177,16 @@ Result<ChangePage> ChangePageFromJson(const Json& j) {
   return page;
 }
 
+Result<SourceInfo> InfoFromAnswer(std::string_view body) {
+  return InfoFromJson(ParseJsonOrDiscarded(body, kMaxAnswerDepth));
+}
+
+Result<Catalogue> CatalogueFromAnswer(std::string_view body) {
+  return CatalogueFromJson(ParseJsonOrDiscarded(body, kMaxAnswerDepth));
+}
+
+Result<ChangePage> ChangePageFromAnswer(std::string_view body) {
+  return ChangePageFromJson(ParseJsonOrDiscarded(body, kMaxAnswerDepth));
+}
+
 }  // namespace tandem

@@ -18,6 +18,9 @@ inline constexpr char kInfoPath[] = "/sync/v1/info";
 inline constexpr char kCataloguePath[] = "/sync/v1/catalogue";
 // At most this many commit ids in a pack request's have= or want=.
 inline constexpr size_t kMaxPackRequestIds = 10'000;
+// A source's description, catalogue and change feed nest a few levels; an
+// answer deeper than this is malformed (and is never built in memory).
+inline constexpr size_t kMaxAnswerDepth = 32;
 
 // The list of UUIDs at `key` of `body` (absent or null: empty), normalized;
 // InvalidArgument naming the key when it holds anything else or too many.
@@ -40,5 +43,11 @@ Result<std::vector<std::string>> CommitIdList(const std::string& list, const cha
 // "/api/v1/changes?..." for a page after `since` (negative: only the head).
 std::string ChangesTarget(int64_t since, std::chrono::seconds wait);
 Result<ChangePage> ChangePageFromJson(const Json& j);
+
+// The body of a source's answer as received, parsed within kMaxAnswerDepth
+// and decoded as above (text that is not JSON fails as a wrong shape would).
+Result<SourceInfo> InfoFromAnswer(std::string_view body);
+Result<Catalogue> CatalogueFromAnswer(std::string_view body);
+Result<ChangePage> ChangePageFromAnswer(std::string_view body);
 
 }  // namespace tandem
