@@ -252,10 +252,14 @@ TEST_F(SyncEngineTest, ATenMinuteOutageCostsTheSourceAFewDozenRequests) {
   fake_->FailFeed(true);
   AddCommit();  // what the source has meanwhile
   ASSERT_TRUE(engine_->RequestRun(id, false, seconds(0)).ok());
-  for (int second = 0; second < 600; ++second) {
-    ASSERT_TRUE(clock_.WaitForWaiters(2)) << "the worker and the watcher park between attempts";
+  // A waiter stays counted while it re-checks its deadline after an Advance,
+  // so each step also gives the threads a few real milliseconds to act.
+  auto step = [&](size_t waiters) {
+    ASSERT_TRUE(clock_.WaitForWaiters(waiters)) << "the worker and the watcher park between attempts";
     clock_.Advance(seconds(1));
-  }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  };
+  for (int second = 0; second < 600; ++second) step(2);
   const int calls = fake_->calls() - calls_before, feed = fake_->feed_calls() - feed_before;
   // Runs: the first plus retries after 2+4+...+256 s = 9 attempts of one call
   // each (the source's info fails first). Feed: 2+4+8+16+32+64 then every 60 s.
@@ -269,10 +273,7 @@ TEST_F(SyncEngineTest, ATenMinuteOutageCostsTheSourceAFewDozenRequests) {
 
   fake_->ClearFaults();
   // (Once the feed answers again its watcher waits in real time, not on the clock.)
-  for (int second = 0; second < 300 && CommitCount() < 3; ++second) {
-    ASSERT_TRUE(clock_.WaitForWaiters(1));
-    clock_.Advance(seconds(1));
-  }
+  for (int second = 0; second < 300 && CommitCount() < 3; ++second) step(1);
   EXPECT_EQ(CommitCount(), 3u) << "the first attempt after the outage brought the new commit";
   Json healed = WaitForStatus(id, [](const Json& s) { return s["consecutiveFailures"] == 0; });
   EXPECT_EQ(healed["resources"][0]["state"], "synced");
