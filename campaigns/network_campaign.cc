@@ -105,7 +105,9 @@ Json NetworkCampaign::RunDuringFault(ServerProcess& target, const std::string& c
   Json record = BodyJson(r);
   EXPECT_TRUE(r && r->status == 200) << (r ? r->body : "");
   const std::string outcome = record.value("outcome", "");
-  EXPECT_TRUE(outcome == "ok" || outcome == "error") << record.dump();
+  // "partial": the run ended, with the resource behind (a broken stream) or
+  // in error (a refused one); "error": the run as a whole failed.
+  EXPECT_TRUE(outcome == "ok" || outcome == "partial" || outcome == "error") << record.dump();
   (outcome == "ok" ? t.ok_runs : t.error_runs) += 1;
   return record;
 }
@@ -166,14 +168,16 @@ Trial NetworkCampaign::Run(Fault fault, int index, std::mt19937_64& rng) {
         Json run = RunDuringFault(*target, cfg, t);
         staller.join();
         const int64_t ended_after = MillisSince(run_start);
-        if (run.value("outcome", "") == "error") {
+        if (run.value("outcome", "") != "ok") {
           t.injected = 1;
           t.stall_detect_ms = ended_after - at;
-          const std::string error = run["report"].value("error", "");
+          // The run's error, or the stalled resource's message.
+          std::string error = run["report"].value("error", "");
+          for (const auto& row : run["report"].value("resources", Json::array())) error += row.value("message", "");
           EXPECT_NE(error.find("sync.read-timeout-seconds"), std::string::npos)
               << "the error names the stall's setting: " << run.dump();
           Json status = BodyJson(target->Client()->Get("/api/v1/remote-configs/" + cfg + "/status"));
-          EXPECT_NE(status["lastError"].value("message", "").find("stalled"), std::string::npos) << status.dump();
+          EXPECT_NE(status.dump().find("stalled"), std::string::npos) << "the status names the stall: " << status.dump();
           // Detected within the read time-out, plus a margin for the run's own work.
           EXPECT_LE(t.stall_detect_ms, g_flags.read_timeout * 1000 + 3000) << run.dump();
         }
@@ -183,7 +187,7 @@ Trial NetworkCampaign::Run(Fault fault, int index, std::mt19937_64& rng) {
         link.Refuse(true);
         t.detail = "every connection";
         Json run = RunDuringFault(*target, cfg, t);
-        EXPECT_EQ(run.value("outcome", ""), "error") << run.dump();
+        EXPECT_NE(run.value("outcome", ""), "ok") << run.dump();
         t.injected = link.connections();
         break;
       }
