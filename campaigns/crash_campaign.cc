@@ -294,8 +294,9 @@ void CrashCampaign::KillDatamanager(Trial& t, const std::string& dir, Kind kind)
     EXPECT_TRUE(resource["readOnly"].is_boolean()) << resource.dump();
   }
   // The command again, to completion, finishes the work.
-  bool already_deleted = kind == Kind::kDelete &&
-                         client->Get("/api/v1/resources/" + world_.spare_id())->status == 404;
+  auto spare = client->Get("/api/v1/resources/" + world_.spare_id());
+  ASSERT_TRUE(spare) << "the server did not answer";
+  bool already_deleted = kind == Kind::kDelete && spare->status == 404;
   if (!already_deleted) {
     auto again = CampaignWorld::Datamanager(data_dir, command);
     EXPECT_EQ(again.exit_code, 0) << again.out << again.err;
@@ -305,7 +306,8 @@ void CrashCampaign::KillDatamanager(Trial& t, const std::string& dir, Kind kind)
     EXPECT_EQ(BodyJson(client->Get("/api/v1/resources/" + world_.campaign_id()))["readOnly"], false);
     CampaignWorld::ExpectCopyEquals(*target, world_.campaign_id(), world_.campaign_oracle());
   } else {
-    EXPECT_EQ(client->Get("/api/v1/resources/" + world_.spare_id())->status, 404);
+    auto gone = client->Get("/api/v1/resources/" + world_.spare_id());
+    EXPECT_TRUE(gone && gone->status == 404) << (gone ? gone->body : "no answer");
     CampaignWorld::ExpectCopyEquals(*source, world_.campaign_id(), world_.campaign_oracle());
     ConvergeTo(dir, *source, world_.campaign_oracle());
   }

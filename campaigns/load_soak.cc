@@ -199,7 +199,11 @@ TEST(LoadSoak, ManyReadersWritersAndAFollowingTargetWithNoErrorAndNoDrift) {
   auto target_client = target->Client();
   const std::string head = ids.back();
   bool caught_up = e2e::WaitUntil(
-      [&] { return target_client->Get("/api/v1/resources/" + rid + "/commits/" + head)->status == 200; }, 120);
+      [&] {
+        auto r = target_client->Get("/api/v1/resources/" + rid + "/commits/" + head);
+        return r && r->status == 200;
+      },
+      120);
   EXPECT_TRUE(caught_up) << "the target did not reach the source's last commit";
   CampaignWorld::ExpectCopyEquals(*target, rid, e2e::HistoryOracle(*source_client, rid));
   EXPECT_EQ(tally.Failed(), 0) << "requests without an answer or with a 5xx";

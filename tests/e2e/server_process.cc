@@ -78,6 +78,33 @@ void CheckForRaceReport(const std::string& what, const std::string& err) {
   ADD_FAILURE() << what << " wrote a ThreadSanitizer report:\n" << err.substr(at, 8000);
 }
 
+// Forks and runs `argv` with stdin from `in_path`, stdout to `out_path` and
+// stderr to `err_path` (which may be `out_path`); the child's pid.
+pid_t Spawn(std::vector<std::string> argv, std::vector<std::string> envv, const std::string& in_path,
+            const std::string& out_path, const std::string& err_path) {
+  EnsureStandardFds();
+  pid_t pid = fork();
+  if (pid == 0) {
+    int in = open(in_path.c_str(), O_RDONLY);
+    int out = open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    int err = err_path == out_path ? out : open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    dup2(in, 0);
+    dup2(out, 1);
+    dup2(err, 2);
+    execve(argv[0].c_str(), CStrings(argv).data(), CStrings(envv).data());
+    _exit(127);
+  }
+  return pid;
+}
+
+// SIGKILL and reap; the exit code if it had exited already, else -1.
+int KillAndReap(pid_t pid) {
+  kill(pid, SIGKILL);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
 }  // namespace
 
 std::string BinaryPath(const std::string& relative) {
@@ -114,19 +141,7 @@ ProcessResult RunProcess(const std::vector<std::string>& args,
   TempDir io;
   std::string out_path = io.Sub("out"), err_path = io.Sub("err"), in_path = io.Sub("in");
   std::ofstream(in_path) << stdin_text;
-  std::vector<std::string> argv = args;
-  std::vector<std::string> envv = Environment(env);
-  pid_t pid = fork();
-  if (pid == 0) {
-    int in = open(in_path.c_str(), O_RDONLY);
-    int out = open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    int err = open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    dup2(in, 0);
-    dup2(out, 1);
-    dup2(err, 2);
-    execve(argv[0].c_str(), CStrings(argv).data(), CStrings(envv).data());
-    _exit(127);
-  }
+  pid_t pid = Spawn(args, Environment(env), in_path, out_path, err_path);
   ProcessResult r;
   r.exit_code = WaitExit(pid, std::chrono::seconds(120));
   r.out = ReadFile(out_path);
@@ -137,22 +152,11 @@ ProcessResult RunProcess(const std::vector<std::string>& args,
 
 std::unique_ptr<BackgroundProcess> BackgroundProcess::Start(
     const std::vector<std::string>& args, const std::map<std::string, std::string>& env) {
-  EnsureStandardFds();
   auto process = std::unique_ptr<BackgroundProcess>(new BackgroundProcess());
   process->io_ = std::make_unique<TempDir>();
+  process->binary_ = args.at(0);
   std::string out_path = process->io_->Sub("out");
-  std::vector<std::string> argv = args;
-  std::vector<std::string> envv = Environment(env);
-  pid_t pid = fork();
-  if (pid == 0) {
-    int in = open("/dev/null", O_RDONLY);
-    int out = open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    dup2(in, 0);
-    dup2(out, 1);
-    dup2(out, 2);
-    execve(argv[0].c_str(), CStrings(argv).data(), CStrings(envv).data());
-    _exit(127);
-  }
+  pid_t pid = Spawn(args, Environment(env), "/dev/null", out_path, out_path);
   process->pid_ = pid;
   return process;
 }
@@ -170,17 +174,16 @@ bool BackgroundProcess::Running() {
 
 void BackgroundProcess::Kill() {
   if (pid_ <= 0) return;
-  kill(pid_, SIGKILL);
-  int status = 0;
-  waitpid(pid_, &status, 0);
-  exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  exit_code_ = KillAndReap(pid_);
   pid_ = -1;
+  CheckForRaceReport(binary_, Output());
 }
 
 int BackgroundProcess::Wait(std::chrono::seconds timeout) {
   if (pid_ <= 0) return exit_code_;
   exit_code_ = WaitExit(pid_, timeout);
   pid_ = -1;
+  CheckForRaceReport(binary_, Output());
   return exit_code_;
 }
 
@@ -295,9 +298,7 @@ int ServerProcess::Terminate(std::chrono::seconds timeout) {
 
 void ServerProcess::Kill() {
   if (pid_ <= 0) return;
-  kill(pid_, SIGKILL);
-  int status = 0;
-  waitpid(pid_, &status, 0);
+  KillAndReap(pid_);
   CheckForRaceReports();
   pid_ = -1;
 }

@@ -74,6 +74,7 @@ class BackgroundProcess {
   BackgroundProcess() = default;
   pid_t pid_ = -1;
   int exit_code_ = -1;
+  std::string binary_;
   std::unique_ptr<TempDir> io_;
 };
 
