@@ -1,6 +1,6 @@
 # Tandem: the two set-up commands and a few helpers. See README.md.
 #   make run    install dependencies, build, start tandem-server on http://127.0.0.1:8111
-#   make test   install dependencies, build with ASan+UBSan, run every test (ctest)
+#   make test   install dependencies, then test-asan, test-tsan and fuzz-smoke (what CI runs)
 #   make test-asan  build with ASan+UBSan, run the suite (ctest)
 #   make test-tsan  build with clang and ThreadSanitizer, run the suite (ctest)
 #   make bench  build optimized and run the benchmarks
@@ -35,11 +35,12 @@ run: build
 
 $(TEST_BUILD)/build.ninja:
 	cmake -S . -B $(TEST_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DTANDEM_SANITIZE=ON \
-	  -DTANDEM_BUILD_BENCH=OFF -DTANDEM_WERROR=ON
+	  -DTANDEM_BUILD_BENCH=OFF -DTANDEM_WERROR=ON -DTANDEM_CAMPAIGN_TESTS=ON
 
-# Every test under ASan+UBSan. test-tsan and fuzz-smoke run separately for
-# now (docs/reliability.md).
-test: test-asan
+# Every test under ASan+UBSan (with the campaigns' short modes), every test
+# again under ThreadSanitizer, and every fuzz target for 30 s: what CI runs.
+# Make runs them one after another, each on all cores.
+test: test-asan test-tsan fuzz-smoke
 
 test-asan: deps $(TEST_BUILD)/build.ninja
 	cmake --build $(TEST_BUILD) -j $(JOBS)
@@ -50,7 +51,8 @@ test-asan: deps $(TEST_BUILD)/build.ninja
 # TSan's slowdown down. docs/reliability.md, "Data races".
 $(TSAN_BUILD)/build.ninja:
 	CC=clang-16 CXX=clang++-16 cmake -S . -B $(TSAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug \
-	  -DCMAKE_CXX_FLAGS_DEBUG="-g -O1" -DTANDEM_TSAN=ON -DTANDEM_BUILD_BENCH=OFF -DTANDEM_WERROR=ON
+	  -DCMAKE_CXX_FLAGS_DEBUG="-g -O1" -DTANDEM_TSAN=ON -DTANDEM_BUILD_BENCH=OFF -DTANDEM_WERROR=ON \
+	  -DTANDEM_CAMPAIGN_TESTS=OFF
 
 # exitcode=66: a race makes the process (a test, or a tandem-server an e2e
 # test started) fail, and the e2e harness also looks for reports in each

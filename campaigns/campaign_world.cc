@@ -58,8 +58,8 @@ CampaignWorld::CampaignWorld(const Options& options) : options_(options) {
   spare_id_ = e2e::CreateProject(*admin, "Spare");
   for (int i = 0; i < 5; ++i) Commit(*admin, spare_id_, Renamed("spare " + std::to_string(i)));
 
-  campaign_oracle_ = e2e::HistoryOracle(*admin, campaign_id_);
-  spare_oracle_ = e2e::HistoryOracle(*admin, spare_id_);
+  campaign_oracle_ = Oracle(*admin, campaign_id_);
+  spare_oracle_ = Oracle(*admin, spare_id_);
   bundle_path_ = dir_.Sub("campaign.bundle");
   auto bundle = e2e::RunProcess(
       {e2e::BinaryPath("tools/tandem/tandem"), "bundle", "create", "--resource", campaign_id_,
@@ -84,7 +84,10 @@ std::unique_ptr<ServerProcess> CampaignWorld::Start(const std::string& data_dir,
   fs::create_directories(fs::path(data_dir).parent_path());
   std::string path = data_dir + ".conf";
   std::ofstream(path) << "sync.reconcile-seconds = 3600\n" << conf;
-  return ServerProcess::Start({data_dir, {"--config", path}, "admin-password-1", port});
+  auto start = std::chrono::steady_clock::now();
+  auto server = ServerProcess::Start({data_dir, {"--config", path}, "admin-password-1", port});
+  phases().start_ms += MillisSince(start);
+  return server;
 }
 
 std::string CampaignWorld::CreateConfig(ServerProcess& target, int source_port,
@@ -105,6 +108,11 @@ std::string CampaignWorld::CreateConfig(ServerProcess& target, int source_port,
 Json CampaignWorld::SyncUntilOk(ServerProcess& target, const std::string& config, int attempts) {
   Json last;
   auto client = target.Client();
+  auto start = std::chrono::steady_clock::now();
+  struct Count {
+    std::chrono::steady_clock::time_point start;
+    ~Count() { phases().sync_ms += MillisSince(start); }
+  } count{start};
   for (int i = 0; i < attempts; ++i) {
     auto r = client->Post("/api/v1/remote-configs/" + config + "/sync?wait=true", "", "application/json");
     last = BodyJson(r);
@@ -122,7 +130,9 @@ e2e::ProcessResult CampaignWorld::Datamanager(const std::string& data_dir, std::
 }
 
 bool CampaignWorld::Verify(const std::string& data_dir) {
+  auto start = std::chrono::steady_clock::now();
   auto verify = Datamanager(data_dir, {"--verify"});
+  phases().verify_ms += MillisSince(start);
   EXPECT_EQ(verify.exit_code, 0) << "datamanager --verify on " << data_dir << ":\n"
                                  << verify.out << verify.err;
   return verify.exit_code == 0;
@@ -132,9 +142,16 @@ std::string CampaignWorld::Root(ServerProcess& server) {
   return BodyJson(server.Client()->Get("/api/v1/server"))["rootCategoryId"];
 }
 
+Json CampaignWorld::Oracle(httplib::Client& client, const std::string& rid) {
+  auto start = std::chrono::steady_clock::now();
+  Json oracle = e2e::HistoryOracle(client, rid, e2e::OracleElements::kHeadsAndTags);
+  phases().oracle_ms += MillisSince(start);
+  return oracle;
+}
+
 bool CampaignWorld::ExpectCopyEquals(ServerProcess& server, const std::string& rid, const Json& oracle) {
   auto client = server.Client();
-  bool same = e2e::HistoryOracle(*client, rid) == oracle;
+  bool same = Oracle(*client, rid) == oracle;
   EXPECT_TRUE(same) << "the history of " << rid << " differs from the source's";
   return same;
 }
@@ -169,6 +186,21 @@ void CampaignWorld::EndTrial(const std::string& dir, bool failed, const std::str
     std::printf("  the failed trial's data directories are in %s\n", kept.c_str());
   }
   fs::remove_all(dir, ec);
+}
+
+CampaignWorld::Phases& CampaignWorld::phases() {
+  static Phases p;
+  return p;
+}
+
+void CampaignWorld::PrintPhases(int64_t total_ms) {
+  const Phases& p = phases();
+  auto share = [&](int64_t ms) { return total_ms > 0 ? 100.0 * static_cast<double>(ms) / static_cast<double>(total_ms) : 0.0; };
+  std::printf("time: starting servers %.1f s (%.0f%%), datamanager --verify %.1f s (%.0f%%), runs to convergence "
+              "%.1f s (%.0f%%), history oracles %.1f s (%.0f%%)\n",
+              static_cast<double>(p.start_ms) / 1000, share(p.start_ms), static_cast<double>(p.verify_ms) / 1000,
+              share(p.verify_ms), static_cast<double>(p.sync_ms) / 1000, share(p.sync_ms),
+              static_cast<double>(p.oracle_ms) / 1000, share(p.oracle_ms));
 }
 
 int CampaignWorld::FailureCount() {

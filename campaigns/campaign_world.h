@@ -66,6 +66,10 @@ class CampaignWorld {
   // in the test's failure message.
   static bool Verify(const std::string& data_dir);
   static std::string Root(ServerProcess& server);
+  // The history oracle the campaigns compare (elements of branch heads and
+  // tagged commits; every other commit by hash and state root, which
+  // `datamanager --verify` checks against its stored elements).
+  static Json Oracle(httplib::Client& client, const std::string& rid);
   // The history of `rid` on `server` equals `oracle`.
   static bool ExpectCopyEquals(ServerProcess& server, const std::string& rid, const Json& oracle);
   // The state of a configuration's status ("running", "idle", ...).
@@ -75,6 +79,14 @@ class CampaignWorld {
   static void EndTrial(const std::string& dir, bool failed, const std::string& keep_failed);
   // Failed checks so far in the running test (a trial's share is the difference).
   static int FailureCount();
+
+  // Where a campaign's time went, summed over its trials: starting servers,
+  // `datamanager --verify`, runs to convergence, history oracles.
+  struct Phases {
+    int64_t start_ms = 0, verify_ms = 0, sync_ms = 0, oracle_ms = 0;
+  };
+  static Phases& phases();
+  static void PrintPhases(int64_t total_ms);
 
  private:
   Options options_;

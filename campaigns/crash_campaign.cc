@@ -245,7 +245,7 @@ void CrashCampaign::KillDuringCommits(Trial& t, const std::string& dir) {
     if (!r || r->status != 200) ++t.lost;
   }
   EXPECT_EQ(t.lost, 0) << t.lost << " of " << t.acknowledged << " acknowledged commits are gone";
-  ConvergeTo(dir, *source, e2e::HistoryOracle(*client, world_.campaign_id()));
+  ConvergeTo(dir, *source, CampaignWorld::Oracle(*client, world_.campaign_id()));
 }
 
 void CrashCampaign::KillDatamanager(Trial& t, const std::string& dir, Kind kind) {
@@ -283,7 +283,7 @@ void CrashCampaign::KillDatamanager(Trial& t, const std::string& dir, Kind kind)
     auto r = client->Get("/api/v1/resources/" + world_.spare_id());
     ASSERT_TRUE(r);
     if (r->status == 200) {
-      EXPECT_TRUE(e2e::HistoryOracle(*client, world_.spare_id()) == world_.spare_oracle())
+      EXPECT_TRUE(CampaignWorld::Oracle(*client, world_.spare_id()) == world_.spare_oracle())
           << "a deletion killed midway left part of the resource";
     } else {
       EXPECT_EQ(r->status, 404) << r->body;
@@ -320,7 +320,8 @@ void CrashCampaign::KillDuringBundleApply(Trial& t, const std::string& dir) {
   ASSERT_TRUE(started && started->status == 202) << (started ? started->body : "no answer");
   std::this_thread::sleep_for(milliseconds(t.kill_at_ms));
   Json record = BodyJson(target->Client()->Get("/api/v1/bundles/uploads/" + upload));
-  t.mid_operation = record.value("state", "") == "applying";
+  const std::string state = record.value("state", "");
+  t.mid_operation = state == "checking" || state == "applying";
   target->Kill();
   target = world_.Start(dir + "/target");
   CampaignWorld::Verify(dir + "/target");
@@ -374,6 +375,7 @@ void Report(const std::vector<Trial>& trials, const Windows& windows, int64_t to
   report["failed"] = all.failed;
   report["killedMidWork"] = all.mid;
   report["lostAcknowledgedCommits"] = all.lost;
+  CampaignWorld::PrintPhases(total_ms);
   if (!g_flags.report.empty()) std::ofstream(g_flags.report) << report.dump(2) << "\n";
 }
 

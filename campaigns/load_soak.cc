@@ -205,7 +205,7 @@ TEST(LoadSoak, ManyReadersWritersAndAFollowingTargetWithNoErrorAndNoDrift) {
       },
       120);
   EXPECT_TRUE(caught_up) << "the target did not reach the source's last commit";
-  CampaignWorld::ExpectCopyEquals(*target, rid, e2e::HistoryOracle(*source_client, rid));
+  CampaignWorld::ExpectCopyEquals(*target, rid, CampaignWorld::Oracle(*source_client, rid));
   EXPECT_EQ(tally.Failed(), 0) << "requests without an answer or with a 5xx";
   Json status = BodyJson(target_client->Get("/api/v1/remote-configs/" + cfg + "/status"));
   EXPECT_EQ(status.value("consecutiveFailures", -1), 0) << status.dump();

@@ -258,6 +258,7 @@ void Report(const std::vector<Trial>& trials, int64_t total_ms) {
   std::printf("%-9s %-42s %7d %9d %8d %7d %7d\n", "all", "", all.trials, all.injected, all.error_runs,
               all.ok_runs, all.failed);
   report["failed"] = all.failed;
+  CampaignWorld::PrintPhases(total_ms);
   if (!g_flags.report.empty()) std::ofstream(g_flags.report) << report.dump(2) << "\n";
 }
 

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <set>
 #include <thread>
 
 namespace tandem::e2e {
@@ -72,35 +73,41 @@ std::string CreateProject(httplib::Client& c, const std::string& name) {
 }
 
 // Everything about a resource's history that a copy must reproduce.
-Json HistoryOracle(httplib::Client& c, const std::string& rid) {
+Json HistoryOracle(httplib::Client& c, const std::string& rid, OracleElements which) {
   Json resource = BodyJson(c.Get("/api/v1/resources/" + rid));
   Json out = {{"id", resource["id"]},
               {"projectId", resource["projectId"]},
               {"name", resource["name"]},
               {"description", resource["description"]}};
+  Json branches = Json::array();
+  std::set<std::string> heads;
+  for (auto& b : GetAll(c, "/sysml/v2/projects/" + rid + "/branches")) {
+    branches.push_back({{"id", b["@id"]}, {"name", b["name"]}, {"head", b["head"]}});
+    if (b["head"].is_object() && b["head"]["@id"].is_string()) heads.insert(b["head"]["@id"].get<std::string>());
+  }
   Json commits = Json::array();
   for (auto& commit : GetAll(c, "/api/v1/resources/" + rid + "/commits?page%5Bsize%5D=1000")) {
     std::string cid = commit["id"];
-    Json elements = Json::array();
-    for (auto& e : GetAll(c, "/sysml/v2/projects/" + rid + "/commits/" + cid +
-                                 "/elements?page%5Bsize%5D=1000")) {
-      elements.push_back(e);
+    Json record = {{"id", cid},
+                   {"parents", commit["parents"]},
+                   {"author", commit["author"]},
+                   {"created", commit["created"]},
+                   {"description", commit["description"]},
+                   {"hash", commit["hash"]},
+                   {"stateRoot", commit["stateRoot"]},
+                   {"tags", commit["tags"]}};
+    bool tagged = commit["tags"].is_array() && !commit["tags"].empty();
+    if (which == OracleElements::kEveryCommit || tagged || heads.count(cid)) {
+      Json elements = Json::array();
+      for (auto& e : GetAll(c, "/sysml/v2/projects/" + rid + "/commits/" + cid +
+                                   "/elements?page%5Bsize%5D=1000")) {
+        elements.push_back(e);
+      }
+      record["elements"] = std::move(elements);
     }
-    commits.push_back({{"id", cid},
-                       {"parents", commit["parents"]},
-                       {"author", commit["author"]},
-                       {"created", commit["created"]},
-                       {"description", commit["description"]},
-                       {"hash", commit["hash"]},
-                       {"stateRoot", commit["stateRoot"]},
-                       {"tags", commit["tags"]},
-                       {"elements", elements}});
+    commits.push_back(std::move(record));
   }
   out["commits"] = commits;
-  Json branches = Json::array();
-  for (auto& b : GetAll(c, "/sysml/v2/projects/" + rid + "/branches")) {
-    branches.push_back({{"id", b["@id"]}, {"name", b["name"]}, {"head", b["head"]}});
-  }
   out["branches"] = branches;
   return out;
 }

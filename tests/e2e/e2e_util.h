@@ -26,9 +26,20 @@ const Json& RealModel();
 // Creates a project (SysML API) and returns its @id.
 std::string CreateProject(httplib::Client& c, const std::string& name);
 
+// Which commits' elements a history oracle holds.
+enum class OracleElements {
+  kEveryCommit,
+  // Only those of branch heads and tagged commits; the others are known by
+  // their hash and state root. Equal to a full oracle's verdict on a copy that
+  // passes `datamanager --verify`, which recomputes every commit's state root
+  // from its stored elements (the campaigns check both, much faster).
+  kHeadsAndTags,
+};
+
 // Everything about a resource's history that a synchronized copy must
 // reproduce: ids, metadata, every commit with its hash, state root, tags and
-// elements, and the branches.
-Json HistoryOracle(httplib::Client& c, const std::string& rid);
+// elements (of the commits `elements` says), and the branches.
+Json HistoryOracle(httplib::Client& c, const std::string& rid,
+                   OracleElements elements = OracleElements::kEveryCommit);
 
 }  // namespace tandem::e2e
