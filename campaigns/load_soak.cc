@@ -206,6 +206,10 @@ TEST(LoadSoak, ManyReadersWritersAndAFollowingTargetWithNoErrorAndNoDrift) {
       120);
   EXPECT_TRUE(caught_up) << "the target did not reach the source's last commit";
   CampaignWorld::ExpectCopyEquals(*target, rid, CampaignWorld::Oracle(*source_client, rid));
+  // The oracle compares most commits by their state roots; --verify checks
+  // the roots against the stored elements on both sides.
+  CampaignWorld::Verify(dir + "/source");
+  CampaignWorld::Verify(dir + "/target");
   EXPECT_EQ(tally.Failed(), 0) << "requests without an answer or with a 5xx";
   Json status = BodyJson(target_client->Get("/api/v1/remote-configs/" + cfg + "/status"));
   EXPECT_EQ(status.value("consecutiveFailures", -1), 0) << status.dump();
