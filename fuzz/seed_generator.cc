@@ -171,12 +171,17 @@ int Generate(const std::string& model_path, const fs::path& out_dir) {
   // sync_answers: what a source answers, encoded by the routes' own codec.
   SourceInfo info{Must(repo.ServerId(), "server id"), kSyncProtocolMajor, kSyncProtocolMinor, "0.1.0"};
   seeds.Write("sync_answers_fuzzer", "info", InfoToJson(info).dump());
-  CatalogueRequest by_id{{small.id, big.id}, {}, std::nullopt};
-  CatalogueRequest by_category{{}, {Must(repo.RootCategoryId(), "root")}, std::string("v1")};
+  CatalogueRequest by_id{{small.id, big.id}, {}, std::nullopt, std::nullopt};
+  CatalogueRequest by_category{{}, {Must(repo.RootCategoryId(), "root")}, std::string("v1"), std::nullopt};
+  CatalogueRequest since = by_id;
+  since.since = Must(repo.FeedPosition(), "feed position");
   seeds.Write("sync_answers_fuzzer", "catalogue",
               CatalogueToJson(Must(source.BuildCatalogue(by_id), "catalogue")).dump());
   seeds.Write("sync_answers_fuzzer", "catalogue-tagged",
               CatalogueToJson(Must(source.BuildCatalogue(by_category), "catalogue")).dump());
+  seeds.Write("sync_answers_fuzzer", "catalogue-unchanged",
+              CatalogueToJson(Must(source.BuildCatalogue(since), "catalogue")).dump());
+  seeds.Write("sync_answers_fuzzer", "catalogue-request-since", CatalogueRequestToJson(since).dump());
   seeds.Write("sync_answers_fuzzer", "catalogue-request", CatalogueRequestToJson(by_id).dump());
   seeds.Write("sync_answers_fuzzer", "catalogue-request-tag", CatalogueRequestToJson(by_category).dump());
   auto events = Must(repo.Changes(0, 1000, std::chrono::milliseconds(0)), "reading the change feed");

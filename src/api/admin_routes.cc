@@ -12,7 +12,6 @@
 namespace tandem {
 namespace {
 
-constexpr char kId[] = "([^/]+)";
 constexpr char kUserName[] = "([A-Za-z0-9._@-]+)";
 
 std::string P(const std::string& tail) { return "/api/v1" + tail; }
@@ -50,13 +49,13 @@ void RegisterCategories(ApiServer& api) {
     ASSIGN_OR_RETURN(Category c, repo.CreateCategory(spec));
     return JsonReply(201, CategoryRecord(c));
   });
-  api.Add(Method::kGet, P("/categories/") + kId, Role::kReader,
+  api.Add(Method::kGet, P("/categories/") + ApiServer::kPathParam, Role::kReader,
           [&repo](Call& call) -> Result<Reply> {
             ASSIGN_OR_RETURN(std::string id, call.IdParam(1, "categoryId"));
             ASSIGN_OR_RETURN(Category c, repo.GetCategory(id));
             return JsonReply(200, CategoryRecord(c));
           });
-  api.Add(Method::kPatch, P("/categories/") + kId, Role::kAdmin,
+  api.Add(Method::kPatch, P("/categories/") + ApiServer::kPathParam, Role::kAdmin,
           [&repo](Call& call) -> Result<Reply> {
             ASSIGN_OR_RETURN(std::string id, call.IdParam(1, "categoryId"));
             ASSIGN_OR_RETURN(Json body, call.Body());
@@ -69,7 +68,7 @@ void RegisterCategories(ApiServer& api) {
             ASSIGN_OR_RETURN(Category c, repo.UpdateCategory(id, patch));
             return JsonReply(200, CategoryRecord(c));
           });
-  api.Add(Method::kDelete, P("/categories/") + kId, Role::kAdmin,
+  api.Add(Method::kDelete, P("/categories/") + ApiServer::kPathParam, Role::kAdmin,
           [&repo](Call& call) -> Result<Reply> {
             ASSIGN_OR_RETURN(std::string id, call.IdParam(1, "categoryId"));
             RETURN_IF_ERROR(repo.DeleteCategory(id));
@@ -102,13 +101,13 @@ void RegisterResources(ApiServer& api) {
     ASSIGN_OR_RETURN(Resource r, repo.CreateResource(spec));
     return JsonReply(201, ResourceRecord(r));
   });
-  api.Add(Method::kGet, P("/resources/") + kId, Role::kReader,
+  api.Add(Method::kGet, P("/resources/") + ApiServer::kPathParam, Role::kReader,
           [&repo](Call& call) -> Result<Reply> {
             ASSIGN_OR_RETURN(std::string id, call.IdParam(1, "resourceId"));
             ASSIGN_OR_RETURN(Resource r, repo.GetResource(id));
             return JsonReply(200, ResourceRecord(r));
           });
-  api.Add(Method::kPatch, P("/resources/") + kId, Role::kWriter,
+  api.Add(Method::kPatch, P("/resources/") + ApiServer::kPathParam, Role::kWriter,
           [&repo](Call& call) -> Result<Reply> {
             ASSIGN_OR_RETURN(std::string id, call.IdParam(1, "resourceId"));
             ASSIGN_OR_RETURN(Json body, call.Body());
@@ -123,13 +122,13 @@ void RegisterResources(ApiServer& api) {
             ASSIGN_OR_RETURN(Resource r, repo.UpdateResource(id, patch));
             return JsonReply(200, ResourceRecord(r));
           });
-  api.Add(Method::kDelete, P("/resources/") + kId, Role::kAdmin,
+  api.Add(Method::kDelete, P("/resources/") + ApiServer::kPathParam, Role::kAdmin,
           [&repo](Call& call) -> Result<Reply> {
             ASSIGN_OR_RETURN(std::string id, call.IdParam(1, "resourceId"));
             RETURN_IF_ERROR(repo.DeleteResource(id));
             return EmptyReply();
           });
-  api.Add(Method::kGet, P("/resources/") + kId + "/commits", Role::kReader,
+  api.Add(Method::kGet, P("/resources/") + ApiServer::kPathParam + "/commits", Role::kReader,
           [&repo](Call& call) -> Result<Reply> {
             ASSIGN_OR_RETURN(std::string id, call.IdParam(1, "resourceId"));
             ASSIGN_OR_RETURN(auto branch, call.QueryId("branchId"));
@@ -149,7 +148,7 @@ void RegisterResources(ApiServer& api) {
             std::string last = list.items.empty() ? "" : list.items.back().id;
             return call.PageReply(std::move(items), first, last, list.more_after, list.more_before);
           });
-  api.Add(Method::kGet, P("/resources/") + kId + "/commits/" + kId, Role::kReader,
+  api.Add(Method::kGet, P("/resources/") + ApiServer::kPathParam + "/commits/" + ApiServer::kPathParam, Role::kReader,
           [&repo](Call& call) -> Result<Reply> {
             ASSIGN_OR_RETURN(std::string id, call.IdParam(1, "resourceId"));
             ASSIGN_OR_RETURN(std::string cid, call.IdParam(2, "commitId"));

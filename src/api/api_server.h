@@ -156,7 +156,8 @@ class ApiServer {
   ~ApiServer();
 
   // Registers a route; Authorize() (route_policy.h) applies `policy` before
-  // the handler runs.
+  // the handler runs. In `pattern`, kPathParam captures one path segment.
+  static constexpr char kPathParam[] = "([^/]+)";
   void Add(Method method, const std::string& pattern, RoutePolicy policy, RouteHandler handler);
   // Shorthand: `min_role` nullopt is public (no authentication), no scope.
   void Add(Method method, const std::string& pattern, std::optional<Role> min_role,

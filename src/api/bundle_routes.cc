@@ -17,8 +17,6 @@
 namespace tandem {
 namespace {
 
-constexpr char kId[] = "([^/]+)";
-
 Result<std::map<std::string, std::vector<std::string>>> SinceOf(const Json& body) {
   std::map<std::string, std::vector<std::string>> out;
   auto it = body.find("since");
@@ -97,13 +95,13 @@ void RegisterBundleRoutes(ApiServer& api) {
           [uploads, caller](Call& call) -> Result<Reply> {
             return JsonReply(200, uploads->List(caller(call)));
           });
-  api.Add(Method::kGet, base + "/uploads/" + kId, Role::kSyncManager,
+  api.Add(Method::kGet, base + "/uploads/" + ApiServer::kPathParam, Role::kSyncManager,
           [uploads, caller](Call& call) -> Result<Reply> {
             ASSIGN_OR_RETURN(std::string id, call.IdParam(1, "uploadId"));
             ASSIGN_OR_RETURN(Json record, uploads->Describe(id, caller(call)));
             return JsonReply(200, record);
           });
-  api.Add(Method::kPut, base + "/uploads/" + kId, Role::kSyncManager,
+  api.Add(Method::kPut, base + "/uploads/" + ApiServer::kPathParam, Role::kSyncManager,
           [uploads](Call& call) -> Result<Reply> {
             ASSIGN_OR_RETURN(std::string id, call.IdParam(1, "uploadId"));
             auto offset = call.Query("offset");
@@ -116,13 +114,13 @@ void RegisterBundleRoutes(ApiServer& api) {
                                                           call.RawBody()));
             return JsonReply(200, record);
           });
-  api.Add(Method::kDelete, base + "/uploads/" + kId, Role::kSyncManager,
+  api.Add(Method::kDelete, base + "/uploads/" + ApiServer::kPathParam, Role::kSyncManager,
           [uploads, caller](Call& call) -> Result<Reply> {
             ASSIGN_OR_RETURN(std::string id, call.IdParam(1, "uploadId"));
             RETURN_IF_ERROR(uploads->Discard(id, caller(call)));
             return EmptyReply();
           });
-  api.Add(Method::kPost, base + "/uploads/" + kId + "/apply", TargetCategoryScoped(),
+  api.Add(Method::kPost, base + "/uploads/" + ApiServer::kPathParam + "/apply", TargetCategoryScoped(),
           [uploads, &repo](Call& call) -> Result<Reply> {
             ASSIGN_OR_RETURN(std::string id, call.IdParam(1, "uploadId"));
             ASSIGN_OR_RETURN(auto category, call.QueryId("targetCategory"));

@@ -25,8 +25,6 @@ Result<std::vector<std::string>> CommitList(const Call& call, const char* name) 
 
 namespace {
 
-constexpr char kId[] = "([^/]+)";
-
 void RegisterSource(ApiServer& api) {
   Repository& repo = api.repo();
   SourceService& source = api.source();
@@ -41,7 +39,7 @@ void RegisterSource(ApiServer& api) {
             ASSIGN_OR_RETURN(Catalogue catalogue, source.BuildCatalogue(request));
             return JsonReply(200, CatalogueToJson(catalogue));
           });
-  api.Add(Method::kGet, std::string("/sync/v1/resources/") + kId + "/pack", Role::kReader,
+  api.Add(Method::kGet, std::string("/sync/v1/resources/") + ApiServer::kPathParam + "/pack", Role::kReader,
           [&source, &repo](Call& call) -> Result<Reply> {
             ASSIGN_OR_RETURN(std::string id, call.IdParam(1, "resourceId"));
             ASSIGN_OR_RETURN(Resource r, repo.GetResource(id));  // 404 before streaming
@@ -79,35 +77,35 @@ void RegisterRemoteConfigs(ApiServer& api) {
     ASSIGN_OR_RETURN(Json created, engine->Create(body));
     return JsonReply(201, created);
   });
-  api.Add(Method::kGet, base + "/" + kId, RemoteConfigScoped(), [engine](Call& call) -> Result<Reply> {
+  api.Add(Method::kGet, base + "/" + ApiServer::kPathParam, RemoteConfigScoped(), [engine](Call& call) -> Result<Reply> {
     ASSIGN_OR_RETURN(std::string id, call.IdParam(1, "configId"));
     ASSIGN_OR_RETURN(Json c, engine->Get(id));
     return JsonReply(200, c);
   });
-  api.Add(Method::kPatch, base + "/" + kId, RemoteConfigScoped(), [engine](Call& call) -> Result<Reply> {
+  api.Add(Method::kPatch, base + "/" + ApiServer::kPathParam, RemoteConfigScoped(), [engine](Call& call) -> Result<Reply> {
     ASSIGN_OR_RETURN(std::string id, call.IdParam(1, "configId"));
     ASSIGN_OR_RETURN(Json body, call.Body());
     ASSIGN_OR_RETURN(Json c, engine->Update(id, body));
     return JsonReply(200, c);
   });
-  api.Add(Method::kDelete, base + "/" + kId, RemoteConfigScoped(), [engine](Call& call) -> Result<Reply> {
+  api.Add(Method::kDelete, base + "/" + ApiServer::kPathParam, RemoteConfigScoped(), [engine](Call& call) -> Result<Reply> {
     ASSIGN_OR_RETURN(std::string id, call.IdParam(1, "configId"));
     RETURN_IF_ERROR(engine->Delete(id));
     return EmptyReply();
   });
-  api.Add(Method::kGet, base + "/" + kId + "/status", RemoteConfigScoped(),
+  api.Add(Method::kGet, base + "/" + ApiServer::kPathParam + "/status", RemoteConfigScoped(),
           [engine](Call& call) -> Result<Reply> {
             ASSIGN_OR_RETURN(std::string id, call.IdParam(1, "configId"));
             ASSIGN_OR_RETURN(Json st, engine->GetStatus(id));
             return JsonReply(200, st);
           });
-  api.Add(Method::kGet, base + "/" + kId + "/runs", RemoteConfigScoped(),
+  api.Add(Method::kGet, base + "/" + ApiServer::kPathParam + "/runs", RemoteConfigScoped(),
           [engine](Call& call) -> Result<Reply> {
             ASSIGN_OR_RETURN(std::string id, call.IdParam(1, "configId"));
             ASSIGN_OR_RETURN(Json runs, engine->Runs(id, 100));
             return JsonReply(200, runs);
           });
-  api.Add(Method::kPost, base + "/" + kId + "/sync", RemoteConfigScoped(),
+  api.Add(Method::kPost, base + "/" + ApiServer::kPathParam + "/sync", RemoteConfigScoped(),
           [engine](Call& call) -> Result<Reply> {
             ASSIGN_OR_RETURN(std::string id, call.IdParam(1, "configId"));
             auto wait = call.Query("wait");

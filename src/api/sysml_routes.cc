@@ -9,8 +9,6 @@
 namespace tandem {
 namespace {
 
-constexpr char kId[] = "([^/]+)";
-
 std::string P(const std::string& tail) { return "/sysml/v2" + tail; }
 
 // Turns a page of records into a reply whose cursors are the records' "@id".
@@ -65,12 +63,12 @@ void RegisterProjects(ApiServer& api) {
     ASSIGN_OR_RETURN(Resource r, repo.CreateResource(spec));
     return JsonReply(call.options().post_status, ProjectJson(r));
   });
-  api.Add(Method::kGet, P("/projects/") + kId, Role::kReader, [&repo](Call& call) -> Result<Reply> {
+  api.Add(Method::kGet, P("/projects/") + ApiServer::kPathParam, Role::kReader, [&repo](Call& call) -> Result<Reply> {
     ASSIGN_OR_RETURN(std::string id, call.IdParam(1, "projectId"));
     ASSIGN_OR_RETURN(Resource r, repo.GetResource(id));
     return JsonReply(200, ProjectJson(r));
   });
-  api.Add(Method::kPut, P("/projects/") + kId, Role::kWriter, [&repo](Call& call) -> Result<Reply> {
+  api.Add(Method::kPut, P("/projects/") + ApiServer::kPathParam, Role::kWriter, [&repo](Call& call) -> Result<Reply> {
     ASSIGN_OR_RETURN(std::string id, call.IdParam(1, "projectId"));
     ASSIGN_OR_RETURN(Json body, call.Body());
     ASSIGN_OR_RETURN(auto f, JsonFields::Of(body, "project request"));
@@ -88,7 +86,7 @@ void RegisterProjects(ApiServer& api) {
     ASSIGN_OR_RETURN(Resource r, repo.UpdateResource(id, patch));
     return JsonReply(200, ProjectJson(r));
   });
-  api.Add(Method::kDelete, P("/projects/") + kId, Role::kAdmin,
+  api.Add(Method::kDelete, P("/projects/") + ApiServer::kPathParam, Role::kAdmin,
           [&repo](Call& call) -> Result<Reply> {
             ASSIGN_OR_RETURN(std::string id, call.IdParam(1, "projectId"));
             ASSIGN_OR_RETURN(Resource r, repo.GetResource(id));
@@ -99,7 +97,7 @@ void RegisterProjects(ApiServer& api) {
 
 void RegisterBranchesAndTags(ApiServer& api) {
   Repository& repo = api.repo();
-  const std::string branches = P("/projects/") + kId + "/branches";
+  const std::string branches = P("/projects/") + ApiServer::kPathParam + "/branches";
   api.Add(Method::kGet, branches, Role::kReader, [&repo](Call& call) -> Result<Reply> {
     ASSIGN_OR_RETURN(std::string id, call.IdParam(1, "projectId"));
     ASSIGN_OR_RETURN(PageRequest page, call.Page());
@@ -117,13 +115,13 @@ void RegisterBranchesAndTags(ApiServer& api) {
     ASSIGN_OR_RETURN(Branch b, repo.CreateBranch(id, name, head));
     return JsonReply(call.options().post_status, BranchJson(b));
   });
-  api.Add(Method::kGet, branches + "/" + kId, Role::kReader, [&repo](Call& call) -> Result<Reply> {
+  api.Add(Method::kGet, branches + "/" + ApiServer::kPathParam, Role::kReader, [&repo](Call& call) -> Result<Reply> {
     ASSIGN_OR_RETURN(std::string id, call.IdParam(1, "projectId"));
     ASSIGN_OR_RETURN(std::string bid, call.IdParam(2, "branchId"));
     ASSIGN_OR_RETURN(Branch b, repo.GetBranch(id, bid));
     return JsonReply(200, BranchJson(b));
   });
-  api.Add(Method::kDelete, branches + "/" + kId, Role::kWriter,
+  api.Add(Method::kDelete, branches + "/" + ApiServer::kPathParam, Role::kWriter,
           [&repo](Call& call) -> Result<Reply> {
             ASSIGN_OR_RETURN(std::string id, call.IdParam(1, "projectId"));
             ASSIGN_OR_RETURN(std::string bid, call.IdParam(2, "branchId"));
@@ -131,10 +129,10 @@ void RegisterBranchesAndTags(ApiServer& api) {
             RETURN_IF_ERROR(repo.DeleteBranch(id, bid));
             return JsonReply(200, BranchJson(b));
           });
-  api.Add(Method::kPost, branches + "/" + kId + "/merge", Role::kWriter,
+  api.Add(Method::kPost, branches + "/" + ApiServer::kPathParam + "/merge", Role::kWriter,
           [](Call&) { return NotYet("merge"); });
 
-  const std::string tags = P("/projects/") + kId + "/tags";
+  const std::string tags = P("/projects/") + ApiServer::kPathParam + "/tags";
   api.Add(Method::kGet, tags, Role::kReader, [&repo](Call& call) -> Result<Reply> {
     ASSIGN_OR_RETURN(std::string id, call.IdParam(1, "projectId"));
     ASSIGN_OR_RETURN(PageRequest page, call.Page());
@@ -153,13 +151,13 @@ void RegisterBranchesAndTags(ApiServer& api) {
     ASSIGN_OR_RETURN(Tag t, repo.CreateTag(id, name, commit, description));
     return JsonReply(call.options().post_status, TagJson(t));
   });
-  api.Add(Method::kGet, tags + "/" + kId, Role::kReader, [&repo](Call& call) -> Result<Reply> {
+  api.Add(Method::kGet, tags + "/" + ApiServer::kPathParam, Role::kReader, [&repo](Call& call) -> Result<Reply> {
     ASSIGN_OR_RETURN(std::string id, call.IdParam(1, "projectId"));
     ASSIGN_OR_RETURN(std::string tid, call.IdParam(2, "tagId"));
     ASSIGN_OR_RETURN(Tag t, repo.GetTag(id, tid));
     return JsonReply(200, TagJson(t));
   });
-  api.Add(Method::kDelete, tags + "/" + kId, Role::kWriter, [&repo](Call& call) -> Result<Reply> {
+  api.Add(Method::kDelete, tags + "/" + ApiServer::kPathParam, Role::kWriter, [&repo](Call& call) -> Result<Reply> {
     ASSIGN_OR_RETURN(std::string id, call.IdParam(1, "projectId"));
     ASSIGN_OR_RETURN(std::string tid, call.IdParam(2, "tagId"));
     ASSIGN_OR_RETURN(Tag t, repo.GetTag(id, tid));
@@ -170,8 +168,8 @@ void RegisterBranchesAndTags(ApiServer& api) {
 
 void RegisterCommits(ApiServer& api) {
   Repository& repo = api.repo();
-  const std::string commits = P("/projects/") + kId + "/commits";
-  const std::string commit = commits + "/" + kId;
+  const std::string commits = P("/projects/") + ApiServer::kPathParam + "/commits";
+  const std::string commit = commits + "/" + ApiServer::kPathParam;
   api.Add(Method::kGet, commits, Role::kReader, [&repo](Call& call) -> Result<Reply> {
     ASSIGN_OR_RETURN(std::string id, call.IdParam(1, "projectId"));
     ASSIGN_OR_RETURN(PageRequest page, call.Page());
@@ -203,7 +201,7 @@ void RegisterCommits(ApiServer& api) {
             ASSIGN_OR_RETURN(auto list, repo.ListChanges(id, cid, page));
             return ListReply(call, list, change_json);
           });
-  api.Add(Method::kGet, commit + "/changes/" + kId, Role::kReader,
+  api.Add(Method::kGet, commit + "/changes/" + ApiServer::kPathParam, Role::kReader,
           [&repo, change_json](Call& call) -> Result<Reply> {
             ASSIGN_OR_RETURN(std::string id, call.IdParam(1, "projectId"));
             ASSIGN_OR_RETURN(std::string cid, call.IdParam(2, "commitId"));
@@ -215,7 +213,7 @@ void RegisterCommits(ApiServer& api) {
 
 void RegisterElements(ApiServer& api) {
   Repository& repo = api.repo();
-  const std::string commit = P("/projects/") + kId + "/commits/" + kId;
+  const std::string commit = P("/projects/") + ApiServer::kPathParam + "/commits/" + ApiServer::kPathParam;
   auto identity = [](const Json& e) { return e; };
   api.Add(Method::kGet, commit + "/elements", Role::kReader,
           [&repo, identity](Call& call) -> Result<Reply> {
@@ -226,7 +224,7 @@ void RegisterElements(ApiServer& api) {
             ASSIGN_OR_RETURN(auto list, repo.ListElements(id, cid, page));
             return ListReply(call, list, identity);
           });
-  api.Add(Method::kGet, commit + "/elements/" + kId, Role::kReader,
+  api.Add(Method::kGet, commit + "/elements/" + ApiServer::kPathParam, Role::kReader,
           [&repo](Call& call) -> Result<Reply> {
             ASSIGN_OR_RETURN(std::string id, call.IdParam(1, "projectId"));
             ASSIGN_OR_RETURN(std::string cid, call.IdParam(2, "commitId"));
@@ -235,9 +233,9 @@ void RegisterElements(ApiServer& api) {
             ASSIGN_OR_RETURN(Json e, repo.GetElement(id, cid, eid));
             return JsonReply(200, std::move(e));
           });
-  api.Add(Method::kGet, commit + "/elements/" + kId + "/projectUsage", Role::kReader,
+  api.Add(Method::kGet, commit + "/elements/" + ApiServer::kPathParam + "/projectUsage", Role::kReader,
           [](Call&) { return NotYet("projectUsage of an element"); });
-  api.Add(Method::kGet, commit + "/elements/" + kId + "/relationships", Role::kReader,
+  api.Add(Method::kGet, commit + "/elements/" + ApiServer::kPathParam + "/relationships", Role::kReader,
           [&repo, identity](Call& call) -> Result<Reply> {
             ASSIGN_OR_RETURN(std::string id, call.IdParam(1, "projectId"));
             ASSIGN_OR_RETURN(std::string cid, call.IdParam(2, "commitId"));
@@ -274,7 +272,7 @@ void RegisterElements(ApiServer& api) {
 }
 
 void RegisterNotImplemented(ApiServer& api) {
-  const std::string project = P("/projects/") + kId;
+  const std::string project = P("/projects/") + ApiServer::kPathParam;
   // The query API answers 501 in this release; its routes already carry the
   // roles they will need: storing, changing or deleting a query writes to the
   // project, running one (query-results) only reads.
@@ -284,14 +282,14 @@ void RegisterNotImplemented(ApiServer& api) {
   for (Method m : {Method::kGet, Method::kPost}) {
     api.Add(m, project + "/query-results", Role::kReader, queries);
   }
-  api.Add(Method::kGet, project + "/queries/" + kId, Role::kReader, queries);
+  api.Add(Method::kGet, project + "/queries/" + ApiServer::kPathParam, Role::kReader, queries);
   for (Method m : {Method::kPut, Method::kDelete}) {
-    api.Add(m, project + "/queries/" + kId, Role::kWriter, queries);
+    api.Add(m, project + "/queries/" + ApiServer::kPathParam, Role::kWriter, queries);
   }
-  api.Add(Method::kGet, project + "/queries/" + kId + "/results", Role::kReader, queries);
+  api.Add(Method::kGet, project + "/queries/" + ApiServer::kPathParam + "/results", Role::kReader, queries);
   auto meta = [](Call&) { return NotYet("meta data types"); };
   api.Add(Method::kGet, P("/meta/datatypes"), Role::kReader, meta);
-  api.Add(Method::kGet, P("/meta/datatypes/") + kId, Role::kReader, meta);
+  api.Add(Method::kGet, P("/meta/datatypes/") + ApiServer::kPathParam, Role::kReader, meta);
 }
 
 }  // namespace

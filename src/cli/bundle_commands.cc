@@ -102,7 +102,7 @@ class OutputFile {
 
 // ---------------------------------------------------------------- create
 
-struct CreateOptions {
+struct BundleCreateOptions {
   std::vector<std::string> resources;
   std::vector<std::string> categories;
   std::string since;
@@ -135,7 +135,7 @@ Result<json> ReadSince(const std::string& path) {
   return since;
 }
 
-Status Create(CommandContext& ctx, const CreateOptions& o) {
+Status CreateBundle(CommandContext& ctx, const BundleCreateOptions& o) {
   json body = {{"resources", o.resources}, {"categories", o.categories}};
   if (!o.since.empty()) {
     ASSIGN_OR_RETURN(body["since"], ReadSince(o.since));
@@ -173,7 +173,7 @@ struct StateOptions {
   std::string output;
 };
 
-Status State(CommandContext& ctx, const StateOptions& o) {
+Status WriteState(CommandContext& ctx, const StateOptions& o) {
   std::string target = std::string(kBundles) + "/state";
   if (!o.resources.empty()) {
     std::string list;
@@ -209,7 +209,7 @@ std::string UploadPath(const std::string& id) {
 
 // Sends the file in pieces; after a broken connection it asks the server how
 // much arrived and goes on from there.
-Status Upload(CommandContext& ctx, const ApplyOptions& o, const std::string& id, uint64_t size,
+Status UploadBundle(CommandContext& ctx, const ApplyOptions& o, const std::string& id, uint64_t size,
               uint64_t piece) {
   std::ifstream in(o.file, std::ios::binary);
   if (!in) return Status::InvalidArgument("cannot read " + o.file);
@@ -290,7 +290,7 @@ Result<json> FollowApply(CommandContext& ctx, const std::string& id, json status
   }
 }
 
-Status Apply(CommandContext& ctx, const ApplyOptions& o) {
+Status ApplyBundle(CommandContext& ctx, const ApplyOptions& o) {
   // Check the file here first: a damaged copy is found before it travels.
   std::ifstream in(o.file, std::ios::binary);
   if (!in) return Status::InvalidArgument("cannot read bundle file " + o.file);
@@ -321,7 +321,7 @@ Status Apply(CommandContext& ctx, const ApplyOptions& o) {
   Status sent = size > max ? Status::TooLarge(o.file + " has " + FormatBytes(size) +
                                               "; the server accepts bundles up to " +
                                               FormatBytes(max) + " (sync.max-bundle-bytes)")
-                           : Upload(ctx, o, id, size, upload["pieceBytes"].get<uint64_t>());
+                           : UploadBundle(ctx, o, id, size, upload["pieceBytes"].get<uint64_t>());
   if (!sent.ok()) {
     // Without a connection there is no one to tell (and the exit code must
     // say so); the server drops idle uploads after a day anyway.
@@ -360,7 +360,7 @@ void AddBundleCommands(CLI::App& app, CommandAction& selected) {
       "source, apply it at the target");
   bundle->require_subcommand(1);
 
-  auto create_opts = std::make_shared<CreateOptions>();
+  auto create_opts = std::make_shared<BundleCreateOptions>();
   CLI::App* create = bundle->add_subcommand(
       "create", "Write a bundle of resources with their history (at the source server)");
   create->add_option("--resource", create_opts->resources, "Id of a resource to include (repeatable)")
@@ -378,7 +378,7 @@ void AddBundleCommands(CLI::App& app, CommandAction& selected) {
     }
   });
   OnSelect(create, selected,
-           [create_opts](CommandContext& ctx) { return Create(ctx, *create_opts); });
+           [create_opts](CommandContext& ctx) { return CreateBundle(ctx, *create_opts); });
 
   auto apply_opts = std::make_shared<ApplyOptions>();
   CLI::App* apply = bundle->add_subcommand(
@@ -389,7 +389,7 @@ void AddBundleCommands(CLI::App& app, CommandAction& selected) {
   apply->add_option("--target-category", apply_opts->target_category,
                     "Id of the category here that receives the copies")
       ->required();
-  OnSelect(apply, selected, [apply_opts](CommandContext& ctx) { return Apply(ctx, *apply_opts); });
+  OnSelect(apply, selected, [apply_opts](CommandContext& ctx) { return ApplyBundle(ctx, *apply_opts); });
 
   auto state_opts = std::make_shared<StateOptions>();
   CLI::App* state = bundle->add_subcommand(
@@ -398,7 +398,7 @@ void AddBundleCommands(CLI::App& app, CommandAction& selected) {
                     "Id of a resource (repeatable; default: every synchronized copy)")
       ->allow_extra_args(false);
   state->add_option("--output", state_opts->output, "The state file to write")->required();
-  OnSelect(state, selected, [state_opts](CommandContext& ctx) { return State(ctx, *state_opts); });
+  OnSelect(state, selected, [state_opts](CommandContext& ctx) { return WriteState(ctx, *state_opts); });
 }
 
 }  // namespace tandem

@@ -44,7 +44,7 @@ void PrintCategoryTree(std::ostream& out, const json& categories) {
   table.Print(out);
 }
 
-Status List(CommandContext& ctx) {
+Status ListCategories(CommandContext& ctx) {
   ASSIGN_OR_RETURN(json categories, ctx.api.GetAll(kCategories, std::nullopt));
   if (ctx.json) {
     PrintJson(ctx.out, categories);
@@ -54,13 +54,13 @@ Status List(CommandContext& ctx) {
   return Status::Ok();
 }
 
-struct CreateOptions {
+struct CategoryOptions {
   std::string name;
   std::string parent;
   std::string description;
 };
 
-Status Create(CommandContext& ctx, const CreateOptions& o) {
+Status CreateCategory(CommandContext& ctx, const CategoryOptions& o) {
   json body = {{"name", o.name}};
   if (!o.parent.empty()) body["parentId"] = o.parent;
   if (!o.description.empty()) body["description"] = o.description;
@@ -74,12 +74,12 @@ Status Create(CommandContext& ctx, const CreateOptions& o) {
   return Status::Ok();
 }
 
-struct PatchOptions {
+struct CategoryPatch {
   std::string id;
   std::string value;  // the new name or parent id
 };
 
-Status Patch(CommandContext& ctx, const std::string& id, const json& body, std::string_view done) {
+Status PatchCategory(CommandContext& ctx, const std::string& id, const json& body, std::string_view done) {
   ASSIGN_OR_RETURN(json category, ctx.api.Patch(CategoryPath(id), body));
   if (ctx.json) {
     PrintJson(ctx.out, category);
@@ -89,7 +89,7 @@ Status Patch(CommandContext& ctx, const std::string& id, const json& body, std::
   return Status::Ok();
 }
 
-Status Delete(CommandContext& ctx, const std::string& id) {
+Status DeleteCategory(CommandContext& ctx, const std::string& id) {
   ASSIGN_OR_RETURN(json answer, ctx.api.Delete(CategoryPath(id)));
   if (ctx.json) {
     PrintJson(ctx.out, answer);
@@ -107,39 +107,39 @@ void AddCategoryCommands(CLI::App& app, CommandAction& selected) {
   category->require_subcommand(1);
 
   CLI::App* list = category->add_subcommand("list", "List all categories as a tree");
-  OnSelect(list, selected, List);
+  OnSelect(list, selected, ListCategories);
 
-  auto create_opts = std::make_shared<CreateOptions>();
+  auto create_opts = std::make_shared<CategoryOptions>();
   CLI::App* create = category->add_subcommand("create", "Create a category");
   create->add_option("NAME", create_opts->name, "Name of the new category")->required();
   create->add_option("--parent", create_opts->parent,
                      "Id of the parent category (default: the root category)");
   create->add_option("--description", create_opts->description, "Description text");
   OnSelect(create, selected,
-           [create_opts](CommandContext& ctx) { return Create(ctx, *create_opts); });
+           [create_opts](CommandContext& ctx) { return CreateCategory(ctx, *create_opts); });
 
-  auto rename_opts = std::make_shared<PatchOptions>();
+  auto rename_opts = std::make_shared<CategoryPatch>();
   CLI::App* rename = category->add_subcommand("rename", "Rename a category");
   rename->add_option("ID", rename_opts->id, "Id of the category")->required();
   rename->add_option("NAME", rename_opts->value, "Its new name")->required();
   OnSelect(rename, selected, [rename_opts](CommandContext& ctx) {
-    return Patch(ctx, rename_opts->id, {{"name", rename_opts->value}},
+    return PatchCategory(ctx, rename_opts->id, {{"name", rename_opts->value}},
                  "Renamed category " + rename_opts->id + " to " + rename_opts->value);
   });
 
-  auto move_opts = std::make_shared<PatchOptions>();
+  auto move_opts = std::make_shared<CategoryPatch>();
   CLI::App* move = category->add_subcommand("move", "Move a category under another parent");
   move->add_option("ID", move_opts->id, "Id of the category")->required();
   move->add_option("--parent", move_opts->value, "Id of the new parent category")->required();
   OnSelect(move, selected, [move_opts](CommandContext& ctx) {
-    return Patch(ctx, move_opts->id, {{"parentId", move_opts->value}},
+    return PatchCategory(ctx, move_opts->id, {{"parentId", move_opts->value}},
                  "Moved category " + move_opts->id + " under " + move_opts->value);
   });
 
   auto delete_id = std::make_shared<std::string>();
   CLI::App* remove = category->add_subcommand("delete", "Delete a category");
   remove->add_option("ID", *delete_id, "Id of the category")->required();
-  OnSelect(remove, selected, [delete_id](CommandContext& ctx) { return Delete(ctx, *delete_id); });
+  OnSelect(remove, selected, [delete_id](CommandContext& ctx) { return DeleteCategory(ctx, *delete_id); });
 }
 
 }  // namespace tandem

@@ -22,7 +22,7 @@ struct CommitOptions {
   std::string description;
 };
 
-Status Commit(CommandContext& ctx, const CommitOptions& o) {
+Status CreateCommit(CommandContext& ctx, const CommitOptions& o) {
   // Check the file before talking to the server.
   ASSIGN_OR_RETURN(std::string text, ReadCommitFile(o.file, ctx.in));
   ASSIGN_OR_RETURN(json body, ParseCommitFile(text, o.file));
@@ -107,7 +107,7 @@ void AddCommitCommands(CLI::App& app, CommandAction& selected) {
   commit->add_option("--description", commit_opts->description,
                      "Commit message (overrides one in the file)");
   OnSelect(commit, selected,
-           [commit_opts](CommandContext& ctx) { return Commit(ctx, *commit_opts); });
+           [commit_opts](CommandContext& ctx) { return CreateCommit(ctx, *commit_opts); });
 
   auto log_opts = std::make_shared<LogOptions>();
   CLI::App* log = app.add_subcommand("log", "Show a resource's commits, newest first");

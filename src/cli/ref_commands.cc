@@ -55,14 +55,14 @@ Status ListTags(CommandContext& ctx, const std::string& resource_id) {
   return Status::Ok();
 }
 
-struct CreateOptions {
+struct RefCreateOptions {
   std::string resource;
   std::string name;
   std::string commit;
   std::string description;
 };
 
-Status CreateRef(CommandContext& ctx, const RefKind& kind, const CreateOptions& o) {
+Status CreateRef(CommandContext& ctx, const RefKind& kind, const RefCreateOptions& o) {
   ASSIGN_OR_RETURN(ResourceInfo resource, LookupResource(ctx, o.resource));
   json body;
   if (&kind == &kBranch) {
@@ -82,12 +82,12 @@ Status CreateRef(CommandContext& ctx, const RefKind& kind, const CreateOptions& 
   return Status::Ok();
 }
 
-struct DeleteOptions {
+struct RefDeleteOptions {
   std::string resource;
   std::string id;
 };
 
-Status DeleteRef(CommandContext& ctx, const RefKind& kind, const DeleteOptions& o) {
+Status DeleteRef(CommandContext& ctx, const RefKind& kind, const RefDeleteOptions& o) {
   ASSIGN_OR_RETURN(ResourceInfo resource, LookupResource(ctx, o.resource));
   ASSIGN_OR_RETURN(json answer, ctx.api.Delete(ProjectPath(resource.id) + "/" +
                                                kind.collection + "/" + PercentEncode(o.id)));
@@ -102,7 +102,7 @@ Status DeleteRef(CommandContext& ctx, const RefKind& kind, const DeleteOptions& 
 // Adds "<noun> create" and "<noun> delete" under `parent`.
 void AddCreateAndDelete(CLI::App* parent, const RefKind& kind, CommandAction& selected) {
   std::string noun = kind.noun;
-  auto create_opts = std::make_shared<CreateOptions>();
+  auto create_opts = std::make_shared<RefCreateOptions>();
   CLI::App* create = parent->add_subcommand("create", "Create a " + noun + " at a commit");
   create->add_option("RESOURCE", create_opts->resource, "Id of the resource")->required();
   create->add_option("NAME", create_opts->name, "Name of the new " + noun)->required();
@@ -116,7 +116,7 @@ void AddCreateAndDelete(CLI::App* parent, const RefKind& kind, CommandAction& se
     return CreateRef(ctx, kind, *create_opts);
   });
 
-  auto delete_opts = std::make_shared<DeleteOptions>();
+  auto delete_opts = std::make_shared<RefDeleteOptions>();
   CLI::App* remove = parent->add_subcommand("delete", "Delete a " + noun);
   remove->add_option("RESOURCE", delete_opts->resource, "Id of the resource")->required();
   remove

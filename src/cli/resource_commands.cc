@@ -19,12 +19,12 @@ std::string ResourcePath(std::string_view id) {
   return std::string(kResources) + "/" + PercentEncode(id);
 }
 
-struct ListOptions {
+struct ResourceListOptions {
   std::string category;
   std::optional<size_t> limit;
 };
 
-Status List(CommandContext& ctx, const ListOptions& o) {
+Status ListResources(CommandContext& ctx, const ResourceListOptions& o) {
   ASSIGN_OR_RETURN(json resources,
                    ctx.api.GetAll(AppendQuery(kResources, {{"categoryId", o.category}}), o.limit));
   if (ctx.json) {
@@ -40,14 +40,14 @@ Status List(CommandContext& ctx, const ListOptions& o) {
   return Status::Ok();
 }
 
-struct CreateOptions {
+struct ResourceOptions {
   std::string name;
   std::string category;
   std::string project_id;
   std::string description;
 };
 
-Status Create(CommandContext& ctx, const CreateOptions& o) {
+Status CreateResource(CommandContext& ctx, const ResourceOptions& o) {
   json body = {{"name", o.name}};
   if (!o.category.empty()) body["categoryId"] = o.category;
   if (!o.project_id.empty()) body["projectId"] = o.project_id;
@@ -62,7 +62,7 @@ Status Create(CommandContext& ctx, const CreateOptions& o) {
   return Status::Ok();
 }
 
-Status Show(CommandContext& ctx, const std::string& id) {
+Status ShowResource(CommandContext& ctx, const std::string& id) {
   ASSIGN_OR_RETURN(json r, ctx.api.Get(ResourcePath(id)));
   if (ctx.json) {
     PrintJson(ctx.out, r);
@@ -82,12 +82,12 @@ Status Show(CommandContext& ctx, const std::string& id) {
   return Status::Ok();
 }
 
-struct PatchOptions {
+struct ResourcePatch {
   std::string id;
   std::string value;  // the new name or category id
 };
 
-Status Patch(CommandContext& ctx, const std::string& id, const json& body, std::string_view done) {
+Status PatchResource(CommandContext& ctx, const std::string& id, const json& body, std::string_view done) {
   ASSIGN_OR_RETURN(json resource, ctx.api.Patch(ResourcePath(id), body));
   if (ctx.json) {
     PrintJson(ctx.out, resource);
@@ -97,7 +97,7 @@ Status Patch(CommandContext& ctx, const std::string& id, const json& body, std::
   return Status::Ok();
 }
 
-Status Delete(CommandContext& ctx, const std::string& id) {
+Status DeleteResource(CommandContext& ctx, const std::string& id) {
   ASSIGN_OR_RETURN(json answer, ctx.api.Delete(ResourcePath(id)));
   if (ctx.json) {
     PrintJson(ctx.out, answer);
@@ -114,14 +114,14 @@ void AddResourceCommands(CLI::App& app, CommandAction& selected) {
       "resource", "Manage resources (SysML v2 projects) and their place in the category tree");
   resource->require_subcommand(1);
 
-  auto list_opts = std::make_shared<ListOptions>();
+  auto list_opts = std::make_shared<ResourceListOptions>();
   CLI::App* list = resource->add_subcommand("list", "List resources");
   list->add_option("--category", list_opts->category, "Only resources in this category");
   list->add_option("--limit", list_opts->limit, "List at most N resources")
       ->check(CLI::PositiveNumber);
-  OnSelect(list, selected, [list_opts](CommandContext& ctx) { return List(ctx, *list_opts); });
+  OnSelect(list, selected, [list_opts](CommandContext& ctx) { return ListResources(ctx, *list_opts); });
 
-  auto create_opts = std::make_shared<CreateOptions>();
+  auto create_opts = std::make_shared<ResourceOptions>();
   CLI::App* create = resource->add_subcommand("create", "Create a resource");
   create->add_option("NAME", create_opts->name, "Name of the new resource")->required();
   create->add_option("--category", create_opts->category,
@@ -130,35 +130,35 @@ void AddResourceCommands(CLI::App& app, CommandAction& selected) {
                      "SysML v2 project id to use (default: the server picks one)");
   create->add_option("--description", create_opts->description, "Description text");
   OnSelect(create, selected,
-           [create_opts](CommandContext& ctx) { return Create(ctx, *create_opts); });
+           [create_opts](CommandContext& ctx) { return CreateResource(ctx, *create_opts); });
 
   auto show_id = std::make_shared<std::string>();
   CLI::App* show = resource->add_subcommand("show", "Show one resource");
   show->add_option("ID", *show_id, "Id of the resource")->required();
-  OnSelect(show, selected, [show_id](CommandContext& ctx) { return Show(ctx, *show_id); });
+  OnSelect(show, selected, [show_id](CommandContext& ctx) { return ShowResource(ctx, *show_id); });
 
-  auto rename_opts = std::make_shared<PatchOptions>();
+  auto rename_opts = std::make_shared<ResourcePatch>();
   CLI::App* rename = resource->add_subcommand("rename", "Rename a resource");
   rename->add_option("ID", rename_opts->id, "Id of the resource")->required();
   rename->add_option("NAME", rename_opts->value, "Its new name")->required();
   OnSelect(rename, selected, [rename_opts](CommandContext& ctx) {
-    return Patch(ctx, rename_opts->id, {{"name", rename_opts->value}},
+    return PatchResource(ctx, rename_opts->id, {{"name", rename_opts->value}},
                  "Renamed resource " + rename_opts->id + " to " + rename_opts->value);
   });
 
-  auto move_opts = std::make_shared<PatchOptions>();
+  auto move_opts = std::make_shared<ResourcePatch>();
   CLI::App* move = resource->add_subcommand("move", "Move a resource to another category");
   move->add_option("ID", move_opts->id, "Id of the resource")->required();
   move->add_option("--category", move_opts->value, "Id of the new category")->required();
   OnSelect(move, selected, [move_opts](CommandContext& ctx) {
-    return Patch(ctx, move_opts->id, {{"categoryId", move_opts->value}},
+    return PatchResource(ctx, move_opts->id, {{"categoryId", move_opts->value}},
                  "Moved resource " + move_opts->id + " to category " + move_opts->value);
   });
 
   auto delete_id = std::make_shared<std::string>();
   CLI::App* remove = resource->add_subcommand("delete", "Delete a resource and all its history");
   remove->add_option("ID", *delete_id, "Id of the resource")->required();
-  OnSelect(remove, selected, [delete_id](CommandContext& ctx) { return Delete(ctx, *delete_id); });
+  OnSelect(remove, selected, [delete_id](CommandContext& ctx) { return DeleteResource(ctx, *delete_id); });
 }
 
 }  // namespace tandem

@@ -228,7 +228,7 @@ Status SourceAware(Status status) {
 
 // ---------------------------------------------------------------- commands
 
-Status List(CommandContext& ctx) {
+Status ListConfigs(CommandContext& ctx) {
   ASSIGN_OR_RETURN(json configs, ctx.api.GetAll(kConfigs, std::nullopt));
   if (ctx.json) {
     PrintJson(ctx.out, configs);
@@ -259,7 +259,7 @@ void PrintConfig(std::ostream& out, const json& c) {
   table.Print(out);
 }
 
-struct CreateOptions {
+struct ConfigOptions {
   std::string name;
   std::string source_url;
   std::string source_user;
@@ -274,7 +274,7 @@ struct CreateOptions {
 
 // Checks what CLI11 cannot express; runs while parsing, so a mistake is
 // reported before any password is asked for.
-void ValidateCreate(const CreateOptions& o) {
+void ValidateConfigOptions(const ConfigOptions& o) {
   if (o.resources.empty() && o.categories.empty()) {
     throw CLI::ValidationError("select what to synchronize: give --resource ID or --category ID");
   }
@@ -286,7 +286,7 @@ void ValidateCreate(const CreateOptions& o) {
   }
 }
 
-Status Create(CommandContext& ctx, const CreateOptions& o) {
+Status CreateConfig(CommandContext& ctx, const ConfigOptions& o) {
   ASSIGN_OR_RETURN(std::string password, SourcePassword(ctx.env, o.source_user, o.source_url));
   json trigger = {{"type", o.trigger}};
   if (o.trigger == "tag") trigger["tag"] = o.tag;
@@ -319,7 +319,7 @@ Status Create(CommandContext& ctx, const CreateOptions& o) {
   return Status::Ok();
 }
 
-Status Show(CommandContext& ctx, const std::string& id) {
+Status ShowConfig(CommandContext& ctx, const std::string& id) {
   ASSIGN_OR_RETURN(json config, ctx.api.Get(ConfigPath(id)));
   if (ctx.json) {
     PrintJson(ctx.out, config);
@@ -329,7 +329,7 @@ Status Show(CommandContext& ctx, const std::string& id) {
   return Status::Ok();
 }
 
-Status Delete(CommandContext& ctx, const std::string& id) {
+Status DeleteConfig(CommandContext& ctx, const std::string& id) {
   ASSIGN_OR_RETURN(json answer, ctx.api.Delete(ConfigPath(id)));
   if (ctx.json) {
     PrintJson(ctx.out, answer);
@@ -423,7 +423,7 @@ class ProgressDisplay {
   int64_t last_time_ = 0;
 };
 
-struct NowOptions {
+struct RunNowOptions {
   std::string id;
   bool no_wait = false;
   int64_t timeout_seconds = 3600;
@@ -463,7 +463,7 @@ Status ReportRun(CommandContext& ctx, const json& run, const json& status) {
   return Status::IOError(message);
 }
 
-Status Now(CommandContext& ctx, const NowOptions& o) {
+Status RunNow(CommandContext& ctx, const RunNowOptions& o) {
   std::string path = ConfigPath(o.id);
   if (o.no_wait) {
     ASSIGN_OR_RETURN(json answer, ctx.api.Post(path + "/sync", json::object()));
@@ -589,12 +589,12 @@ Status ShowStatus(CommandContext& ctx, const std::string& id) {
   return Status::Ok();
 }
 
-struct RunsOptions {
+struct ListRunsOptions {
   std::string id;
   std::optional<size_t> limit;
 };
 
-Status Runs(CommandContext& ctx, const RunsOptions& o) {
+Status ListRuns(CommandContext& ctx, const ListRunsOptions& o) {
   ASSIGN_OR_RETURN(json runs, ctx.api.Get(ConfigPath(o.id) + "/runs"));
   if (!runs.is_array()) return ctx.api.BadResponse("the run list is not a JSON array");
   if (o.limit && runs.size() > *o.limit)
@@ -639,9 +639,9 @@ void AddSyncCommands(CLI::App& app, CommandAction& selected) {
   sync->require_subcommand(1);
 
   CLI::App* list = sync->add_subcommand("list", "List remote configurations");
-  OnSelect(list, selected, List);
+  OnSelect(list, selected, ListConfigs);
 
-  auto create_opts = std::make_shared<CreateOptions>();
+  auto create_opts = std::make_shared<ConfigOptions>();
   CLI::App* create = sync->add_subcommand(
       "create",
       "Create a remote configuration; the source password comes from TANDEM_SOURCE_PASSWORD or "
@@ -672,13 +672,13 @@ void AddSyncCommands(CLI::App& app, CommandAction& selected) {
   create->add_flag("--once", create_opts->once,
                    "Copy once; the configuration completes after its first successful run");
   create->add_flag("--disabled", create_opts->disabled, "Create it disabled (no runs)");
-  create->parse_complete_callback([create_opts] { ValidateCreate(*create_opts); });
+  create->parse_complete_callback([create_opts] { ValidateConfigOptions(*create_opts); });
   OnSelect(create, selected,
-           [create_opts](CommandContext& ctx) { return Create(ctx, *create_opts); });
+           [create_opts](CommandContext& ctx) { return CreateConfig(ctx, *create_opts); });
 
-  AddIdCommand(sync, "show", "Show a remote configuration", selected, Show);
+  AddIdCommand(sync, "show", "Show a remote configuration", selected, ShowConfig);
   AddIdCommand(sync, "delete", "Delete a remote configuration; the resources it copied stay",
-               selected, Delete);
+               selected, DeleteConfig);
   AddIdCommand(
       sync, "enable", "Enable a remote configuration", selected,
       [](CommandContext& ctx, const std::string& id) { return SetEnabled(ctx, id, true); });
@@ -689,7 +689,7 @@ void AddSyncCommands(CLI::App& app, CommandAction& selected) {
                "Change the source password, from TANDEM_SOURCE_PASSWORD or a prompt", selected,
                SetPassword);
 
-  auto now_opts = std::make_shared<NowOptions>();
+  auto now_opts = std::make_shared<RunNowOptions>();
   CLI::App* now = sync->add_subcommand(
       "now",
       "Start a run and follow it to its end; exit code 0 when every resource is synchronized, "
@@ -700,17 +700,17 @@ void AddSyncCommands(CLI::App& app, CommandAction& selected) {
                   "Stop following the run after this many seconds")
       ->check(CLI::PositiveNumber)
       ->default_str("3600");
-  OnSelect(now, selected, [now_opts](CommandContext& ctx) { return Now(ctx, *now_opts); });
+  OnSelect(now, selected, [now_opts](CommandContext& ctx) { return RunNow(ctx, *now_opts); });
 
   AddIdCommand(sync, "status",
                "Show a configuration's state, last run, last error and its resources", selected,
                ShowStatus);
 
-  auto runs_opts = std::make_shared<RunsOptions>();
+  auto runs_opts = std::make_shared<ListRunsOptions>();
   CLI::App* runs = sync->add_subcommand("runs", "List a configuration's runs, newest first");
   runs->add_option("ID", runs_opts->id, "Id of the remote configuration")->required();
   runs->add_option("--limit", runs_opts->limit, "Show at most N runs")->check(CLI::PositiveNumber);
-  OnSelect(runs, selected, [runs_opts](CommandContext& ctx) { return Runs(ctx, *runs_opts); });
+  OnSelect(runs, selected, [runs_opts](CommandContext& ctx) { return ListRuns(ctx, *runs_opts); });
 }
 
 }  // namespace tandem

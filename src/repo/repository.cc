@@ -927,6 +927,15 @@ Result<int64_t> Repository::LastEventSeq() {
   return txn->LastEventSeq();
 }
 
+Result<std::string> Repository::FeedPosition() {
+  ASSIGN_OR_RETURN(auto txn, store_.BeginRead());
+  ASSIGN_OR_RETURN(int64_t seq, txn->LastEventSeq());
+  if (seq <= 0) return std::string("0");
+  ASSIGN_OR_RETURN(auto last, txn->ListEvents(seq - 1, 1));
+  int64_t created = last.empty() ? 0 : last.front().created;
+  return std::to_string(seq) + ":" + std::to_string(created);
+}
+
 Result<std::vector<Event>> Repository::Changes(int64_t since, size_t limit,
                                                std::chrono::milliseconds wait) {
   // Writers in this process wake us at once; the periodic re-read catches

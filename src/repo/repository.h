@@ -308,6 +308,11 @@ class Repository {
   // Events after `since`, waiting up to `wait` for the first one.
   Result<std::vector<Event>> Changes(int64_t since, size_t limit, std::chrono::milliseconds wait);
   Result<int64_t> LastEventSeq();
+  // Where the feed stands, as a token that changes with every event: the last
+  // event's sequence number and time ("0" for none). A store restored from a
+  // backup that reaches the same number again with other events has another
+  // token. Catalogue answers carry it, so an idle run can ask "anything new?".
+  Result<std::string> FeedPosition();
   // Wakes waiters after each event written by this process (long polls that
   // do not block a thread subscribe to it).
   ChangeFeed& change_feed() { return feed_; }

@@ -370,6 +370,12 @@ Result<Resource> Repository::UpdateMirrorMetadata(const std::string& resource_id
                           {"previousCategoryId", before.category_id},
                           {"synchronized", true}}));
   }
+  // Every change a further hop's catalogue shows is an event: its targets
+  // learn of it, and an idle run there may trust a feed with nothing new.
+  if (r.description != before.description || r.origin != before.origin) {
+    RETURN_IF_ERROR(Emit(*txn, "resource.updated", r.id,
+                         {{"resourceId", r.id}, {"readOnly", r.read_only}, {"synchronized", true}}));
+  }
   RETURN_IF_ERROR(Finish(*txn));
   return r;
 }
@@ -470,7 +476,11 @@ Status Repository::MirrorRefs(const std::string& resource_id, const std::vector<
                           {"commitId", t.commit_id},
                           {"synchronized", true}}));
   }
-  for (const auto& id : plan.dropped_tags) RETURN_IF_ERROR(txn->DeleteTag(id));
+  for (const auto& id : plan.dropped_tags) {
+    RETURN_IF_ERROR(txn->DeleteTag(id));
+    RETURN_IF_ERROR(Emit(*txn, "tag.deleted", r.id,
+                         {{"resourceId", r.id}, {"tagId", id}, {"synchronized", true}}));
+  }
   return Finish(*txn);
 }
 

@@ -117,6 +117,42 @@ TEST_F(RepositorySyncTest, CopyKeepsIdsHashesAndStateAndIsIncremental) {
   EXPECT_TRUE(Copy(r).ok());  // idempotent
 }
 
+// A copy's changes are events, so a further hop learns of them and an idle
+// run there may trust a feed with nothing new (issue #11, W4): a tag the
+// source dropped, a new description or origin; writing what is already
+// there is none.
+TEST_F(RepositorySyncTest, EveryChangeOfACopyIsAnEvent) {
+  Resource r = source_.repo->CreateResource({"lib", std::nullopt, std::nullopt, std::nullopt}).value();
+  auto c1 = source_.repo->CreateCommit(r.id, Changes({{NewUuid(), Json{{"@type", "Part"}}}}), "alice").value();
+  Tag tag = source_.repo->CreateTag(r.id, "release", c1.id, std::nullopt).value();
+  ASSERT_TRUE(Copy(r).ok());
+  auto events_after = [&](int64_t since) {
+    std::vector<std::string> types;
+    auto events = target_.repo->Changes(since, 100, std::chrono::milliseconds(0));
+    EXPECT_TRUE(events.ok()) << events.status().ToString();
+    if (!events.ok()) return types;
+    for (const auto& e : *events) types.push_back(e.type);
+    return types;
+  };
+
+  int64_t seq = target_.repo->LastEventSeq().value();
+  ASSERT_TRUE(source_.repo->DeleteTag(r.id, tag.id).ok());
+  ASSERT_TRUE(Copy(r).ok());
+  EXPECT_EQ(events_after(seq), std::vector<std::string>{"tag.deleted"});
+
+  Resource copy = target_.repo->GetResource(r.id).value();
+  // The events of one metadata update of the copy.
+  auto update = [&](const std::string& description, const std::string& origin) {
+    int64_t before = target_.repo->LastEventSeq().value();
+    EXPECT_TRUE(
+        target_.repo->UpdateMirrorMetadata(r.id, copy.name, description, copy.category_id, origin).ok());
+    return events_after(before);
+  };
+  EXPECT_EQ(update("new words", copy.origin), std::vector<std::string>{"resource.updated"});
+  EXPECT_EQ(update("new words", R"({"serverId":"elsewhere"})"), std::vector<std::string>{"resource.updated"});
+  EXPECT_TRUE(update("new words", R"({"serverId":"elsewhere"})").empty());
+}
+
 TEST_F(RepositorySyncTest, TamperedCommitsAreRefusedAndNothingIsStored) {
   Resource r = source_.repo->CreateResource({"lib", std::nullopt, std::nullopt, std::nullopt}).value();
   std::string a = NewUuid();

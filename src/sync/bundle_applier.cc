@@ -16,7 +16,7 @@
 namespace tandem {
 namespace {
 
-Status Bad(const std::string& why) { return Status::Corruption("bundle file: " + why); }
+Status BadBundle(const std::string& why) { return Status::Corruption("bundle file: " + why); }
 
 // One resource of the bundle as its manifest describes it, and where its pack lies.
 struct BundlePart {
@@ -36,11 +36,11 @@ struct BundleContents {
 
 Result<std::vector<std::string>> Ids(const Json& r, const char* key) {
   auto it = r.find(key);
-  if (it == r.end() || !it->is_array()) return Bad(std::string("a resource lacks '") + key + "'");
+  if (it == r.end() || !it->is_array()) return BadBundle(std::string("a resource lacks '") + key + "'");
   std::vector<std::string> out;
   for (const auto& v : *it) {
     if (!v.is_string() || !IsUuid(v.get<std::string>())) {
-      return Bad(std::string("'") + key + "' holds something other than commit ids");
+      return BadBundle(std::string("'") + key + "' holds something other than commit ids");
     }
     out.push_back(NormalizeUuid(v.get<std::string>()));
   }
@@ -52,7 +52,7 @@ Result<BundleContents> ParseContents(const Json& m) {
   auto protocol = m.find("protocol");
   if (protocol == m.end() || !protocol->is_object() || !protocol->contains("major") ||
       !(*protocol)["major"].is_number_integer()) {
-    return Bad("the manifest lacks the protocol version");
+    return BadBundle("the manifest lacks the protocol version");
   }
   if ((*protocol)["major"].get<int64_t>() != kSyncProtocolMajor) {
     return Status::InvalidArgument(
@@ -61,31 +61,31 @@ Result<BundleContents> ParseContents(const Json& m) {
   }
   if (!m.contains("sourceServerId") || !m["sourceServerId"].is_string() ||
       !IsUuid(m["sourceServerId"].get<std::string>())) {
-    return Bad("the manifest lacks the source server id");
+    return BadBundle("the manifest lacks the source server id");
   }
   out.source_server_id = NormalizeUuid(m["sourceServerId"].get<std::string>());
-  if (!m.contains("resources") || !m["resources"].is_array()) return Bad("the manifest lists no resources");
+  if (!m.contains("resources") || !m["resources"].is_array()) return BadBundle("the manifest lists no resources");
   std::set<std::string> ids;
   for (const auto& r : m["resources"]) {
     if (!r.is_object() || !r.contains("id") || !r["id"].is_string() ||
         !IsUuid(r["id"].get<std::string>())) {
-      return Bad("a resource of the manifest has no id");
+      return BadBundle("a resource of the manifest has no id");
     }
     BundlePart part;
     part.id = NormalizeUuid(r["id"].get<std::string>());
-    if (!ids.insert(part.id).second) return Bad("resource " + part.id + " is listed twice");
+    if (!ids.insert(part.id).second) return BadBundle("resource " + part.id + " is listed twice");
     ASSIGN_OR_RETURN(part.heads, Ids(r, "heads"));
     ASSIGN_OR_RETURN(auto prerequisites, Ids(r, "prerequisites"));
     part.prerequisites.insert(prerequisites.begin(), prerequisites.end());
     if (!r.contains("commits") || !r["commits"].is_number_unsigned()) {
-      return Bad("resource " + part.id + " has no commit count");
+      return BadBundle("resource " + part.id + " has no commit count");
     }
     part.commits = r["commits"].get<uint64_t>();
-    if (!r.contains("entry")) return Bad("resource " + part.id + " has no catalogue entry");
+    if (!r.contains("entry")) return BadBundle("resource " + part.id + " has no catalogue entry");
     auto entry = CatalogueEntryFromJson(r["entry"]);
-    if (!entry.ok()) return Bad(entry.status().message());
+    if (!entry.ok()) return BadBundle(entry.status().message());
     part.entry = std::move(entry).value();
-    if (part.entry.resource.id != part.id) return Bad("resource " + part.id + " describes another");
+    if (part.entry.resource.id != part.id) return BadBundle("resource " + part.id + " describes another");
     part.entry_json = r["entry"];
     out.parts.push_back(std::move(part));
   }
@@ -233,10 +233,10 @@ Result<RunReport> BundleApplier::Apply(const std::string& path,
     if (!reader) return Status::Ok();
     Status st = reader->Finish();
     const BundlePart& part = contents.parts[current - 1];
-    if (st.code() == StatusCode::kUnavailable) return Bad("the pack of project " + part.id + " is incomplete");
+    if (st.code() == StatusCode::kUnavailable) return BadBundle("the pack of project " + part.id + " is incomplete");
     RETURN_IF_ERROR(in_pack(st));
     if (check->commits() != part.commits) {
-      return Bad("the pack of project " + part.id + " holds " + std::to_string(check->commits()) +
+      return BadBundle("the pack of project " + part.id + " holds " + std::to_string(check->commits()) +
                  " commits, the manifest says " + std::to_string(part.commits));
     }
     reader.reset();
@@ -311,7 +311,7 @@ Result<RunReport> BundleApplier::Apply(const std::string& path,
   visitor.on_resource = [&](const std::string& id) -> Status {
     RETURN_IF_ERROR(finish_pack());
     if (current >= contents.parts.size() || contents.parts[current].id != id) {
-      return Bad("project " + id + " comes out of the manifest's order");
+      return BadBundle("project " + id + " comes out of the manifest's order");
     }
     const BundlePart& part = contents.parts[current];
     check = std::make_unique<PackCheck>(part, trial && trial_of[current] ? trial.get() : nullptr);
@@ -329,7 +329,7 @@ Result<RunReport> BundleApplier::Apply(const std::string& path,
                              [&](uint64_t done) { progress.bytes_checked = done; }));
   RETURN_IF_ERROR(finish_pack());
   if (current != contents.parts.size()) {
-    return Bad("the manifest lists " + std::to_string(contents.parts.size()) +
+    return BadBundle("the manifest lists " + std::to_string(contents.parts.size()) +
                " projects but the file holds " + std::to_string(current));
   }
   trial.reset();  // roll the trial back; the run below needs the writer

@@ -13,7 +13,7 @@ Result<BundlePlan> BundleCreator::Plan(const BundleRequest& request) {
     return Status::InvalidArgument("a bundle needs at least one resource or category to hold");
   }
   ASSIGN_OR_RETURN(Catalogue catalogue,
-                   source_.BuildCatalogue({request.resources, request.categories, std::nullopt}));
+                   source_.BuildCatalogue({request.resources, request.categories, std::nullopt, std::nullopt}));
   if (!catalogue.missing_resources.empty()) {
     return Status::NotFound("this server has no resource " + Join(catalogue.missing_resources, ", "));
   }
@@ -22,7 +22,7 @@ Result<BundlePlan> BundleCreator::Plan(const BundleRequest& request) {
   }
   // The projects they use come along, before the ones that use them, as in a run.
   RETURN_IF_ERROR(AddDependencyEntries(catalogue, [this](const std::vector<std::string>& wanted) {
-    return source_.BuildCatalogue({wanted, {}, std::nullopt});
+    return source_.BuildCatalogue({wanted, {}, std::nullopt, std::nullopt});
   }));
   ASSIGN_OR_RETURN(std::string server_id, repo_.ServerId());
 

@@ -6,17 +6,17 @@
 namespace tandem {
 namespace {
 
-Status Bad(const std::string& why) { return Status::Corruption("pack stream: " + why); }
+Status BadPack(const std::string& why) { return Status::Corruption("pack stream: " + why); }
 
 Result<std::string> Uuid(const Json& v, const char* what) {
-  if (!v.is_string() || !IsUuid(v.get<std::string>())) return Bad(std::string(what) + " is not a UUID");
+  if (!v.is_string() || !IsUuid(v.get<std::string>())) return BadPack(std::string(what) + " is not a UUID");
   return NormalizeUuid(v.get<std::string>());
 }
 
 Result<std::optional<std::string>> OptText(const Json& r, const char* key) {
   auto it = r.find(key);
   if (it == r.end() || it->is_null()) return std::optional<std::string>();
-  if (!it->is_string()) return Bad(std::string("'") + key + "' is not a string");
+  if (!it->is_string()) return BadPack(std::string("'") + key + "' is not a string");
   return std::optional<std::string>(it->get<std::string>());
 }
 
@@ -32,7 +32,7 @@ PackReader::PackReader(CommitSink on_commit, PackLimits limits)
               size_t nl = bytes.find('\n');
               line_.append(bytes.substr(0, nl));
               if (line_.size() > limits_.max_record_bytes) {
-                error_ = Bad("a record is longer than " + std::to_string(limits_.max_record_bytes) + " bytes");
+                error_ = BadPack("a record is longer than " + std::to_string(limits_.max_record_bytes) + " bytes");
                 return false;
               }
               if (nl == std::string_view::npos) return true;
@@ -69,24 +69,24 @@ Status PackReader::Finish() {
 }
 
 Status PackReader::OnRecord(std::string_view line) {
-  if (ended_) return Bad("data after the end record");
+  if (ended_) return BadPack("data after the end record");
   auto parsed = ParseJson(line, "pack record", 64);
-  if (!parsed.ok()) return Bad(parsed.status().message());
+  if (!parsed.ok()) return BadPack(parsed.status().message());
   const Json& r = *parsed;
-  if (!r.is_object() || !r.contains("t") || !r["t"].is_string()) return Bad("a record has no type");
+  if (!r.is_object() || !r.contains("t") || !r["t"].is_string()) return BadPack("a record has no type");
   std::string type = r["t"];
   if (type == "version") {
     if (!r.contains("hash") || !r["hash"].is_string() || !r.contains("json") || !r["json"].is_string()) {
-      return Bad("a version record needs 'hash' and 'json' strings");
+      return BadPack("a version record needs 'hash' and 'json' strings");
     }
     auto hash = HashFromHex(r["hash"].get<std::string>());
-    if (!hash) return Bad("a version hash is not SHA-256 hex");
+    if (!hash) return BadPack("a version hash is not SHA-256 hex");
     std::string text = r["json"];
-    if (Sha256(text) != *hash) return Bad("element version " + ToHex(*hash) + " does not match its hash");
+    if (Sha256(text) != *hash) return BadPack("element version " + ToHex(*hash) + " does not match its hash");
     if (!versions_.count(*hash)) {
       pending_bytes_ += text.size();
       if (pending_bytes_ > limits_.max_pending_bytes) {
-        return Bad("more than " + std::to_string(limits_.max_pending_bytes) +
+        return BadPack("more than " + std::to_string(limits_.max_pending_bytes) +
                    " bytes of element versions arrived that no commit has used yet");
       }
       versions_[*hash] = std::move(text);
@@ -98,12 +98,12 @@ Status PackReader::OnRecord(std::string_view line) {
   if (type == "end") {
     if (!r.contains("commits") || !r["commits"].is_number_unsigned() ||
         r["commits"].get<uint64_t>() != commits_read_) {
-      return Bad("the end record counts other commits than were sent");
+      return BadPack("the end record counts other commits than were sent");
     }
     ended_ = true;
     return Status::Ok();
   }
-  return Bad("unknown record type '" + type + "'");
+  return BadPack("unknown record type '" + type + "'");
 }
 
 Status PackReader::OnCommit(const Json& r) {
@@ -113,7 +113,7 @@ Status PackReader::OnCommit(const Json& r) {
       !r.contains("changes") || !r["changes"].is_array() || !r.contains("hash") ||
       !r["hash"].is_string() || !r.contains("author") || !r["author"].is_string() ||
       !r.contains("created") || !r["created"].is_string()) {
-    return Bad("a commit record lacks id, parents, author, created, hash or changes");
+    return BadPack("a commit record lacks id, parents, author, created, hash or changes");
   }
   ASSIGN_OR_RETURN(c.id, Uuid(r["id"], "commit id"));
   for (const auto& p : r["parents"]) {
@@ -122,21 +122,21 @@ Status PackReader::OnCommit(const Json& r) {
   }
   c.author = r["author"];
   auto created = ParseTimestamp(r["created"].get<std::string>());
-  if (!created) return Bad("commit " + c.id + " has a malformed time");
+  if (!created) return BadPack("commit " + c.id + " has a malformed time");
   c.created = *created;
   ASSIGN_OR_RETURN(c.name, OptText(r, "name"));
   ASSIGN_OR_RETURN(c.description, OptText(r, "description"));
   auto hash = HashFromHex(r["hash"].get<std::string>());
-  if (!hash) return Bad("commit " + c.id + " has a malformed hash");
+  if (!hash) return BadPack("commit " + c.id + " has a malformed hash");
   c.hash = *hash;
   for (const auto& ch : r["changes"]) {
-    if (!ch.is_object() || !ch.contains("element")) return Bad("a change lacks 'element'");
+    if (!ch.is_object() || !ch.contains("element")) return BadPack("a change lacks 'element'");
     Change change;
     ASSIGN_OR_RETURN(change.element_id, Uuid(ch["element"], "element id"));
     if (ch.contains("version") && !ch["version"].is_null()) {
-      if (!ch["version"].is_string()) return Bad("a change's version is not a string");
+      if (!ch["version"].is_string()) return BadPack("a change's version is not a string");
       auto v = HashFromHex(ch["version"].get<std::string>());
-      if (!v) return Bad("a change's version is not SHA-256 hex");
+      if (!v) return BadPack("a change's version is not SHA-256 hex");
       change.version = *v;
       // The commit takes the text; a later commit reusing the version finds
       // it stored (the source sends each version once per pack).

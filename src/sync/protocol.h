@@ -14,7 +14,9 @@ namespace tandem {
 
 inline constexpr char kSyncProtocolName[] = "tandem-sync";
 inline constexpr int kSyncProtocolMajor = 1;
-inline constexpr int kSyncProtocolMinor = 0;
+// 1.1: catalogue answers carry the feed `position`; a request's `since`
+// gets only "unchanged" while nothing happened (docs/sync-protocol.md).
+inline constexpr int kSyncProtocolMinor = 1;
 inline constexpr char kPackContentType[] = "application/vnd.tandem.pack+zstd";
 
 // One resource as the source's catalogue describes it.

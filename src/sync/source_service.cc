@@ -100,6 +100,13 @@ Result<CatalogueEntry> SourceService::Describe(const Resource& r,
 
 Result<Catalogue> SourceService::BuildCatalogue(const CatalogueRequest& request) {
   Catalogue out;
+  // Read first: a change made while the catalogue is built comes after it,
+  // so an answer is never trusted past a change it may not show.
+  ASSIGN_OR_RETURN(out.position, repo_.FeedPosition());
+  if (request.since && *request.since == out.position) {
+    out.unchanged = true;
+    return out;
+  }
   ASSIGN_OR_RETURN(const std::string self, repo_.ServerId());
   std::map<std::string, std::vector<std::string>> selected;  // resource id -> selected_by
   for (const auto& id : request.resources) {

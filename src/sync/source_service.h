@@ -19,12 +19,20 @@ struct CatalogueRequest {
   std::vector<std::string> resources;
   std::vector<std::string> categories;
   std::optional<std::string> tag;  // tag trigger: report each branch's newest tagged commit
+  // The `position` of an earlier answer: when the source's feed has nothing
+  // after it, the answer is only "unchanged" (an idle run's whole cost).
+  std::optional<std::string> since;
 };
 
 struct Catalogue {
   std::vector<CatalogueEntry> entries;
   std::vector<std::string> missing_resources;
   std::vector<std::string> missing_categories;
+  // The source's feed position read before the catalogue was built (so any
+  // change it may have missed comes after it); empty from an older source.
+  std::string position;
+  // The request's `since` is still the position: nothing changed, no entries.
+  bool unchanged = false;
 };
 
 // Asks `fetch` for the entries of projects the catalogue's resources use

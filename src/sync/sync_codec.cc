@@ -10,6 +10,22 @@ namespace {
 // At most this many ids in one catalogue request list, and entries in one catalogue.
 constexpr size_t kMaxCatalogueIds = 100'000;
 
+// A feed position token: "0", or "<seq>:<time>" (Repository::FeedPosition).
+bool IsFeedPosition(const Json& v) {
+  if (!v.is_string()) return false;
+  const std::string& s = v.get_ref<const std::string&>();
+  if (s.empty() || s.size() > 48) return false;
+  size_t colons = 0;
+  for (char c : s) {
+    if (c == ':') {
+      ++colons;
+    } else if (c < '0' || c > '9') {
+      return false;
+    }
+  }
+  return colons <= 1 && s.front() != ':' && s.back() != ':';
+}
+
 }  // namespace
 
 Result<std::vector<std::string>> UuidList(const Json& body, const char* key) {
@@ -67,6 +83,7 @@ Status CheckSourceInfo(const SourceInfo& info) {
 Json CatalogueRequestToJson(const CatalogueRequest& request) {
   Json body = {{"resources", request.resources}, {"categories", request.categories}};
   if (request.tag) body["tag"] = *request.tag;
+  if (request.since) body["since"] = *request.since;
   return body;
 }
 
@@ -81,19 +98,44 @@ Result<CatalogueRequest> CatalogueRequestFromJson(const Json& body) {
     }
     request.tag = body["tag"].get<std::string>();
   }
+  if (body.contains("since") && !body["since"].is_null()) {
+    if (!IsFeedPosition(body["since"])) {
+      return Status::InvalidArgument("'since' must be the 'position' of an earlier catalogue answer");
+    }
+    request.since = body["since"].get<std::string>();
+  }
   return request;
 }
 
 Json CatalogueToJson(const Catalogue& catalogue) {
+  if (catalogue.unchanged) return {{"unchanged", true}, {"position", catalogue.position}};
   Json entries = Json::array();
   for (const auto& e : catalogue.entries) entries.push_back(CatalogueEntryToJson(e));
-  return {{"resources", entries},
-          {"missing",
-           {{"resources", catalogue.missing_resources},
-            {"categories", catalogue.missing_categories}}}};
+  Json out = {{"resources", entries},
+              {"missing",
+               {{"resources", catalogue.missing_resources},
+                {"categories", catalogue.missing_categories}}}};
+  if (!catalogue.position.empty()) out["position"] = catalogue.position;
+  return out;
 }
 
 Result<Catalogue> CatalogueFromJson(const Json& j) {
+  std::string position;
+  if (j.is_object() && j.contains("position")) {
+    if (!IsFeedPosition(j["position"])) {
+      return Status::Corruption("the catalogue is malformed: 'position' is not a feed position");
+    }
+    position = j["position"].get<std::string>();
+  }
+  if (j.is_object() && j.contains("unchanged") && j["unchanged"] == true) {
+    if (position.empty()) {
+      return Status::Corruption("the catalogue is malformed: 'unchanged' without a 'position'");
+    }
+    Catalogue unchanged;
+    unchanged.unchanged = true;
+    unchanged.position = std::move(position);
+    return unchanged;
+  }
   if (!j.is_object() || !j.contains("resources") || !j["resources"].is_array()) {
     return Status::Corruption("the catalogue is malformed: 'resources' must be an array");
   }
@@ -116,6 +158,7 @@ Result<Catalogue> CatalogueFromJson(const Json& j) {
     out.missing_resources = std::move(missing_resources).value();
     out.missing_categories = std::move(missing_categories).value();
   }
+  out.position = std::move(position);
   return out;
 }
 

@@ -56,6 +56,10 @@ struct SyncEngine::Worker {
   // worker leaves kRunning, so the watcher never judges by an older run.
   std::set<std::string> watched GUARDED_BY(mu);
   RunProgress progress;  // atomics: the run writes them, a status request reads them
+  // The last whole "ok" run's catalogue and feed positions (sync_runner.h);
+  // used by the run thread only. A new worker (a PATCH, a restart) starts
+  // without one, so its first run asks for the whole catalogue.
+  std::shared_ptr<const CatalogueMemo> memo;
   // Set by StartWorker, joined by StopWorker, both under lifecycle_mu_.
   std::thread thread;
   std::thread watcher;
@@ -130,7 +134,7 @@ Status SyncEngine::Validate(const RemoteConfigSpec& spec, const std::string& pas
   if (info.server_id == own) {
     return Status::InvalidArgument("the source " + spec.source_url + " is this server itself");
   }
-  auto fetched = source->FetchCatalogue({spec.resources, spec.categories, std::nullopt}, shutdown_);
+  auto fetched = source->FetchCatalogue({spec.resources, spec.categories, std::nullopt, std::nullopt}, shutdown_);
   if (!fetched.ok()) {
     return Status::InvalidArgument("checking the source failed: " + fetched.status().message());
   }
@@ -545,10 +549,12 @@ void SyncEngine::RunOnce(Worker* w, std::set<std::string> focus) {
   SyncRunner runner(repo_, clock_, w->id, *spec, previous, w->progress);
   runner.set_pack_limits(options_.pack_limits);
   runner.set_focus(std::move(focus));
+  runner.set_memo(w->memo);
   runner.set_copy_check([this, id = w->id, target = spec->target_category_id](const Resource& copy) {
     return MayTakeOverCopy(copy, id, target);
   });
   RunReport report = runner.Run(*source, w->cancel);
+  w->memo = runner.memo();
   const bool cancelled = report.outcome == "cancelled";
 
   Json report_json = RunReportToJson(report);

@@ -77,33 +77,64 @@ RunReport SyncRunner::Run(SyncSource& source, const Cancellation& cancel) {
     report.finished = clock_.NowMicros();
     return report;
   };
+  // A focused run keeps the memo as it is (its source position is older than
+  // the change that focused it, so the next whole run asks again); a whole
+  // run leaves a new one only if it ends "ok".
+  std::shared_ptr<const CatalogueMemo> memo = std::move(memo_);
+  if (!focus_.empty()) memo_ = memo;
   auto info = source.Info(cancel);
   if (!info.ok()) return finish_error(info.status());
+  if (memo && memo->source_server_id != info->server_id) memo.reset();
   std::optional<std::string> tag;
   if (spec_.trigger == TriggerType::kTag) tag = spec_.trigger_tag;
   // Focus only on resources an earlier run recorded (so they were selected).
   for (auto it = focus_.begin(); it != focus_.end();) {
     it = previous_.contains(*it) ? std::next(it) : focus_.erase(it);
   }
+  std::optional<std::string> since;  // sent with a whole run's request when there is a memo
   auto fetch = [&]() -> Result<Catalogue> {
     if (!focus_.empty()) {
       auto focused = source.FetchCatalogue(
-          {std::vector<std::string>(focus_.begin(), focus_.end()), {}, tag}, cancel);
+          {std::vector<std::string>(focus_.begin(), focus_.end()), {}, tag, std::nullopt}, cancel);
       if (!focused.ok() || focused->missing_resources.empty()) return focused;
       focus_.clear();  // a focused resource is gone at the source: look at all
+      memo_.reset();
     }
-    return source.FetchCatalogue({spec_.resources, spec_.categories, tag}, cancel);
+    if (memo) since = memo->source_position;
+    return source.FetchCatalogue({spec_.resources, spec_.categories, tag, since}, cancel);
   };
   auto catalogue = fetch();
   if (!catalogue.ok()) return finish_error(catalogue.status());
-  if (focus_.empty()) {
-    KeepSelected(*catalogue);
+  if (catalogue->unchanged) {
+    if (!since) {
+      return finish_error(Status::Corruption(
+          "the source answered 'unchanged' to a catalogue request that named no earlier answer"));
+    }
+    // Nothing happened at the source since the memo's catalogue. If nothing
+    // happened here either, every copy is as the last run left it.
+    auto here = repo_.FeedPosition();
+    if (here.ok() && *here == memo->local_position) {
+      for (const auto& [id, row] : previous_.items()) report.resources.push_back(row);
+      report.outcome = "ok";
+      report.finished = clock_.NowMicros();
+      memo_ = std::move(memo);
+      return report;
+    }
+    // Something changed here (another configuration's run, datamanager):
+    // check each copy against the remembered catalogue.
+    Catalogue remembered = memo->catalogue;
+    remembered.position = memo->source_position;
+    *catalogue = std::move(remembered);
   } else {
-    KeepFocused(*catalogue);
+    if (focus_.empty()) {
+      KeepSelected(*catalogue);
+    } else {
+      KeepFocused(*catalogue);
+    }
+    // Projects the selected ones use come along, before the ones that use them.
+    Status deps = AddDependencies(source, *catalogue, cancel);
+    if (!deps.ok()) return finish_error(deps);
   }
-  // Projects the selected ones use come along, before the ones that use them.
-  Status deps = AddDependencies(source, *catalogue, cancel);
-  if (!deps.ok()) return finish_error(deps);
   progress_.resources_total = catalogue->entries.size();
   for (const auto& e : catalogue->entries) {
     // What the copy lacks, as far as counts tell (tags may cut it shorter).
@@ -169,6 +200,14 @@ RunReport SyncRunner::Run(SyncSource& source, const Cancellation& cancel) {
   report.bytes = bytes_;
   report.focused_on.assign(focus_.begin(), focus_.end());
   report.outcome = all_synced ? "ok" : "partial";
+  if (focus_.empty() && all_synced && !catalogue->position.empty()) {
+    // Read after this run's own writes: any later change here moves it.
+    auto here = repo_.FeedPosition();
+    if (here.ok()) {
+      memo_ = std::make_shared<const CatalogueMemo>(
+          CatalogueMemo{info->server_id, catalogue->position, *here, std::move(*catalogue)});
+    }
+  }
   report.finished = clock_.NowMicros();
   return report;
 }
@@ -176,7 +215,7 @@ RunReport SyncRunner::Run(SyncSource& source, const Cancellation& cancel) {
 Status SyncRunner::AddDependencies(SyncSource& source, Catalogue& catalogue,
                                    const Cancellation& cancel) {
   return AddDependencyEntries(catalogue, [&](const std::vector<std::string>& wanted) {
-    return source.FetchCatalogue({wanted, {}, std::nullopt}, cancel);
+    return source.FetchCatalogue({wanted, {}, std::nullopt, std::nullopt}, cancel);
   });
 }
 

@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <set>
 #include <string>
@@ -54,6 +55,20 @@ struct RunReport {
 // The report as the API and the run history show it (docs/synchronization.md).
 Json RunReportToJson(const RunReport& report);
 
+// What a whole run that ended "ok" worked from, kept by its worker for the
+// next run: the catalogue (after selection and dependencies), the source's
+// feed position it was built at and this server's feed position when the run
+// ended. While both positions stand, a run has nothing to do (the idle run:
+// one small catalogue answer, no work per resource); while only the source's
+// does, the run checks each copy against the remembered catalogue without
+// fetching it again.
+struct CatalogueMemo {
+  std::string source_server_id;
+  std::string source_position;
+  std::string local_position;
+  Catalogue catalogue;
+};
+
 class SyncRunner {
  public:
   SyncRunner(Repository& repo, Clock& clock, std::string config_id, RemoteConfigSpec spec,
@@ -80,6 +95,12 @@ class SyncRunner {
   // the configuration; the report holds their rows only. A focused resource
   // the source no longer has makes it a whole run. Empty: the whole run.
   void set_focus(std::set<std::string> source_ids) { focus_ = std::move(source_ids); }
+
+  // The memo of the worker's last whole "ok" run, or null. After Run, memo()
+  // is what the next run may use: the new one of a whole run that ended "ok",
+  // null after any other whole run, the given one after a focused run.
+  void set_memo(std::shared_ptr<const CatalogueMemo> memo) { memo_ = std::move(memo); }
+  std::shared_ptr<const CatalogueMemo> memo() const { return memo_; }
 
   // Never fails as a whole for one resource's problem; a failure to reach the
   // source or read its catalogue makes the report's outcome "error". Once
@@ -110,6 +131,7 @@ class SyncRunner {
   PackLimits pack_limits_;
   CopyCheck copy_check_;
   std::set<std::string> focus_;
+  std::shared_ptr<const CatalogueMemo> memo_;
   uint64_t commits_ = 0;
   uint64_t bytes_ = 0;
 };

@@ -32,7 +32,9 @@ class SyncRunnerTest : public TwoServersTest {
     SyncRunner runner(into ? *into : *target_.repo, clock_, "config-1", spec, previous_, progress);
     runner.set_pack_limits(pack_limits_);
     runner.set_focus(std::move(focus));
+    runner.set_memo(memo_);
     RunReport report = runner.Run(*source, Cancellation::Never());
+    memo_ = runner.memo();
     if (report.outcome != "error") {
       previous_ = Json::object();
       for (const auto& row : report.resources) {
@@ -83,6 +85,7 @@ class SyncRunnerTest : public TwoServersTest {
   }
 
   Json previous_ = Json::object();
+  std::shared_ptr<const CatalogueMemo> memo_;  // kept between runs as the worker keeps it
 };
 
 TEST_F(SyncRunnerTest, FirstCopyKeepsIdsHashesBranchesAndTags) {
@@ -452,7 +455,7 @@ TEST_F(SyncRunnerTest, EntriesTheTargetDidNotSelectAreIgnored) {
   fake_->EditCatalogue([&](Catalogue& catalogue) {
     // Entries for resources nobody asked for, claiming to be selected.
     for (const auto& r : extra) {
-      auto more = LocalSyncSource(*source_.repo).FetchCatalogue({{r.id}, {}, std::nullopt},
+      auto more = LocalSyncSource(*source_.repo).FetchCatalogue({{r.id}, {}, std::nullopt, std::nullopt},
                                                                 Cancellation::Never());
       if (!more.ok()) continue;
       for (auto e : more->entries) {
@@ -477,6 +480,87 @@ TEST_F(SyncRunnerTest, EntriesTheTargetDidNotSelectAreIgnored) {
   for (const auto& r : extra) {
     EXPECT_EQ(target_.repo->GetResource(r.id).status().code(), StatusCode::kNotFound) << r.name;
   }
+}
+
+// Issue #11, W4: an idle run of a large configuration fetched the whole
+// catalogue and checked every copy. Now it asks the source whether anything
+// happened since the last catalogue, and trusts the last run while nothing
+// happened at either end; any change at either end makes a real run.
+TEST_F(SyncRunnerTest, AnIdleRunAsksOnlyWhetherAnythingChangedAndStillSeesEveryChange) {
+  std::vector<Resource> resources;
+  std::vector<std::string> ids;
+  for (int i = 0; i < 3; ++i) {
+    resources.push_back(NewResource("lib " + std::to_string(i)));
+    AddCommit(resources.back(), "alice");
+    ids.push_back(resources.back().id);
+  }
+  std::vector<bool> answers;  // per catalogue answer: was it "unchanged"?
+  fake_->EditCatalogue([&](Catalogue& c) { answers.push_back(c.unchanged); });
+
+  RunReport first = Run(Spec(ids));
+  ASSERT_EQ(first.outcome, "ok") << first.resources.dump();
+  ASSERT_NE(memo_, nullptr);
+  EXPECT_EQ(answers, std::vector<bool>{false});
+
+  // Nothing new on either side: one "unchanged" answer, the last run's rows.
+  RunReport idle = Run(Spec(ids));
+  EXPECT_EQ(idle.outcome, "ok");
+  EXPECT_EQ(idle.commits, 0u);
+  EXPECT_EQ(answers, (std::vector<bool>{false, true}));
+  ASSERT_EQ(idle.resources.size(), 3u);
+  for (const auto& id : ids) EXPECT_EQ(RowOf(idle, id)["state"], "synced");
+
+  // A commit at the source: the whole catalogue again, the commit arrives.
+  Commit later = AddCommit(resources[1], "bob");
+  RunReport after_commit = Run(Spec(ids));
+  EXPECT_EQ(after_commit.commits, 1u);
+  EXPECT_EQ(answers.back(), false);
+  EXPECT_TRUE(target_.repo->GetCommit(ids[1], later.id).ok());
+
+  // A description changed at the source is a change too.
+  ResourcePatch describe;
+  describe.description = "described at the source";
+  ASSERT_TRUE(source_.repo->UpdateResource(ids[2], describe).ok());
+  Run(Spec(ids));
+  EXPECT_EQ(answers.back(), false);
+  EXPECT_EQ(target_.repo->GetResource(ids[2])->description, "described at the source");
+
+  // A copy deleted here (datamanager -dr) while the source stays as it was:
+  // the source answers "unchanged", and the run checks every copy against
+  // the remembered catalogue and copies it again.
+  Run(Spec(ids));
+  ASSERT_EQ(answers.back(), true);
+  ASSERT_TRUE(target_.repo->DeleteResources({ids[0]}, true).ok());
+  RunReport after_delete = Run(Spec(ids));
+  EXPECT_EQ(answers.back(), true);
+  EXPECT_EQ(after_delete.outcome, "ok") << after_delete.resources.dump();
+  EXPECT_EQ(after_delete.commits, 1u);
+  ExpectSameHistory(ids[0]);
+
+  // A run that does not end "ok" leaves no memo: the next one asks for everything.
+  fake_->FailFromNowOn();
+  EXPECT_EQ(Run(Spec(ids)).outcome, "error");
+  EXPECT_EQ(memo_, nullptr);
+  fake_->ClearFaults();
+  fake_->EditCatalogue([&](Catalogue& c) { answers.push_back(c.unchanged); });
+  size_t before = answers.size();
+  EXPECT_EQ(Run(Spec(ids)).outcome, "ok");
+  ASSERT_EQ(answers.size(), before + 1);
+  EXPECT_EQ(answers.back(), false);
+}
+
+// The source's position changes with every event, also across a restore that
+// reaches the same sequence number again with other events.
+TEST_F(SyncRunnerTest, TheFeedPositionNamesTheLastEventNotOnlyItsNumber) {
+  Resource r = NewResource("lib");
+  std::string before = source_.repo->FeedPosition().value();
+  AddCommit(r, "alice");
+  std::string after = source_.repo->FeedPosition().value();
+  EXPECT_NE(before, after);
+  EXPECT_EQ(source_.repo->FeedPosition().value(), after);
+  auto colon = after.find(':');
+  ASSERT_NE(colon, std::string::npos) << after;
+  EXPECT_EQ(after.substr(0, colon), std::to_string(source_.repo->LastEventSeq().value()));
 }
 
 }  // namespace
