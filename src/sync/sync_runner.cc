@@ -85,6 +85,10 @@ RunReport SyncRunner::Run(SyncSource& source, const Cancellation& cancel) {
   auto info = source.Info(cancel);
   if (!info.ok()) return finish_error(info.status());
   if (memo && memo->source_server_id != info->server_id) memo.reset();
+  // This server's feed position before any copy is looked at: a change here
+  // after it (datamanager deleting a copy this run has already checked, or
+  // this run's own imports) makes the next run check the copies again.
+  auto here = repo_.FeedPosition();
   std::optional<std::string> tag;
   if (spec_.trigger == TriggerType::kTag) tag = spec_.trigger_tag;
   // Focus only on resources an earlier run recorded (so they were selected).
@@ -112,7 +116,6 @@ RunReport SyncRunner::Run(SyncSource& source, const Cancellation& cancel) {
     }
     // Nothing happened at the source since the memo's catalogue. If nothing
     // happened here either, every copy is as the last run left it.
-    auto here = repo_.FeedPosition();
     if (here.ok() && *here == memo->local_position) {
       for (const auto& [id, row] : previous_.items()) report.resources.push_back(row);
       report.outcome = "ok";
@@ -200,13 +203,9 @@ RunReport SyncRunner::Run(SyncSource& source, const Cancellation& cancel) {
   report.bytes = bytes_;
   report.focused_on.assign(focus_.begin(), focus_.end());
   report.outcome = all_synced ? "ok" : "partial";
-  if (focus_.empty() && all_synced && !catalogue->position.empty()) {
-    // Read after this run's own writes: any later change here moves it.
-    auto here = repo_.FeedPosition();
-    if (here.ok()) {
-      memo_ = std::make_shared<const CatalogueMemo>(
-          CatalogueMemo{info->server_id, catalogue->position, *here, std::move(*catalogue)});
-    }
+  if (focus_.empty() && all_synced && !catalogue->position.empty() && here.ok()) {
+    memo_ = std::make_shared<const CatalogueMemo>(
+        CatalogueMemo{info->server_id, catalogue->position, *here, std::move(*catalogue)});
   }
   report.finished = clock_.NowMicros();
   return report;

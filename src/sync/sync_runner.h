@@ -58,10 +58,11 @@ Json RunReportToJson(const RunReport& report);
 // What a whole run that ended "ok" worked from, kept by its worker for the
 // next run: the catalogue (after selection and dependencies), the source's
 // feed position it was built at and this server's feed position when the run
-// ended. While both positions stand, a run has nothing to do (the idle run:
-// one small catalogue answer, no work per resource); while only the source's
-// does, the run checks each copy against the remembered catalogue without
-// fetching it again.
+// began checking copies. While both positions stand, a run has nothing to do
+// (the idle run: one small catalogue answer, no work per resource); while only
+// the source's does, the run checks each copy against the remembered
+// catalogue without fetching it again. So a run that wrote anything here is
+// followed by one such check before runs become idle.
 struct CatalogueMemo {
   std::string source_server_id;
   std::string source_position;

@@ -549,6 +549,36 @@ TEST_F(SyncRunnerTest, AnIdleRunAsksOnlyWhetherAnythingChangedAndStillSeesEveryC
   EXPECT_EQ(answers.back(), false);
 }
 
+// A copy deleted here while a run is still busy with another resource (after
+// the run checked that copy) must not be trusted away by the next idle run.
+TEST_F(SyncRunnerTest, ACopyDeletedHereDuringARunIsCopiedAgainByTheNextRun) {
+  Resource a = NewResource("lib a"), b = NewResource("lib b");
+  AddCommit(a, "alice");
+  AddCommit(b, "bob");
+  int packs = 0;
+  std::string deleted;
+  fake_->TamperPack([&](std::string&) {
+    if (++packs != 2) return;
+    // The second pack: the first resource's copy is complete; delete it (datamanager -dr).
+    for (const Resource* r : {&a, &b}) {
+      auto n = target_.repo->CountCommits(r->id);
+      if (n.ok() && *n > 0) {
+        ASSERT_TRUE(target_.repo->DeleteResources({r->id}, true).ok());
+        deleted = r->id;
+      }
+    }
+  });
+  RunReport first = Run(Spec({a.id, b.id}));
+  ASSERT_EQ(first.outcome, "ok") << first.resources.dump();
+  ASSERT_FALSE(deleted.empty());
+  ASSERT_EQ(target_.repo->GetResource(deleted).status().code(), StatusCode::kNotFound);
+  fake_->ClearFaults();
+
+  RunReport second = Run(Spec({a.id, b.id}));
+  EXPECT_EQ(second.outcome, "ok") << second.resources.dump();
+  ExpectSameHistory(deleted);
+}
+
 // The source's position changes with every event, also across a restore that
 // reaches the same sequence number again with other events.
 TEST_F(SyncRunnerTest, TheFeedPositionNamesTheLastEventNotOnlyItsNumber) {
