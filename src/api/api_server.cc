@@ -49,7 +49,10 @@ std::string ClaimedUser(const HttpRequest& req) {
 HttpResponse ErrorResponse(const Status& st) {
   int status = HttpStatusFor(st);
   std::string message = st.message();
-  if (status >= 500 && st.code() != StatusCode::kUnavailable) {
+  // Unavailable says when to come back and NotImplemented names the operation;
+  // the other 5xx messages may hold storage internals.
+  if (status >= 500 && st.code() != StatusCode::kUnavailable &&
+      st.code() != StatusCode::kNotImplemented) {
     // Storage internals (SQL, paths) stay in the server log.
     spdlog::error("internal error: {}", st.ToString());
     message = std::string(StatusCodeName(st.code())) +

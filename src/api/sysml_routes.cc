@@ -1,9 +1,10 @@
 // Routes of the OMG Systems Modeling API 1.0 under /sysml/v2: projects,
 // branches, tags, commits and their changes, elements at a commit, roots,
-// relationships and diffs. Queries, merges, projectUsage of an element and
+// relationships, diffs and queries. Merges, projectUsage of an element and
 // meta data types answer 501 until a later release implements them.
 #include "api/api_server.h"
 #include "api/sysml_json.h"
+#include "api/sysml_query.h"
 #include "common/json_fields.h"
 
 namespace tandem {
@@ -130,7 +131,9 @@ void RegisterBranchesAndTags(ApiServer& api) {
             return JsonReply(200, BranchJson(b));
           });
   api.Add(Method::kPost, branches + "/" + ApiServer::kPathParam + "/merge", Role::kWriter,
-          [](Call&) { return NotYet("merge"); });
+          [](Call&) {
+            return NotYet("merging into a branch (POST /projects/{projectId}/branches/{branchId}/merge)");
+          });
 
   const std::string tags = P("/projects/") + ApiServer::kPathParam + "/tags";
   api.Add(Method::kGet, tags, Role::kReader, [&repo](Call& call) -> Result<Reply> {
@@ -234,7 +237,9 @@ void RegisterElements(ApiServer& api) {
             return JsonReply(200, std::move(e));
           });
   api.Add(Method::kGet, commit + "/elements/" + ApiServer::kPathParam + "/projectUsage", Role::kReader,
-          [](Call&) { return NotYet("projectUsage of an element"); });
+          [](Call&) {
+            return NotYet("the projectUsage of an element (GET .../elements/{elementId}/projectUsage)");
+          });
   api.Add(Method::kGet, commit + "/elements/" + ApiServer::kPathParam + "/relationships", Role::kReader,
           [&repo, identity](Call& call) -> Result<Reply> {
             ASSIGN_OR_RETURN(std::string id, call.IdParam(1, "projectId"));
@@ -271,23 +276,90 @@ void RegisterElements(ApiServer& api) {
   });
 }
 
-void RegisterNotImplemented(ApiServer& api) {
+// The Query service: queries kept in a project, and running a query (kept or
+// given in the body) on a commit's elements.
+void RegisterQueries(ApiServer& api) {
+  Repository& repo = api.repo();
   const std::string project = P("/projects/") + ApiServer::kPathParam;
-  // The query API answers 501 in this release; its routes already carry the
-  // roles they will need: storing, changing or deleting a query writes to the
-  // project, running one (query-results) only reads.
-  auto queries = [](Call&) { return NotYet("queries"); };
-  api.Add(Method::kGet, project + "/queries", Role::kReader, queries);
-  api.Add(Method::kPost, project + "/queries", Role::kWriter, queries);
+  const std::string queries = project + "/queries";
+  const std::string query = queries + "/" + ApiServer::kPathParam;
+  auto record = [](const StoredQuery& q) {
+    auto json = QueryJson(q);
+    // A stored query that no longer parses is listed by id and name only.
+    return json.ok() ? *json : Json{{"@id", q.id}, {"@type", "Query"}, {"name", q.name}};
+  };
+  auto run = [&repo](Call& call, const std::string& id,
+                     const ParsedQuery& parsed) -> Result<Reply> {
+    ASSIGN_OR_RETURN(auto commit, call.QueryId("commitId"));
+    ASSIGN_OR_RETURN(PageRequest page, call.Page());
+    ASSIGN_OR_RETURN(auto list, repo.QueryElements(id, commit, parsed.query, page));
+    return ListReply(call, list, [](const Json& e) { return e; });
+  };
+  api.Add(Method::kGet, queries, Role::kReader, [&repo, record](Call& call) -> Result<Reply> {
+    ASSIGN_OR_RETURN(std::string id, call.IdParam(1, "projectId"));
+    ASSIGN_OR_RETURN(PageRequest page, call.Page());
+    ASSIGN_OR_RETURN(auto list, repo.ListQueries(id, page));
+    return ListReply(call, list, record);
+  });
+  api.Add(Method::kPost, queries, Role::kWriter, [&repo](Call& call) -> Result<Reply> {
+    ASSIGN_OR_RETURN(std::string id, call.IdParam(1, "projectId"));
+    ASSIGN_OR_RETURN(Json body, call.Body());
+    ASSIGN_OR_RETURN(ParsedQuery parsed, ParseQueryRequest(body, std::nullopt, id));
+    if (!parsed.name) return Status::InvalidArgument("query: 'name' is required to keep a query");
+    ASSIGN_OR_RETURN(StoredQuery q, repo.CreateQuery(id, *parsed.name, StoredQueryBody(parsed)));
+    ASSIGN_OR_RETURN(Json json, QueryJson(q));
+    return JsonReply(call.options().post_status, std::move(json));
+  });
+  api.Add(Method::kGet, query, Role::kReader, [&repo](Call& call) -> Result<Reply> {
+    ASSIGN_OR_RETURN(std::string id, call.IdParam(1, "projectId"));
+    ASSIGN_OR_RETURN(std::string qid, call.IdParam(2, "queryId"));
+    ASSIGN_OR_RETURN(StoredQuery q, repo.GetQuery(id, qid));
+    ASSIGN_OR_RETURN(Json json, QueryJson(q));
+    return JsonReply(200, std::move(json));
+  });
+  api.Add(Method::kPut, query, Role::kWriter, [&repo](Call& call) -> Result<Reply> {
+    ASSIGN_OR_RETURN(std::string id, call.IdParam(1, "projectId"));
+    ASSIGN_OR_RETURN(std::string qid, call.IdParam(2, "queryId"));
+    ASSIGN_OR_RETURN(Json body, call.Body());
+    ASSIGN_OR_RETURN(ParsedQuery parsed, ParseQueryRequest(body, qid, id));
+    if (!parsed.name) return Status::InvalidArgument("query: 'name' is required to keep a query");
+    ASSIGN_OR_RETURN(StoredQuery q,
+                     repo.UpdateQuery(id, qid, *parsed.name, StoredQueryBody(parsed)));
+    ASSIGN_OR_RETURN(Json json, QueryJson(q));
+    return JsonReply(200, std::move(json));
+  });
+  api.Add(Method::kDelete, query, Role::kWriter, [&repo, record](Call& call) -> Result<Reply> {
+    ASSIGN_OR_RETURN(std::string id, call.IdParam(1, "projectId"));
+    ASSIGN_OR_RETURN(std::string qid, call.IdParam(2, "queryId"));
+    ASSIGN_OR_RETURN(StoredQuery q, repo.GetQuery(id, qid));
+    RETURN_IF_ERROR(repo.DeleteQuery(id, qid));
+    return JsonReply(200, record(q));
+  });
+  api.Add(Method::kGet, query + "/results", Role::kReader,
+          [&repo, run](Call& call) -> Result<Reply> {
+            ASSIGN_OR_RETURN(std::string id, call.IdParam(1, "projectId"));
+            ASSIGN_OR_RETURN(std::string qid, call.IdParam(2, "queryId"));
+            ASSIGN_OR_RETURN(StoredQuery q, repo.GetQuery(id, qid));
+            ASSIGN_OR_RETURN(ParsedQuery parsed, ParseStoredQuery(q));
+            return run(call, id, parsed);
+          });
+  // GET with a body as the specification has it, and POST for clients that
+  // cannot send one with GET.
   for (Method m : {Method::kGet, Method::kPost}) {
-    api.Add(m, project + "/query-results", Role::kReader, queries);
+    api.Add(m, project + "/query-results", Role::kReader, [run](Call& call) -> Result<Reply> {
+      ASSIGN_OR_RETURN(std::string id, call.IdParam(1, "projectId"));
+      if (call.RawBody().empty()) {
+        return Status::InvalidArgument("query-results needs a Query in the request body");
+      }
+      ASSIGN_OR_RETURN(Json body, call.Body());
+      ASSIGN_OR_RETURN(ParsedQuery parsed, ParseQueryRequest(body, std::nullopt, id));
+      return run(call, id, parsed);
+    });
   }
-  api.Add(Method::kGet, project + "/queries/" + ApiServer::kPathParam, Role::kReader, queries);
-  for (Method m : {Method::kPut, Method::kDelete}) {
-    api.Add(m, project + "/queries/" + ApiServer::kPathParam, Role::kWriter, queries);
-  }
-  api.Add(Method::kGet, project + "/queries/" + ApiServer::kPathParam + "/results", Role::kReader, queries);
-  auto meta = [](Call&) { return NotYet("meta data types"); };
+}
+
+void RegisterNotImplemented(ApiServer& api) {
+  auto meta = [](Call&) { return NotYet("the metamodel's data types (GET /meta/datatypes)"); };
   api.Add(Method::kGet, P("/meta/datatypes"), Role::kReader, meta);
   api.Add(Method::kGet, P("/meta/datatypes/") + ApiServer::kPathParam, Role::kReader, meta);
 }
@@ -299,6 +371,7 @@ void RegisterSysmlRoutes(ApiServer& api) {
   RegisterBranchesAndTags(api);
   RegisterCommits(api);
   RegisterElements(api);
+  RegisterQueries(api);
   RegisterNotImplemented(api);
 }
 

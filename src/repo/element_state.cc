@@ -14,6 +14,10 @@ constexpr char kOut = 'o';
 
 std::string KeyBytes(const std::string& id) { return std::string(HashBytes(Sha256(id))); }
 
+std::string AttributeKey(AttributeKind kind, const std::string& value, const std::string& id) {
+  return static_cast<char>(kind) + KeyBytes(value) + KeyBytes(id);
+}
+
 std::string EdgeKey(const std::string& related, const std::string& relationship, char dir) {
   return KeyBytes(related) + KeyBytes(relationship) + dir;
 }
@@ -56,6 +60,10 @@ std::string ElementKey(const std::string& element_id) { return KeyBytes(element_
 
 Result<ElementFacts> AnalyzeElement(const Json& e) {
   ElementFacts f;
+  auto type = e.find("@type");
+  if (type != e.end() && type->is_string()) f.type = type->get<std::string>();
+  auto name = e.find("name");
+  if (name != e.end() && name->is_string()) f.name = name->get<std::string>();
   f.is_root = IsNullOrAbsent(e, "owner") && IsNullOrAbsent(e, "owningRelatedElement") &&
               IsNullOrAbsent(e, "owningRelationship");
   ASSIGN_OR_RETURN(f.sources, References(e, "source"));
@@ -104,7 +112,11 @@ Result<Json> ElementState::Element(const StateRoots& roots, const std::string& e
 Result<StateRoots> ElementState::Apply(const StateRoots& base,
                                        const std::vector<ElementWrite>& writes,
                                        TrieNodeSink& sink) {
-  std::vector<TrieMutation> elements, roots, edges;
+  std::vector<TrieMutation> elements, roots, edges, attrs;
+  StateRoots from = base;
+  if (from.attrs == Hash{}) {
+    ASSIGN_OR_RETURN(from.attrs, DeriveAttributes(StateRoots{}, base.elements, sink));
+  }
   for (const auto& w : writes) {
     std::string key = ElementKey(w.element_id);
     ASSIGN_OR_RETURN(auto old_version, VersionOf(base, w.element_id));
@@ -144,6 +156,7 @@ Result<StateRoots> ElementState::Apply(const StateRoots& base,
     for (const auto& k : after) {
       if (!before.count(k)) edges.push_back({k, w.element_id});
     }
+    AttributeMutations(w.element_id, old_facts.get(), new_facts, attrs);
   }
   // Each element is written once per commit, so no two mutations share a key.
   MerkleTrie trie(source_);
@@ -151,8 +164,94 @@ Result<StateRoots> ElementState::Apply(const StateRoots& base,
   ASSIGN_OR_RETURN(out.elements, trie.Apply(base.elements, std::move(elements), sink));
   ASSIGN_OR_RETURN(out.roots, trie.Apply(base.roots, std::move(roots), sink));
   ASSIGN_OR_RETURN(out.edges, trie.Apply(base.edges, std::move(edges), sink));
+  ASSIGN_OR_RETURN(out.attrs, trie.Apply(from.attrs, std::move(attrs), sink));
   for (const auto& [hash, bytes] : sink) source_.Wrote(hash, bytes);
   return out;
+}
+
+void ElementState::AttributeMutations(const std::string& element_id, const ElementFacts* before,
+                                      const ElementFacts* after, std::vector<TrieMutation>& out) {
+  auto keys = [&](const ElementFacts* facts) {
+    std::set<std::string> k;
+    if (!facts) return k;
+    k.insert(AttributeKey(AttributeKind::kType, facts->type, element_id));
+    if (facts->name) k.insert(AttributeKey(AttributeKind::kName, *facts->name, element_id));
+    return k;
+  };
+  std::set<std::string> old_keys = keys(before), new_keys = keys(after);
+  for (const auto& k : old_keys) {
+    if (!new_keys.count(k)) out.push_back({k, std::nullopt});
+  }
+  for (const auto& k : new_keys) {
+    if (!old_keys.count(k)) out.push_back({k, element_id});
+  }
+}
+
+Result<Hash> ElementState::DeriveAttributes(const StateRoots& base, const Hash& elements,
+                                            TrieNodeSink& sink) {
+  if (base.attrs == Hash{}) return Status::InvalidArgument("the base state has no attribute index");
+  std::vector<TrieMutation> attrs;
+  Status failed = Status::Ok();
+  auto version_of = [](const std::string* value) -> std::optional<Hash> {
+    if (!value || value->size() < 32) return std::nullopt;
+    return HashFromBytes(std::string_view(*value).substr(0, 32));
+  };
+  RETURN_IF_ERROR(MerkleTrie(source_).Diff(
+      base.elements, elements, std::nullopt,
+      [&](std::string_view, const std::string* b, const std::string* c) {
+        const std::string* any = b ? b : c;
+        if (any->size() <= 32) {
+          failed = Status::Corruption("an elements-trie entry is too short");
+          return false;
+        }
+        std::string id = any->substr(32);
+        std::shared_ptr<const ElementFacts> facts[2];
+        const std::string* sides[2] = {b, c};
+        for (int i = 0; i < 2; ++i) {
+          auto v = version_of(sides[i]);
+          if (!v) continue;
+          auto f = FactsOf(*v);
+          if (!f.ok()) {
+            failed = f.status();
+            return false;
+          }
+          facts[i] = *f;
+        }
+        AttributeMutations(id, facts[0].get(), facts[1].get(), attrs);
+        return true;
+      }));
+  RETURN_IF_ERROR(failed);
+  return MerkleTrie(source_).Apply(base.attrs, std::move(attrs), sink);
+}
+
+Status ElementState::ScanAttribute(const Hash& attrs, AttributeKind kind, const std::string& value,
+                                   const std::optional<std::string>& from, bool reverse,
+                                   const IdVisitor& visit) {
+  std::string prefix = static_cast<char>(kind) + KeyBytes(value);
+  // Without a cursor the scan starts just outside the prefix's keys: at the
+  // key of an element whose id hashes to all 0x00 (0xff when reverse), which
+  // SHA-256 does not produce.
+  std::optional<std::string> begin =
+      prefix + (from ? KeyBytes(*from) : std::string(32, reverse ? '\xff' : '\0'));
+  return MerkleTrie(source_).Scan(attrs, begin, reverse, [&](const TrieEntry& e) {
+    if (e.key.compare(0, prefix.size(), prefix) != 0) return false;
+    return visit(e.value);
+  });
+}
+
+Status ElementState::ScanElements(const StateRoots& roots, const std::optional<std::string>& from,
+                                  bool reverse, const ElementVisitor& visit) {
+  std::optional<std::string> begin;
+  if (from) begin = ElementKey(*from);
+  Status failed = Status::Ok();
+  RETURN_IF_ERROR(MerkleTrie(source_).Scan(roots.elements, begin, reverse, [&](const TrieEntry& e) {
+    if (e.value.size() <= 32) {
+      failed = Status::Corruption("an elements-trie entry is too short");
+      return false;
+    }
+    return visit(e.value.substr(32), HashFromBytes(std::string_view(e.value).substr(0, 32)));
+  }));
+  return failed;
 }
 
 Result<std::shared_ptr<const ElementFacts>> ElementState::FactsOf(const Hash& version) {

@@ -1,13 +1,16 @@
-// ElementState: a commit's model state, read and written through three Merkle
+// ElementState: a commit's model state, read and written through four Merkle
 // tries that share one node store:
 //   elements: SHA-256(element id) -> element version hash + element id
 //   roots:    SHA-256(element id) -> element id, for elements with no owner
 //   edges:    SHA-256(related id) + SHA-256(relationship id) + 'i'|'o' -> relationship id
-// Only `elements` is covered by the commit hash; `roots` and `edges` are
-// indexes derived from it, so roots and relationships are listed without
-// scanning the model. Not thread-safe (one per transaction).
+//   attrs:    't'|'n' + SHA-256(@type or name) + SHA-256(element id) -> element id
+// Only `elements` is covered by the commit hash; the others are indexes
+// derived from it, so roots, relationships and the elements of one type or
+// name are listed without scanning the model. Not thread-safe (one per
+// transaction).
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -26,12 +29,20 @@ struct StateRoots {
   Hash elements = MerkleTrie::EmptyRoot();
   Hash roots = MerkleTrie::EmptyRoot();
   Hash edges = MerkleTrie::EmptyRoot();
+  // All zero for a commit stored before the attribute index existed (until
+  // Repository::Bootstrap builds it); Apply then derives the base's first.
+  Hash attrs = MerkleTrie::EmptyRoot();
 };
+
+// The attributes the `attrs` index is keyed by.
+enum class AttributeKind : char { kType = 't', kName = 'n' };
 
 enum class RelationshipDirection { kIn, kOut, kBoth };
 
 // What the state keeps about one element version.
 struct ElementFacts {
+  std::string type;                 // "@type"
+  std::optional<std::string> name;  // "name", when it is a string
   bool is_root = false;
   std::vector<std::string> sources;  // relationship ends (ids), empty if not a relationship
   std::vector<std::string> targets;
@@ -99,6 +110,23 @@ class ElementState {
 
   Result<uint64_t> Count(const StateRoots& roots);
 
+  // The attribute index of the state whose elements trie is `elements`,
+  // derived from `base` (a state whose attrs are built; StateRoots{} for the
+  // empty one) by the elements that differ. New nodes go to `sink`.
+  Result<Hash> DeriveAttributes(const StateRoots& base, const Hash& elements, TrieNodeSink& sink);
+
+  // Visits the elements with attribute `kind` = `value` in element-key order
+  // (ElementKey; descending if `reverse`), strictly after (before) the element
+  // `from` when given. `visit` gets the element id and returns false to stop.
+  using IdVisitor = std::function<bool(const std::string& element_id)>;
+  Status ScanAttribute(const Hash& attrs, AttributeKind kind, const std::string& value,
+                       const std::optional<std::string>& from, bool reverse,
+                       const IdVisitor& visit);
+  // Visits every element in element-key order, with its version.
+  using ElementVisitor = std::function<bool(const std::string& element_id, const Hash& version)>;
+  Status ScanElements(const StateRoots& roots, const std::optional<std::string>& from,
+                      bool reverse, const ElementVisitor& visit);
+
  private:
   struct ScanSpec {
     std::string prefix;             // only keys starting with it (edges of one element)
@@ -109,6 +137,9 @@ class ElementState {
                                     const ScanSpec& spec);
   // The facts of a stored version (through the facts cache).
   Result<std::shared_ptr<const ElementFacts>> FactsOf(const Hash& version);
+  // Mutations of the attrs trie for one element whose facts change.
+  static void AttributeMutations(const std::string& element_id, const ElementFacts* before,
+                                 const ElementFacts* after, std::vector<TrieMutation>& out);
 
   StoreNodeSource source_;
   ReadTransaction& txn_;

@@ -31,20 +31,6 @@ bool HasControlCharacter(std::string_view text, bool text_layout_allowed) {
 constexpr char kRootCategoryKey[] = "root_category_id";
 constexpr char kServerIdKey[] = "server_id";
 
-Status ValidateName(const std::string& name, std::string_view what) {
-  if (name.empty()) return Status::InvalidArgument(std::string(what) + " name must not be empty");
-  if (name.size() > kMaxNameLength) {
-    return Status::InvalidArgument(std::string(what) + " name is longer than " +
-                                   std::to_string(kMaxNameLength) + " bytes");
-  }
-  if (name.front() == ' ' || name.back() == ' ') {
-    return Status::InvalidArgument(std::string(what) + " name must not start or end with a space");
-  }
-  if (HasControlCharacter(name, /*text_layout_allowed=*/false)) {
-    return Status::InvalidArgument(std::string(what) + " name must not contain control characters");
-  }
-  return Status::Ok();
-}
 
 Status ValidateDescription(const std::optional<std::string>& description, std::string_view what) {
   if (!description) return Status::Ok();
@@ -67,7 +53,24 @@ Status ValidateId(const std::string& id, std::string_view what) {
 
 }  // namespace
 
-StateRoots RootsOf(const Commit& c) { return StateRoots{c.state_root, c.roots_root, c.edges_root}; }
+Status ValidateName(const std::string& name, std::string_view what) {
+  if (name.empty()) return Status::InvalidArgument(std::string(what) + " name must not be empty");
+  if (name.size() > kMaxNameLength) {
+    return Status::InvalidArgument(std::string(what) + " name is longer than " +
+                                   std::to_string(kMaxNameLength) + " bytes");
+  }
+  if (name.front() == ' ' || name.back() == ' ') {
+    return Status::InvalidArgument(std::string(what) + " name must not start or end with a space");
+  }
+  if (HasControlCharacter(name, /*text_layout_allowed=*/false)) {
+    return Status::InvalidArgument(std::string(what) + " name must not contain control characters");
+  }
+  return Status::Ok();
+}
+
+StateRoots RootsOf(const Commit& c) {
+  return StateRoots{c.state_root, c.roots_root, c.edges_root, c.attrs_root};
+}
 
 Repository::Repository(Store& store, Clock& clock, RepositoryOptions options)
     : store_(store),
@@ -131,7 +134,8 @@ Status Repository::Bootstrap() {
     RETURN_IF_ERROR(txn->InsertCategory(c));
     RETURN_IF_ERROR(txn->SetMeta(kRootCategoryKey, c.id));
   }
-  return txn->CommitTransaction();
+  RETURN_IF_ERROR(txn->CommitTransaction());
+  return BuildMissingAttributeIndexes();
 }
 
 Result<std::string> Repository::ServerId() {
@@ -670,6 +674,7 @@ Result<Commit> Repository::CreateCommit(const std::string& resource_id,
   c.state_root = roots.elements;
   c.roots_root = roots.roots;
   c.edges_root = roots.edges;
+  c.attrs_root = roots.attrs;
   ASSIGN_OR_RETURN(c.element_count, state.Count(roots));
   c.change_count = writes.size();
   ASSIGN_OR_RETURN(c.hash, ComputeCommitHash(c, parent ? std::vector<Hash>{parent->hash}

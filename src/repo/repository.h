@@ -19,6 +19,7 @@
 #include "common/canonical_json.h"
 #include "common/clock.h"
 #include "repo/change_feed.h"
+#include "repo/element_query.h"
 #include "repo/element_state.h"
 #include "store/store.h"
 #include "store/trie_node_cache.h"
@@ -91,7 +92,8 @@ class Repository {
  public:
   Repository(Store& store, Clock& clock, RepositoryOptions options = {});
 
-  // Creates the root category and server id on first use. Idempotent.
+  // Creates the root category and server id on first use, and the attribute
+  // index of commits stored before this release had it. Idempotent.
   Status Bootstrap();
   Result<std::string> ServerId();
   Result<std::string> RootCategoryId();
@@ -158,6 +160,24 @@ class Repository {
                                   const PageRequest& page);
   Result<Json> GetElement(const std::string& resource_id, const std::string& commit_id,
                           const std::string& element_id);
+  // The elements of a commit (the head of the default branch when `commit_id`
+  // is none; an empty page when the project has no commit yet) that match
+  // `query`, in ListElements' order, each with only its selected properties.
+  // Reads only the attribute-index entries IndexEntriesFor names, when it
+  // names any; otherwise every element (repository_query.cc).
+  Result<Page<Json>> QueryElements(const std::string& resource_id,
+                                   const std::optional<std::string>& commit_id,
+                                   const ElementQuery& query, const PageRequest& page);
+  // Queries kept in a project: `body` is the API's JSON of the query, which the
+  // repository stores as given (the api layer checks it, on the way in and out).
+  Result<StoredQuery> CreateQuery(const std::string& resource_id, const std::string& name,
+                                  const std::string& body);
+  Result<StoredQuery> GetQuery(const std::string& resource_id, const std::string& query_id);
+  Result<Page<StoredQuery>> ListQueries(const std::string& resource_id, const PageRequest& page);
+  Result<StoredQuery> UpdateQuery(const std::string& resource_id, const std::string& query_id,
+                                  const std::string& name, const std::string& body);
+  Status DeleteQuery(const std::string& resource_id, const std::string& query_id);
+
   Result<Page<Json>> ListRoots(const std::string& resource_id, const std::string& commit_id,
                                const PageRequest& page);
   Result<Page<Json>> ListRelationships(const std::string& resource_id,
@@ -331,6 +351,8 @@ class Repository {
   // Appends a change-feed event inside `txn`.
   Status Emit(WriteTransaction& txn, const std::string& type,
               const std::optional<std::string>& resource_id, Json data);
+  // Builds the attribute index of commits stored before it existed (Bootstrap).
+  Status BuildMissingAttributeIndexes();
   Status Finish(WriteTransaction& txn);
   // ImportCommit inside `txn`: true when the commit was stored, false when it
   // was already there.
@@ -382,5 +404,9 @@ class Repository {
 };
 
 StateRoots RootsOf(const Commit& c);
+
+// Checks the name of a category, resource, branch, tag or query (`what`):
+// not empty, at most 256 bytes, no control characters or outer spaces.
+Status ValidateName(const std::string& name, std::string_view what);
 
 }  // namespace tandem

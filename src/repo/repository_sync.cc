@@ -246,6 +246,7 @@ Result<bool> Repository::ImportCommitIn(WriteTransaction& write, TrieNodeCache& 
   c.state_root = roots->elements;
   c.roots_root = roots->roots;
   c.edges_root = roots->edges;
+  c.attrs_root = roots->attrs;
   ASSIGN_OR_RETURN(c.element_count, state.Count(*roots));
   c.change_count = writes.size();
   ASSIGN_OR_RETURN(Hash recomputed, ComputeCommitHash(c, parent_hashes));

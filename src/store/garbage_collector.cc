@@ -1,5 +1,6 @@
 #include "store/garbage_collector.h"
 
+#include <unordered_map>
 #include <unordered_set>
 
 #include "store/trie_walker.h"
@@ -12,7 +13,8 @@ Status MarkCommits(ReadTransaction& txn, const std::vector<CommitRoots>& commits
                    const std::function<void(uint64_t, uint64_t)>& progress) {
   uint64_t done = 0;
   for (const auto& c : commits) {
-    for (const Hash* root : {&c.elements, &c.roots, &c.edges}) {
+    for (const Hash* root : {&c.elements, &c.roots, &c.edges, &c.attrs}) {
+      if (*root == Hash{}) continue;  // an attribute index not built yet
       Status st = walker.Walk(txn, *root, on_node);
       if (!st.ok()) {
         return st.WithContext("garbage collection stopped, nothing deleted: commit " + c.id +
@@ -30,11 +32,11 @@ Result<GarbageReport> CollectGarbage(Store& store, const GcOptions& options) {
   GarbageReport report;
   TrieWalker walker;
   std::unordered_set<Hash, HashHasher> candidates;
-  int64_t marked_up_to = 0;
+  std::unordered_map<std::string, Hash> snapshot_attrs;  // commit id -> attribute index root
   {
     ASSIGN_OR_RETURN(auto snapshot, store.BeginRead());
     ASSIGN_OR_RETURN(auto commits, snapshot->ListCommitRoots(0));
-    if (!commits.empty()) marked_up_to = commits.back().seq;
+    for (const auto& c : commits) snapshot_attrs.emplace(c.id, c.attrs);
     RETURN_IF_ERROR(MarkCommits(*snapshot, commits, walker, nullptr, options.progress));
     report.commits_marked = commits.size();
     ASSIGN_OR_RETURN(auto all, snapshot->ListNodeHashes());
@@ -46,7 +48,18 @@ Result<GarbageReport> CollectGarbage(Store& store, const GcOptions& options) {
   if (options.after_snapshot_mark) options.after_snapshot_mark();
   ASSIGN_OR_RETURN(auto txn, store.BeginWrite());
   ASSIGN_OR_RETURN(report.before, txn->CountContent());
-  ASSIGN_OR_RETURN(auto newer, txn->ListCommitRoots(marked_up_to));
+  // Commits made since the snapshot, and older commits whose attribute index
+  // was built since (Repository::Bootstrap): their nodes may equal candidates.
+  ASSIGN_OR_RETURN(auto now, txn->ListCommitRoots(0));
+  std::vector<CommitRoots> newer;
+  for (auto& c : now) {
+    auto before = snapshot_attrs.find(c.id);
+    if (before == snapshot_attrs.end()) {
+      newer.push_back(std::move(c));
+    } else if (before->second != c.attrs) {
+      newer.push_back(CommitRoots{c.seq, c.id, c.resource_id, Hash{}, Hash{}, Hash{}, c.attrs});
+    }
+  }
   RETURN_IF_ERROR(MarkCommits(*txn, newer, walker,
                               [&](const Hash& h) { candidates.erase(h); }, nullptr));
   report.commits_marked += newer.size();

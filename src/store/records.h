@@ -62,6 +62,7 @@ struct Commit {
   Hash state_root{};   // Merkle root of element id -> element version
   Hash roots_root{};   // derived index: ids of root elements
   Hash edges_root{};   // derived index: relationship ends
+  Hash attrs_root{};   // derived index: @type and name -> element ids; all zero: not built yet
   Hash hash{};         // tamper-evident commit hash (docs/storage.md)
   uint64_t element_count = 0;
   uint64_t change_count = 0;
@@ -113,6 +114,17 @@ struct RemoteConfig {
   std::string spec;    // JSON: source url/user, selection, target category, trigger, once, enabled
   std::string secret;  // the source password, sealed (nonce + secretbox ciphertext)
   std::string state;   // JSON: per-resource sync state, last run summary
+  int64_t created = 0;
+};
+
+// A query kept in a project (SysML v2 Query service). `body` is the query as
+// the client gave it, normalized to the schema's form (sysml_query.h); it is
+// parsed and checked again whenever it is read.
+struct StoredQuery {
+  std::string id;
+  std::string resource_id;
+  std::string name;
+  std::string body;  // JSON
   int64_t created = 0;
 };
 

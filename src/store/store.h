@@ -35,6 +35,7 @@ struct CommitRoots {
   Hash elements{};
   Hash roots{};
   Hash edges{};
+  Hash attrs{};  // all zero: not built yet
 };
 
 // Rows and stored bytes of content-addressed data.
@@ -111,6 +112,11 @@ class ReadTransaction {
   virtual Result<std::vector<Hash>> ListNodeHashes() = 0;
   virtual Result<ContentCounts> CountContent() = 0;
 
+  virtual Result<std::optional<StoredQuery>> GetQuery(const std::string& id) = 0;
+  // A resource's queries by id.
+  virtual Result<Page<StoredQuery>> ListQueries(const std::string& resource_id,
+                                                const PageRequest& page) = 0;
+
   virtual Result<std::optional<User>> GetUser(const std::string& name) = 0;
   virtual Result<std::vector<User>> ListUsers() = 0;
   virtual Result<std::optional<Token>> GetToken(const Hash& token_hash) = 0;
@@ -163,6 +169,13 @@ class WriteTransaction : public ReadTransaction {
   virtual Result<ContentCounts> DeleteNodes(const std::vector<Hash>& hashes) = 0;
   // Removes element versions that no commit's change set references.
   virtual Result<ContentCounts> DeleteUnreferencedElementVersions() = 0;
+
+  // Sets the derived attribute index of a commit made before it existed.
+  virtual Status SetCommitAttributesRoot(const std::string& commit_id, const Hash& root) = 0;
+
+  virtual Status InsertQuery(const StoredQuery& q) = 0;
+  virtual Status UpdateQuery(const StoredQuery& q) = 0;
+  virtual Status DeleteQuery(const std::string& id) = 0;
 
   virtual Status InsertUser(const User& u) = 0;
   virtual Status UpdateUser(const User& u) = 0;

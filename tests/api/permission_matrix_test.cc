@@ -151,6 +151,7 @@ class PermissionMatrixTest : public ::testing::Test {
     Json project = BodyJson(admin_->Get("/sysml/v2/projects/" + project_));
     branch_ = project["defaultBranch"]["@id"];
     tag_ = FreshTag();
+    query_ = FreshQuery();
     Json changes = BodyJson(admin_->Get(CommitPath() + "/changes"));
     ASSERT_TRUE(changes.is_array() && !changes.empty()) << changes.dump();
     change_ = changes[0]["@id"];
@@ -193,6 +194,16 @@ class PermissionMatrixTest : public ::testing::Test {
   }
   std::string FreshBranch() { return Created(ProjectPath() + "/branches", BranchBody()); }
   std::string FreshTag() { return Created(ProjectPath() + "/tags", TagBody()); }
+  static Json QueryBody() {
+    return Json{{"@type", "Query"},
+                {"name", Unique("q")},
+                {"where",
+                 {{"@type", "PrimitiveConstraint"},
+                  {"operator", "="},
+                  {"property", "@type"},
+                  {"value", Json::array({"PartUsage"})}}}};
+  }
+  std::string FreshQuery() { return Created(ProjectPath() + "/queries", QueryBody()); }
   std::string FreshUser() {
     std::string name = Unique("user");
     AddUser(name, "reader");
@@ -245,7 +256,7 @@ class PermissionMatrixTest : public ::testing::Test {
   InProcessServer target_;
   std::unique_ptr<httplib::Client> admin_;
   std::string source_project_, root_, in_scope_, out_of_scope_;
-  std::string project_, element_, commit_, branch_, tag_, change_, config_;
+  std::string project_, element_, commit_, branch_, tag_, query_, change_, config_;
   Caller caller_ = Caller::kAnonymous;  // whom the matrix is asking now
   std::map<Caller, std::string> uploads_;
 };
@@ -328,19 +339,22 @@ TEST_F(PermissionMatrixTest, EveryRouteAnswersEveryCallerAsExpected) {
        fixed(e + "/relationships")},
       {Method::kGet, commit + "/roots", Access::kReader, 200, fixed(c + "/roots")},
       {Method::kGet, commit + "/diff", Access::kReader, 200, fixed(c + "/diff?baseCommitId=" + commit_)},
-      // The query API and meta data types answer 501 in this release (docs/api.md);
-      // the policies are already those the routes will need.
-      {Method::kGet, sysml + "/queries", Access::kReader, 501, fixed(p + "/queries")},
-      {Method::kPost, sysml + "/queries", Access::kWriter, 501, fixed(p + "/queries", Json::object())},
-      {Method::kGet, sysml + "/query-results", Access::kReader, 501, fixed(p + "/query-results")},
-      {Method::kPost, sysml + "/query-results", Access::kReader, 501,
-       fixed(p + "/query-results", Json::object())},
-      {Method::kGet, sysml + "/queries/{id}", Access::kReader, 501, fixed(p + "/queries/" + commit_)},
-      {Method::kPut, sysml + "/queries/{id}", Access::kWriter, 501,
-       fixed(p + "/queries/" + commit_, Json::object())},
-      {Method::kDelete, sysml + "/queries/{id}", Access::kWriter, 501, fixed(p + "/queries/" + commit_)},
-      {Method::kGet, sysml + "/queries/{id}/results", Access::kReader, 501,
-       fixed(p + "/queries/" + commit_ + "/results")},
+      // The Query service: keeping a query writes to the project, running one reads.
+      {Method::kGet, sysml + "/queries", Access::kReader, 200, fixed(p + "/queries")},
+      {Method::kPost, sysml + "/queries", Access::kWriter, 201,
+       [p] { return Request{p + "/queries", QueryBody()}; }},
+      {Method::kGet, sysml + "/query-results", Access::kReader, 200,
+       fixed(p + "/query-results", QueryBody())},
+      {Method::kPost, sysml + "/query-results", Access::kReader, 200,
+       fixed(p + "/query-results", QueryBody())},
+      {Method::kGet, sysml + "/queries/{id}", Access::kReader, 200, fixed(p + "/queries/" + query_)},
+      {Method::kPut, sysml + "/queries/{id}", Access::kWriter, 200,
+       fixed(p + "/queries/" + query_, QueryBody())},
+      {Method::kDelete, sysml + "/queries/{id}", Access::kWriter, 200,
+       [this, p] { return Request{p + "/queries/" + FreshQuery(), {}}; }},
+      {Method::kGet, sysml + "/queries/{id}/results", Access::kReader, 200,
+       fixed(p + "/queries/" + query_ + "/results")},
+      // Meta data types answer 501 in this release (docs/api.md).
       {Method::kGet, "/sysml/v2/meta/datatypes", Access::kReader, 501, fixed("/sysml/v2/meta/datatypes")},
       {Method::kGet, "/sysml/v2/meta/datatypes/{id}", Access::kReader, 501,
        fixed("/sysml/v2/meta/datatypes/" + commit_)},

@@ -422,17 +422,59 @@ def test_branches_and_tags(c, rep, pid, main, c1, c2):
         rep.expect(c.get(f"{base}/tags/{tags[1]}"), 404, "GET deleted tag", "Error")
 
 
+def test_queries(c, rep, pid, c1, model):
+    base = f"{PROJECTS}/{pid}"
+    parts = [ch["identity"]["@id"] for ch in model["change"] if ch["payload"]["@type"] == "PartUsage"]
+    usages = [ch["identity"]["@id"] for ch in model["change"]
+              if ch["payload"]["@type"] in ("PartUsage", "AttributeUsage")]
+    q = {"@type": "Query", "name": "parts", "select": ["name"],
+         "where": {"@type": "PrimitiveConstraint", "inverse": False, "operator": "=",
+                   "property": "@type", "value": ["PartUsage"]}}
+    r = c.call("POST", f"{base}/queries", q)
+    if rep.expect(r, 201, "POST /queries", "Query"):
+        qid = r.body["@id"]
+        rep.check(r.body["where"] == q["where"] and r.body["owningProject"] == {"@id": pid},
+                  "POST /queries", f"the record does not hold the query: {r.body}")
+        rep.expect(c.get(f"{base}/queries/{qid}"), 200, "GET /queries/{id}", "Query")
+        listed, _, _ = walk(c, rep, f"{base}/queries?page[size]=1", "Query")
+        check_complete(rep, "GET /queries (Link walk)", ids_of(listed), [qid])
+        results, _, _ = walk(c, rep, f"{base}/queries/{qid}/results?commitId={c1}&page[size]=5",
+                             "Element")
+        check_complete(rep, "GET /queries/{id}/results?page[size]=5 (Link walk)", ids_of(results),
+                       parts)
+        rep.expect(c.call("PUT", f"{base}/queries/{qid}", q | {"name": "renamed"}), 200,
+                   "PUT /queries/{id}", "Query")
+        rep.expect(c.call("DELETE", f"{base}/queries/{qid}"), 200, "DELETE /queries/{id}", "Query")
+        rep.expect(c.get(f"{base}/queries/{qid}"), 404, "GET deleted query", "Error")
+    # The pilot's looser form: a scalar value and a composite of one constraint.
+    r = c.call("POST", f"{base}/query-results?commitId={c1}&page[size]=500",
+               {"@type": "Query", "where": {"@type": "CompositeConstraint", "operator": "or",
+                                            "constraint": [{"@type": "PrimitiveConstraint",
+                                                            "operator": "instanceOf",
+                                                            "property": "@type", "value": "Usage"}]}})
+    if rep.expect(r, 200, "POST /query-results (instanceOf Usage)", "Element"):
+        check_complete(rep, "POST /query-results (instanceOf Usage)", ids_of(r.body), usages)
+    r = c.call("GET", f"{base}/query-results", q)  # the head of the default branch
+    if rep.expect(r, 200, "GET /query-results with a body", "Element"):
+        check_complete(rep, "GET /query-results with a body", ids_of(r.body), parts)
+    bad = {"@type": "Query", "where": {"@type": "PrimitiveConstraint", "operator": "like",
+                                       "property": "@type", "value": ["PartUsage"]}}
+    r = c.call("POST", f"{base}/query-results", bad)
+    if rep.expect(r, 400, "POST /query-results (operator 'like')", "Error"):
+        rep.check("where.operator" in r.body["description"] and "instanceOf" in r.body["description"],
+                  "POST /query-results (operator 'like')", f"message: {r.body['description']}")
+
+
 def test_not_implemented(c, rep, pid, branch, c1, element):
-    p, q = f"{PROJECTS}/{pid}", uuid.uuid4()
+    p = f"{PROJECTS}/{pid}"
     for method, path in [
-            ("GET", f"{p}/queries"), ("POST", f"{p}/queries"), ("GET", f"{p}/queries/{q}"),
-            ("PUT", f"{p}/queries/{q}"), ("DELETE", f"{p}/queries/{q}"),
-            ("GET", f"{p}/queries/{q}/results"), ("GET", f"{p}/query-results"),
-            ("POST", f"{p}/query-results"), ("POST", f"{p}/branches/{branch}/merge?sourceCommitId={c1}"),
+            ("POST", f"{p}/branches/{branch}/merge?sourceCommitId={c1}"),
             ("GET", f"{p}/commits/{c1}/elements/{element}/projectUsage"),
             ("GET", "/sysml/v2/meta/datatypes"), ("GET", "/sysml/v2/meta/datatypes/Boolean")]:
-        body = {"@type": "Query"} if method in ("POST", "PUT") else None
-        rep.expect(c.call(method, path, body), 501, f"{method} {path}", "Error")
+        r = c.call(method, path, None)
+        if rep.expect(r, 501, f"{method} {path}", "Error"):
+            rep.check("not implemented" in r.body["description"], f"{method} {path}",
+                      f"the message does not say what is missing: {r.body['description']}")
 
 
 # ------------------------------------------------------------------ server
@@ -491,6 +533,7 @@ def main():
             test_elements(c, rep, pid, c1, c2, model, diff)
             test_diff(c, rep, pid, c1, c2, diff)
             test_branches_and_tags(c, rep, pid, main_branch, c1, c2)
+            test_queries(c, rep, pid, c1, model)
             test_not_implemented(c, rep, pid, main_branch, c1, model["change"][0]["identity"]["@id"])
     except Exception as e:
         traceback.print_exc()

@@ -45,6 +45,13 @@ CREATE TABLE IF NOT EXISTS tags(
   created INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS tags_resource ON tags(resource_id, id);
 CREATE INDEX IF NOT EXISTS tags_commit ON tags(commit_id);
+CREATE TABLE IF NOT EXISTS queries(
+  id TEXT PRIMARY KEY,
+  resource_id TEXT NOT NULL REFERENCES resources(id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  body TEXT NOT NULL,
+  created INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS queries_resource ON queries(resource_id, id);
 CREATE TABLE IF NOT EXISTS commits(
   seq INTEGER PRIMARY KEY AUTOINCREMENT,
   id TEXT NOT NULL UNIQUE,

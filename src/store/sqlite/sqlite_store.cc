@@ -30,7 +30,8 @@ const char* kBranchCols = "id, resource_id, name, head, description, created";
 const char* kTagCols = "id, resource_id, name, commit_id, description, created";
 const char* kCommitCols =
     "seq, id, resource_id, parents, author, created, name, description, state_root, roots_root, "
-    "edges_root, hash, element_count, change_count";
+    "edges_root, hash, element_count, change_count, attrs_root";
+const char* kQueryCols = "id, resource_id, name, body, created";
 
 Category ReadCategory(const Statement& s) {
   return Category{s.Text(0), s.Text(1), s.OptText(2), s.Text(3), s.Int(4) != 0, s.Int(5)};
@@ -68,7 +69,12 @@ Result<Commit> ReadCommit(const Statement& s) {
   c.hash = s.HashCol(11);
   c.element_count = static_cast<uint64_t>(s.Int(12));
   c.change_count = static_cast<uint64_t>(s.Int(13));
+  if (!s.IsNull(14)) c.attrs_root = s.HashCol(14);  // NULL: made before the index existed
   return c;
+}
+
+StoredQuery ReadQuery(const Statement& s) {
+  return StoredQuery{s.Text(0), s.Text(1), s.Text(2), s.Text(3), s.Int(4)};
 }
 
 RemoteConfig ReadRemoteConfig(const Statement& s) {
@@ -310,6 +316,36 @@ class SqliteTransaction final : public WriteTransaction {
     return s->Bind(1, t.id).Bind(2, t.resource_id).Bind(3, t.name).Bind(4, t.commit_id)
         .Bind(5, t.description).Bind(6, t.created).Run();
   }
+  Result<std::optional<StoredQuery>> GetQuery(const std::string& id) override {
+    return One<StoredQuery>(std::string("SELECT ") + kQueryCols + " FROM queries WHERE id = ?",
+                            ReadQuery, id);
+  }
+  Result<Page<StoredQuery>> ListQueries(const std::string& resource_id,
+                                        const PageRequest& page) override {
+    return IdPage<StoredQuery>(std::string("SELECT ") + kQueryCols + " FROM queries",
+                               "resource_id = ?1", resource_id, page, ReadQuery);
+  }
+  Status InsertQuery(const StoredQuery& q) override {
+    ASSIGN_OR_RETURN(auto s, conn_->Prepare("INSERT INTO queries(id, resource_id, name, body, "
+                                            "created) VALUES(?, ?, ?, ?, ?)"));
+    return s->Bind(1, q.id).Bind(2, q.resource_id).Bind(3, q.name).Bind(4, q.body)
+        .Bind(5, q.created).Run();
+  }
+  Status UpdateQuery(const StoredQuery& q) override {
+    ASSIGN_OR_RETURN(auto s, conn_->Prepare("UPDATE queries SET name = ?, body = ? WHERE id = ?"));
+    RETURN_IF_ERROR(s->Bind(1, q.name).Bind(2, q.body).Bind(3, q.id).Run());
+    return ExpectChanged("query " + q.id);
+  }
+  Status DeleteQuery(const std::string& id) override {
+    ASSIGN_OR_RETURN(auto s, conn_->Prepare("DELETE FROM queries WHERE id = ?"));
+    RETURN_IF_ERROR(s->Bind(1, id).Run());
+    return ExpectChanged("query " + id);
+  }
+  Status SetCommitAttributesRoot(const std::string& commit_id, const Hash& root) override {
+    ASSIGN_OR_RETURN(auto s, conn_->Prepare("UPDATE commits SET attrs_root = ? WHERE id = ?"));
+    RETURN_IF_ERROR(s->Bind(1, root).Bind(2, commit_id).Run());
+    return ExpectChanged("commit " + commit_id);
+  }
   Status DeleteTag(const std::string& id) override {
     ASSIGN_OR_RETURN(auto s, conn_->Prepare("DELETE FROM tags WHERE id = ?"));
     RETURN_IF_ERROR(s->Bind(1, id).Run());
@@ -348,12 +384,14 @@ class SqliteTransaction final : public WriteTransaction {
   }
   Result<std::vector<CommitRoots>> ListCommitRoots(int64_t after_seq) override {
     ASSIGN_OR_RETURN(auto s, conn_->Prepare(
-                                 "SELECT seq, id, resource_id, state_root, roots_root, edges_root "
-                                 "FROM commits WHERE seq > ? ORDER BY seq"));
+                                 "SELECT seq, id, resource_id, state_root, roots_root, edges_root, "
+                                 "attrs_root FROM commits WHERE seq > ? ORDER BY seq"));
     s->Bind(1, after_seq);
     return All<CommitRoots>(*s, [](const Statement& st) {
-      return CommitRoots{st.Int(0), st.Text(1), st.Text(2), st.HashCol(3), st.HashCol(4),
-                         st.HashCol(5)};
+      CommitRoots r{st.Int(0), st.Text(1), st.Text(2), st.HashCol(3), st.HashCol(4),
+                    st.HashCol(5), Hash{}};
+      if (!st.IsNull(6)) r.attrs = st.HashCol(6);
+      return r;
     });
   }
   Result<ResourceStorage> GetResourceStorage(const std::string& resource_id) override {
@@ -424,13 +462,14 @@ class SqliteTransaction final : public WriteTransaction {
     ASSIGN_OR_RETURN(auto s, conn_->Prepare(
                                  "INSERT INTO commits(id, resource_id, parents, author, created, "
                                  "name, description, state_root, roots_root, edges_root, hash, "
-                                 "element_count, change_count) "
-                                 "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+                                 "element_count, change_count, attrs_root) "
+                                 "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
     s->Bind(1, c.id).Bind(2, c.resource_id).Bind(3, nlohmann::json(c.parents).dump())
         .Bind(4, c.author).Bind(5, c.created).Bind(6, c.name).Bind(7, c.description)
         .Bind(8, c.state_root).Bind(9, c.roots_root).Bind(10, c.edges_root).Bind(11, c.hash)
         .Bind(12, static_cast<int64_t>(c.element_count))
         .Bind(13, static_cast<int64_t>(c.change_count));
+    if (c.attrs_root != Hash{}) s->Bind(14, c.attrs_root);
     RETURN_IF_ERROR(s->Run());
     int64_t seq = sqlite3_last_insert_rowid(conn_->db());
     ASSIGN_OR_RETURN(auto cs, conn_->Prepare(
@@ -912,6 +951,14 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path,
     ASSIGN_OR_RETURN(bool has_row, cols->Step());
     if (has_row && cols->Int(0) == 0) {
       RETURN_IF_ERROR(w.Exec("ALTER TABLE users ADD COLUMN scopes TEXT NOT NULL DEFAULT '[]'"));
+    }
+    // The attribute index of commits (NULL until Repository::Bootstrap has
+    // built it for commits made before it existed).
+    ASSIGN_OR_RETURN(auto attrs, w.Prepare("SELECT count(*) FROM pragma_table_info('commits') "
+                                           "WHERE name = 'attrs_root'"));
+    ASSIGN_OR_RETURN(bool attrs_row, attrs->Step());
+    if (attrs_row && attrs->Int(0) == 0) {
+      RETURN_IF_ERROR(w.Exec("ALTER TABLE commits ADD COLUMN attrs_root BLOB"));
     }
     RETURN_IF_ERROR(w.Exec("INSERT OR IGNORE INTO meta(key, value) VALUES('schema_version', '" +
                            std::to_string(kSchemaVersion) + "')"));

@@ -1,0 +1,202 @@
+// Repository: running queries on a commit's elements, the queries kept in a
+// project, and building the attribute index for commits stored before it
+// existed.
+#include <algorithm>
+#include <unordered_map>
+
+#include "common/ids.h"
+#include "repo/repository.h"
+
+namespace tandem {
+namespace {
+
+// Commits whose index is built in one write transaction (a crash loses at
+// most this batch's work, which the next start does again).
+constexpr size_t kIndexBatch = 64;
+
+struct QueryHit {
+  std::string key;  // ElementKey: the order of element lists
+  Json element;
+};
+
+}  // namespace
+
+Status Repository::BuildMissingAttributeIndexes() {
+  std::vector<CommitRoots> missing;
+  {
+    ASSIGN_OR_RETURN(auto snapshot, store_.BeginRead());
+    ASSIGN_OR_RETURN(auto commits, snapshot->ListCommitRoots(0));
+    for (auto& c : commits) {
+      if (c.attrs == Hash{}) missing.push_back(std::move(c));
+    }
+  }
+  for (size_t start = 0; start < missing.size(); start += kIndexBatch) {
+    ASSIGN_OR_RETURN(auto txn, store_.BeginWrite());
+    TrieNodeCache txn_nodes(kTxnNodeCacheEntries);
+    ElementState state(*txn, WriteCaches(txn_nodes));
+    size_t end = std::min(missing.size(), start + kIndexBatch);
+    for (size_t i = start; i < end; ++i) {
+      // Commits are listed in store order, so a parent's index (stored earlier,
+      // in this transaction or before) is there unless the parent is missing.
+      ASSIGN_OR_RETURN(Commit c, LoadCommit(*txn, missing[i].resource_id, missing[i].id));
+      StateRoots base;
+      if (!c.parents.empty()) {
+        ASSIGN_OR_RETURN(auto parent, txn->GetCommit(c.parents.front()));
+        if (parent && parent->attrs_root != Hash{}) base = RootsOf(*parent);
+      }
+      TrieNodeSink sink;
+      ASSIGN_OR_RETURN(Hash attrs, state.DeriveAttributes(base, c.state_root, sink));
+      for (const auto& [hash, bytes] : sink) RETURN_IF_ERROR(txn->PutNode(hash, bytes));
+      RETURN_IF_ERROR(txn->SetCommitAttributesRoot(c.id, attrs));
+    }
+    RETURN_IF_ERROR(txn->CommitTransaction());
+  }
+  return Status::Ok();
+}
+
+Result<Page<Json>> Repository::QueryElements(const std::string& resource_id,
+                                             const std::optional<std::string>& commit_id,
+                                             const ElementQuery& query, const PageRequest& page) {
+  ASSIGN_OR_RETURN(auto txn, store_.BeginRead());
+  ASSIGN_OR_RETURN(Resource r, LoadResource(*txn, resource_id));
+  std::string at;
+  if (commit_id) {
+    at = *commit_id;
+  } else {
+    ASSIGN_OR_RETURN(auto branch, txn->GetBranch(r.default_branch_id));
+    if (!branch || !branch->head) return Page<Json>{};
+    at = *branch->head;
+  }
+  ASSIGN_OR_RETURN(Commit c, LoadCommit(*txn, r.id, at));
+  StateRoots roots = RootsOf(c);
+  ElementState state(*txn, &node_cache_);
+
+  bool reverse = page.before.has_value();
+  const std::optional<std::string>& cursor = reverse ? page.before : page.after;
+  const size_t want = page.limit + 1;  // one more tells whether another page follows
+  Status failed = Status::Ok();
+  // Adds the element if it matches; false once `out` holds enough.
+  auto consider = [&](const std::string& id, const Hash& version, std::vector<QueryHit>& out) {
+    auto e = state.ElementVersion(version);
+    if (!e.ok()) {
+      failed = e.status();
+      return false;
+    }
+    if (query.where && !Matches(*query.where, *e)) return true;
+    out.push_back({ElementKey(id), std::move(e).value()});
+    return out.size() < want;
+  };
+
+  std::vector<QueryHit> hits;
+  std::optional<std::vector<IndexEntry>> entries;
+  if (query.where && roots.attrs != Hash{}) entries = IndexEntriesFor(*query.where);
+  if (entries) {
+    std::sort(entries->begin(), entries->end());
+    entries->erase(std::unique(entries->begin(), entries->end()), entries->end());
+    // The first `want` matches of the union are among the first `want` matches
+    // of each entry, all in the same (element-key) order.
+    for (const auto& [kind, value] : *entries) {
+      std::vector<QueryHit> part;
+      RETURN_IF_ERROR(state.ScanAttribute(
+          roots.attrs, kind, value, cursor, reverse, [&](const std::string& id) {
+            auto version = state.VersionOf(roots, id);
+            if (!version.ok() || !*version) {
+              failed = version.ok() ? Status::Corruption("the attribute index names element " + id +
+                                                         ", which the commit lacks")
+                                    : version.status();
+              return false;
+            }
+            return consider(id, **version, part);
+          }));
+      RETURN_IF_ERROR(failed);
+      std::move(part.begin(), part.end(), std::back_inserter(hits));
+    }
+    std::sort(hits.begin(), hits.end(), [reverse](const QueryHit& a, const QueryHit& b) {
+      return reverse ? a.key > b.key : a.key < b.key;
+    });
+    hits.erase(std::unique(hits.begin(), hits.end(),
+                           [](const QueryHit& a, const QueryHit& b) { return a.key == b.key; }),
+               hits.end());
+    if (hits.size() > want) hits.resize(want);
+  } else {
+    RETURN_IF_ERROR(state.ScanElements(
+        roots, cursor, reverse,
+        [&](const std::string& id, const Hash& version) { return consider(id, version, hits); }));
+  }
+  RETURN_IF_ERROR(failed);
+
+  Page<Json> out;
+  if (hits.size() > page.limit) {
+    hits.resize(page.limit);
+    (reverse ? out.more_before : out.more_after) = true;
+  }
+  if (reverse) std::reverse(hits.begin(), hits.end());
+  if (cursor) (reverse ? out.more_after : out.more_before) = true;
+  out.items.reserve(hits.size());
+  for (auto& h : hits) out.items.push_back(Project(h.element, query.select));
+  return out;
+}
+
+// ---------------------------------------------------------------- stored queries
+
+Result<StoredQuery> Repository::CreateQuery(const std::string& resource_id, const std::string& name,
+                                            const std::string& body) {
+  RETURN_IF_ERROR(ValidateName(name, "query"));
+  ASSIGN_OR_RETURN(auto txn, store_.BeginWrite());
+  ASSIGN_OR_RETURN(Resource r, LoadResource(*txn, resource_id));
+  RETURN_IF_ERROR(CheckWritable(r, "storing a query"));
+  StoredQuery q{NewUuid(), r.id, name, body, clock_.NowMicros()};
+  RETURN_IF_ERROR(txn->InsertQuery(q));
+  RETURN_IF_ERROR(Finish(*txn));
+  return q;
+}
+
+Result<StoredQuery> Repository::GetQuery(const std::string& resource_id,
+                                         const std::string& query_id) {
+  ASSIGN_OR_RETURN(auto txn, store_.BeginRead());
+  ASSIGN_OR_RETURN(Resource r, LoadResource(*txn, resource_id));
+  ASSIGN_OR_RETURN(auto q, txn->GetQuery(query_id));
+  if (!q || q->resource_id != r.id) {
+    return Status::NotFound("query " + query_id + " does not exist in project " + r.id);
+  }
+  return *q;
+}
+
+Result<Page<StoredQuery>> Repository::ListQueries(const std::string& resource_id,
+                                                  const PageRequest& page) {
+  ASSIGN_OR_RETURN(auto txn, store_.BeginRead());
+  ASSIGN_OR_RETURN(Resource r, LoadResource(*txn, resource_id));
+  return txn->ListQueries(r.id, page);
+}
+
+Result<StoredQuery> Repository::UpdateQuery(const std::string& resource_id,
+                                            const std::string& query_id, const std::string& name,
+                                            const std::string& body) {
+  RETURN_IF_ERROR(ValidateName(name, "query"));
+  ASSIGN_OR_RETURN(auto txn, store_.BeginWrite());
+  ASSIGN_OR_RETURN(Resource r, LoadResource(*txn, resource_id));
+  RETURN_IF_ERROR(CheckWritable(r, "changing a query"));
+  ASSIGN_OR_RETURN(auto q, txn->GetQuery(query_id));
+  if (!q || q->resource_id != r.id) {
+    return Status::NotFound("query " + query_id + " does not exist in project " + r.id);
+  }
+  q->name = name;
+  q->body = body;
+  RETURN_IF_ERROR(txn->UpdateQuery(*q));
+  RETURN_IF_ERROR(Finish(*txn));
+  return *q;
+}
+
+Status Repository::DeleteQuery(const std::string& resource_id, const std::string& query_id) {
+  ASSIGN_OR_RETURN(auto txn, store_.BeginWrite());
+  ASSIGN_OR_RETURN(Resource r, LoadResource(*txn, resource_id));
+  RETURN_IF_ERROR(CheckWritable(r, "deleting a query"));
+  ASSIGN_OR_RETURN(auto q, txn->GetQuery(query_id));
+  if (!q || q->resource_id != r.id) {
+    return Status::NotFound("query " + query_id + " does not exist in project " + r.id);
+  }
+  RETURN_IF_ERROR(txn->DeleteQuery(q->id));
+  return Finish(*txn);
+}
+
+}  // namespace tandem
