@@ -43,6 +43,8 @@ using SteadyClock = std::chrono::steady_clock;
 
 constexpr char kModelFile[] = "data/sysml-v2/PartsTreeRedefinition.json";
 constexpr size_t kPageSize = 100;
+// A query no index answers reads every element: fewer samples.
+constexpr size_t kScanQuerySamples = 5;
 constexpr size_t kOldCommit = 10;       // history commit whose state the "old" reads use
 constexpr size_t kChurnEvery = 10;      // every 10th commit also deletes and adds one element
 constexpr size_t kFarDiffSamples = 20;  // Diff(import, head) is slow; fewer samples
@@ -301,6 +303,7 @@ struct SizeResult {
   LatencyStats commit_cpu;                         // thread CPU time of each commit
   double import_cpu_s = 0;
   LatencyStats get_head, get_old, list_first, list_random, diff_adjacent, diff_far;
+  LatencyStats query_type, query_name, query_instance_of, query_scan;  // first page of 100
   size_t diff_mismatches = 0;  // adjacent diffs whose entry count was not k
   double end_db_mb = 0;        // after everything, store still open
   double end_wal_mb = 0;
@@ -571,6 +574,35 @@ Result<SizeResult> RunSize(const Options& opts, const std::vector<ElementChange>
                      }));
   }
 
+  // ---- queries (Query service): first page of 100 at the head
+  Progress("%s: queries by @type, name, instanceOf (indexed) x%zu, by a property (scan) x%zu",
+           label.c_str(), opts.page_reads, kScanQuerySamples);
+  auto primitive = [](const char* property, const char* op, Json value) {
+    QueryConstraint c;
+    c.property = property;
+    c.op = op;
+    c.values = {std::move(value)};
+    return c;
+  };
+  // A name the model repeats once per copy of the base model.
+  std::string some_name = "rearWheel_1";
+  auto query = [&](const QueryConstraint& where, size_t samples) {
+    return Measure(samples, [&](size_t) -> Status {
+      auto page = repo->QueryElements(resource.id, head, ElementQuery{where, {}},
+                                      {std::nullopt, std::nullopt, kPageSize});
+      if (!page.ok()) return page.status().WithContext("QueryElements");
+      if (page->items.empty()) return Status::Corruption("a benchmark query found nothing");
+      benchmark::DoNotOptimize(page);
+      return Status::Ok();
+    });
+  };
+  ASSIGN_OR_RETURN(res.query_type, query(primitive("@type", "=", "PartUsage"), opts.page_reads));
+  ASSIGN_OR_RETURN(res.query_name, query(primitive("name", "=", some_name), opts.page_reads));
+  ASSIGN_OR_RETURN(res.query_instance_of,
+                   query(primitive("@type", "instanceOf", "Usage"), opts.page_reads));
+  ASSIGN_OR_RETURN(res.query_scan,
+                   query(primitive("memberShortName", "=", "kg"), kScanQuerySamples));
+
   // ---- size on disk
   res.end_db_mb = db_mb();
   res.end_wal_mb = wal_mb();
@@ -677,6 +709,12 @@ void PrintTable(const Options& opts, const std::vector<SizeResult>& results, dou
           LatencyRows("ListElements random page of 100", &SizeResult::list_random, 1e3, "ms", 2),
           LatencyRows("Diff adjacent commits", &SizeResult::diff_adjacent, 1, "us", 0),
           LatencyRows("Diff import..head, first 100", &SizeResult::diff_far, 1e3, "ms", 2),
+          LatencyRows("query @type = PartUsage, first 100", &SizeResult::query_type, 1e3, "ms", 2),
+          LatencyRows("query name = rearWheel_1, first 100", &SizeResult::query_name, 1e3, "ms", 2),
+          LatencyRows("query instanceOf Usage, first 100", &SizeResult::query_instance_of, 1e3,
+                      "ms", 2),
+          LatencyRows("query memberShortName = kg (scan), first 100", &SizeResult::query_scan, 1e3,
+                      "ms", 1),
       }),
       results);
   PrintSection(

@@ -252,6 +252,12 @@ const Table& TheTable() {
 
 }  // namespace
 
+std::vector<std::string> AllMetaclasses() {
+  std::vector<std::string> out;
+  for (const auto& [name, unused] : TheTable().supertypes) out.push_back(name);
+  return out;
+}
+
 bool IsMetaclass(std::string_view name) { return TheTable().supertypes.count(name) > 0; }
 
 std::vector<std::string> MetaclassWithSpecializations(std::string_view name) {

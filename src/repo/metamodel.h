@@ -11,6 +11,9 @@
 
 namespace tandem {
 
+// Every metaclass of the table, sorted.
+std::vector<std::string> AllMetaclasses();
+
 // Whether `name` is a metaclass of the table.
 bool IsMetaclass(std::string_view name);
 

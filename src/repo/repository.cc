@@ -124,17 +124,19 @@ Status Repository::ValidateResourceName(const std::string& name) {
 }
 
 Status Repository::Bootstrap() {
-  ASSIGN_OR_RETURN(auto txn, store_.BeginWrite());
-  ASSIGN_OR_RETURN(auto server_id, txn->GetMeta(kServerIdKey));
-  if (!server_id) RETURN_IF_ERROR(txn->SetMeta(kServerIdKey, NewUuid()));
-  ASSIGN_OR_RETURN(auto root, txn->GetMeta(kRootCategoryKey));
-  if (!root) {
-    Category c{NewUuid(), "Root", std::nullopt, "All resources of this server", false,
-               clock_.NowMicros()};
-    RETURN_IF_ERROR(txn->InsertCategory(c));
-    RETURN_IF_ERROR(txn->SetMeta(kRootCategoryKey, c.id));
-  }
-  RETURN_IF_ERROR(txn->CommitTransaction());
+  {
+    ASSIGN_OR_RETURN(auto txn, store_.BeginWrite());
+    ASSIGN_OR_RETURN(auto server_id, txn->GetMeta(kServerIdKey));
+    if (!server_id) RETURN_IF_ERROR(txn->SetMeta(kServerIdKey, NewUuid()));
+    ASSIGN_OR_RETURN(auto root, txn->GetMeta(kRootCategoryKey));
+    if (!root) {
+      Category c{NewUuid(),         "Root", std::nullopt, "All resources of this server", false,
+                 clock_.NowMicros()};
+      RETURN_IF_ERROR(txn->InsertCategory(c));
+      RETURN_IF_ERROR(txn->SetMeta(kRootCategoryKey, c.id));
+    }
+    RETURN_IF_ERROR(txn->CommitTransaction());
+  }  // the writer is free again
   return BuildMissingAttributeIndexes();
 }
 

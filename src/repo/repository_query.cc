@@ -14,6 +14,9 @@ namespace {
 // most this batch's work, which the next start does again).
 constexpr size_t kIndexBatch = 64;
 
+// Ids read from each index entry per round of a query (QueryElements).
+constexpr size_t kCandidateBatch = 64;
+
 struct QueryHit {
   std::string key;  // ElementKey: the order of element lists
   Json element;
@@ -93,31 +96,47 @@ Result<Page<Json>> Repository::QueryElements(const std::string& resource_id,
   if (entries) {
     std::sort(entries->begin(), entries->end());
     entries->erase(std::unique(entries->begin(), entries->end()), entries->end());
-    // The first `want` matches of the union are among the first `want` matches
-    // of each entry, all in the same (element-key) order.
-    for (const auto& [kind, value] : *entries) {
-      std::vector<QueryHit> part;
-      RETURN_IF_ERROR(state.ScanAttribute(
-          roots.attrs, kind, value, cursor, reverse, [&](const std::string& id) {
-            auto version = state.VersionOf(roots, id);
-            if (!version.ok() || !*version) {
-              failed = version.ok() ? Status::Corruption("the attribute index names element " + id +
-                                                         ", which the commit lacks")
-                                    : version.status();
-              return false;
-            }
-            return consider(id, **version, part);
-          }));
+    // A merge of the entries' id lists in element-key order, read in rounds
+    // of kCandidateBatch ids per entry: a round's candidates are complete up
+    // to the nearest last id any still unfinished entry returned (`bound`),
+    // so those are matched in order and the next round starts after it. Only
+    // candidates are read and parsed, never more than the page needs plus
+    // one round's worth.
+    auto beyond = [reverse](const std::string& key, const std::string& bound) {
+      return reverse ? key < bound : key > bound;
+    };
+    std::optional<std::string> position = cursor;  // an element id
+    while (hits.size() < want) {
+      std::vector<std::pair<std::string, std::string>> candidates;  // key, id
+      std::optional<std::pair<std::string, std::string>> bound;     // key, id
+      for (const auto& [kind, value] : *entries) {
+        size_t taken = 0;
+        std::pair<std::string, std::string> last;
+        RETURN_IF_ERROR(state.ScanAttribute(roots.attrs, kind, value, position, reverse,
+                                            [&](const std::string& id) {
+                                              last = {ElementKey(id), id};
+                                              candidates.push_back(last);
+                                              return ++taken < kCandidateBatch;
+                                            }));
+        if (taken == kCandidateBatch && (!bound || beyond(bound->first, last.first))) bound = last;
+      }
+      std::sort(candidates.begin(), candidates.end(), [reverse](const auto& x, const auto& y) {
+        return reverse ? x.first > y.first : x.first < y.first;
+      });
+      candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
+      for (const auto& [key, id] : candidates) {
+        if (bound && beyond(key, bound->first)) break;
+        ASSIGN_OR_RETURN(auto version, state.VersionOf(roots, id));
+        if (!version) {
+          return Status::Corruption("the attribute index names element " + id +
+                                    ", which the commit lacks");
+        }
+        if (!consider(id, *version, hits)) break;
+      }
       RETURN_IF_ERROR(failed);
-      std::move(part.begin(), part.end(), std::back_inserter(hits));
+      if (!bound) break;  // every entry was read to its end
+      position = bound->second;
     }
-    std::sort(hits.begin(), hits.end(), [reverse](const QueryHit& a, const QueryHit& b) {
-      return reverse ? a.key > b.key : a.key < b.key;
-    });
-    hits.erase(std::unique(hits.begin(), hits.end(),
-                           [](const QueryHit& a, const QueryHit& b) { return a.key == b.key; }),
-               hits.end());
-    if (hits.size() > want) hits.resize(want);
   } else {
     RETURN_IF_ERROR(state.ScanElements(
         roots, cursor, reverse,

@@ -11,32 +11,16 @@
 #include "common/ids.h"
 #include "repo/commit_hash.h"
 #include "testing/repo/forged_commit.h"
+#include "testing/repo/shared_model.h"
 #include "store/sqlite/sqlite_store.h"
 #include "testing/common/fake_clock.h"
 
 namespace tandem {
 namespace {
 
-Json LoadSharedModel() {
-  const char* dir = std::getenv("TANDEM_SHARED_DIR");
-  std::string path = std::string(dir ? dir : TANDEM_DEFAULT_SHARED_DIR) +
-                     "/data/sysml-v2/PartsTreeRedefinition.json";
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return Json::parse(ss.str());
-}
+using testing::LoadSharedModel;
 
-CommitRequest FromSysml(const Json& body) {
-  CommitRequest req;
-  for (const auto& ch : body["change"]) {
-    ElementChange c;
-    if (ch.contains("identity")) c.element_id = ch["identity"]["@id"].get<std::string>();
-    c.payload = ch["payload"];
-    req.changes.push_back(std::move(c));
-  }
-  return req;
-}
+CommitRequest FromSysml(const Json& body) { return testing::CommitRequestFrom(body); }
 
 Json Element(const std::string& id, const std::string& type, Json extra = Json::object()) {
   Json e = extra;

@@ -281,7 +281,15 @@ std::string Pattern(std::string p) {
 httplib::Result Send(httplib::Client& c, Method m, const Request& r) {
   std::string body = r.body ? r.body->dump() : "";
   switch (m) {
-    case Method::kGet: return c.Get(r.path);
+    case Method::kGet: {
+      if (!r.body) return c.Get(r.path);
+      httplib::Request get;  // a GET with a body, as GET /query-results takes one
+      get.method = "GET";
+      get.path = r.path;
+      get.body = body;
+      get.set_header("Content-Type", "application/json");
+      return c.send(get);
+    }
     case Method::kPost: return c.Post(r.path, body, "application/json");
     case Method::kPut: return c.Put(r.path, body, "application/json");
     case Method::kPatch: return c.Patch(r.path, body, "application/json");

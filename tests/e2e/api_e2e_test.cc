@@ -56,7 +56,9 @@ TEST_F(ApiE2eTest, RootsAndRelationshipsMatchTheModel) {
   auto [pid, cid] = CommitRealModel();
   std::set<std::string> expected_roots;
   std::map<std::string, std::set<std::string>> out, in;
-  auto null_or_absent = [](const Json& p, const char* k) { return !p.contains(k) || p[k].is_null(); };
+  auto null_or_absent = [](const Json& p, const char* k) {
+    return !p.contains(k) || p[k].is_null();
+  };
   for (const auto& ch : RealModel()["change"]) {
     const Json& p = ch["payload"];
     std::string id = ch["identity"]["@id"];
@@ -121,8 +123,9 @@ TEST_F(ApiE2eTest, BadInputGetsClearErrorsAndChangesNothing) {
   std::string stale = cid;
   auto second = PostJson(*admin_, commits, {{"change", {change}}});
   ASSERT_EQ(second->status, 201);
-  expect_error(PostJson(*admin_, commits, {{"change", {change}}, {"previousCommit", {{"@id", stale}}}}),
-               409, "is not the head");
+  expect_error(
+      PostJson(*admin_, commits, {{"change", {change}}, {"previousCommit", {{"@id", stale}}}}), 409,
+      "is not the head");
   // Credentials.
   auto anonymous = server_->Client("");
   auto r = anonymous->Get("/sysml/v2/projects");
@@ -134,8 +137,9 @@ TEST_F(ApiE2eTest, BadInputGetsClearErrorsAndChangesNothing) {
                      {{"name", "reader1"}, {"password", "reader-password"}, {"role", "reader"}})
                 ->status,
             201);
-  expect_error(PostJson(*server_->Client("reader1", "reader-password"), commits, {{"change", {change}}}),
-               403, "needs writer");
+  expect_error(
+      PostJson(*server_->Client("reader1", "reader-password"), commits, {{"change", {change}}}),
+      403, "needs writer");
   // Nothing above stored anything beyond the one good second commit.
   auto all = GetAll(*admin_, commits);
   EXPECT_EQ(all.size(), 2u);
@@ -223,7 +227,8 @@ TEST_F(ApiE2eTest, BearerTokensFromLogin) {
   anonymous->set_bearer_token_auth("forged-token");
   EXPECT_EQ(anonymous->Get("/api/v1/server")->status, 401);
   EXPECT_EQ(PostJson(*server_->Client(""), "/api/v1/login",
-                     {{"username", "admin"}, {"password", "nope-nope"}})->status,
+                     {{"username", "admin"}, {"password", "nope-nope"}})
+                ->status,
             401);
 }
 
@@ -239,12 +244,124 @@ TEST_F(ApiE2eTest, InvalidUtf8InThePathIsAnErrorNotACrash) {
   EXPECT_EQ(admin_->Get("/api/v1/health")->status, 200);  // still up
 }
 
-TEST_F(ApiE2eTest, UnimplementedPartsAnswer501) {
-  std::string pid = CreateProject(*admin_, "q");
-  auto r = admin_->Get("/sysml/v2/projects/" + pid + "/queries");
+// The Queries recipes of a SysML v2 API client, against the real model:
+// run a query, keep one, run it at two commits, change it, delete it; and
+// the index survives a restart.
+TEST_F(ApiE2eTest, QueriesFindTheModelsElementsAndKeptQueriesRunAtAnyCommit) {
+  auto [pid, cid] = CommitRealModel();
+  const std::string project = "/sysml/v2/projects/" + pid;
+  std::set<std::string> part_names;
+  for (const auto& ch : RealModel()["change"]) {
+    if (ch["payload"]["@type"] == "PartUsage")
+      part_names.insert(ch["payload"]["name"].get<std::string>());
+  }
+  ASSERT_FALSE(part_names.empty());
+  auto names_of = [](const std::vector<Json>& elements) {
+    std::set<std::string> out;
+    for (const auto& e : elements) {
+      EXPECT_EQ(e.size(), 3u) << "select keeps name, @id and @type: " << e.dump();
+      out.insert(e.value("name", ""));
+    }
+    return out;
+  };
+  Json parts{{"@type", "Query"},
+             {"select", Json::array({"name"})},
+             {"where",
+              {{"@type", "PrimitiveConstraint"},
+               {"operator", "="},
+               {"property", "@type"},
+               {"value", "PartUsage"}}}};
+  auto run = PostJson(*admin_, project + "/query-results?page%5Bsize%5D=1000", parts);
+  ASSERT_EQ(run->status, 200) << run->body;
+  EXPECT_EQ(names_of(BodyJson(run).get<std::vector<Json>>()), part_names);
+
+  // Keep it, then rename a part in a second commit: the kept query answers per commit.
+  parts["name"] = "all parts";
+  auto kept = PostJson(*admin_, project + "/queries", parts);
+  ASSERT_EQ(kept->status, 201) << kept->body;
+  std::string qid = BodyJson(kept)["@id"];
+  std::string renamed_id;
+  Json renamed;
+  for (const auto& ch : RealModel()["change"]) {
+    if (ch["payload"]["@type"] == "PartUsage") {
+      renamed_id = ch["identity"]["@id"];
+      renamed = ch["payload"];
+      break;
+    }
+  }
+  std::string old_name = renamed["name"];
+  renamed["name"] = "renamedPart";
+  auto second = PostJson(*admin_, project + "/commits",
+                         {{"@type", "Commit"},
+                          {"change", Json::array({{{"@type", "DataVersion"},
+                                                   {"identity", {{"@id", renamed_id}}},
+                                                   {"payload", renamed}}})}});
+  ASSERT_EQ(second->status, 201) << second->body;
+  std::string cid2 = BodyJson(second)["@id"];
+  std::set<std::string> after = part_names;
+  after.erase(old_name);
+  after.insert("renamedPart");
+  const std::string results = project + "/queries/" + qid + "/results?page%5Bsize%5D=5";
+  EXPECT_EQ(names_of(GetAll(*admin_, results + "&commitId=" + cid)), part_names);
+  EXPECT_EQ(names_of(GetAll(*admin_, results)), after);  // the head of the default branch
+
+  // By name, at each commit.
+  Json by_name{
+      {"@type", "Query"},
+      {"where", {{"operator", "="}, {"property", "name"}, {"value", Json::array({old_name})}}}};
+  auto at1 = PostJson(*admin_, project + "/query-results?commitId=" + cid, by_name);
+  auto at2 = PostJson(*admin_, project + "/query-results?commitId=" + cid2, by_name);
+  ASSERT_EQ(at1->status, 200) << at1->body;
+  ASSERT_EQ(at2->status, 200) << at2->body;
+  EXPECT_EQ(BodyJson(at1).size(), 1u);
+  EXPECT_EQ(BodyJson(at2).size(), 0u);
+
+  // Change the kept query to every Usage (instanceOf follows the metamodel).
+  Json usages = parts;
+  usages["where"] = {{"@type", "PrimitiveConstraint"},
+                     {"operator", "instanceOf"},
+                     {"property", "@type"},
+                     {"value", Json::array({"Usage"})}};
+  auto put = admin_->Put(project + "/queries/" + qid, usages.dump(), "application/json");
+  ASSERT_EQ(put->status, 200) << put->body;
+  size_t expected_usages = 0;
+  for (const auto& ch : RealModel()["change"]) {
+    std::string t = ch["payload"]["@type"];
+    if (t == "PartUsage" || t == "AttributeUsage") ++expected_usages;
+  }
+  EXPECT_EQ(GetAll(*admin_, results + "&commitId=" + cid).size(), expected_usages);
+
+  // The index is stored: after a restart the same answers.
+  ASSERT_EQ(server_->Terminate(), 0);
+  server_ = ServerProcess::Start({dir_.Sub("data"), {}, "admin-password-1"});
+  admin_ = server_->Client();
+  EXPECT_EQ(names_of(GetAll(*admin_, project + "/queries/" + qid + "/results?commitId=" + cid2 +
+                                         "&page%5Bsize%5D=100"))
+                .count("renamedPart"),
+            1u);
+
+  EXPECT_EQ(admin_->Delete(project + "/queries/" + qid)->status, 200);
+  EXPECT_EQ(admin_->Get(project + "/queries/" + qid)->status, 404);
+
+  // A read-only copy keeps no new queries; a bad query says what to fix.
+  auto lock = PatchJson(*admin_, "/api/v1/resources/" + pid, {{"readOnly", true}});
+  ASSERT_EQ(lock->status, 200) << lock->body;
+  EXPECT_EQ(PostJson(*admin_, project + "/queries", parts)->status, 409);
+  auto bad = PostJson(*admin_, project + "/query-results",
+                      {{"where", {{"operator", "~"}, {"property", "name"}, {"value", "x"}}}});
+  ASSERT_EQ(bad->status, 400);
+  EXPECT_NE(BodyJson(bad)["description"].get<std::string>().find(
+                "use one of <, <=, =, >, >=, in, instanceOf"),
+            std::string::npos);
+}
+
+TEST_F(ApiE2eTest, UnimplementedPartsAnswer501NamingTheOperation) {
+  auto r = admin_->Get("/sysml/v2/meta/datatypes");
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 501);
   EXPECT_EQ(BodyJson(r)["@type"], "Error");
+  EXPECT_NE(BodyJson(r)["description"].get<std::string>().find("/meta/datatypes"),
+            std::string::npos);
   EXPECT_EQ(admin_->Get("/sysml/v2/no/such/path")->status, 404);
 }
 
