@@ -212,6 +212,18 @@ int Generate(const std::string& model_path, const fs::path& out_dir) {
   seeds.Write("canonical_json_fuzzer", "numbers", R"([0,-0,1e300,-1.5e-7,18446744073709551615,-9223372036854775808,0.1])");
   seeds.Write("canonical_json_fuzzer", "strings", R"({"b":"\u00e9\ud83d\ude00\n","a":"\"\\/","":null})");
 
+  // sysml_query: Query requests in the schema's and the pilot's forms.
+  const std::vector<std::string> sysml_queries = {
+      R"({"@type":"Query","name":"parts","select":["name"],"where":{"@type":"PrimitiveConstraint","inverse":false,"operator":"=","property":"@type","value":["PartUsage"]}})",
+      R"({"where":{"operator":"instanceOf","property":"@type","value":"Usage"}})",
+      R"({"where":{"@type":"CompositeConstraint","operator":"and","constraint":[{"operator":"in","property":"name","value":["wheel","Vehicle",null]},{"operator":"=","property":"owner","value":{"@id":"0a1b2c3d-0000-4000-8000-000000000002"},"inverse":true}]}})",
+      R"({"where":{"operator":"or","constraint":[{"operator":">=","property":"value","value":4},{"operator":"<","property":"memberShortName","value":"l"}]}})",
+      R"({"where":{"operator":"or","constraint":[{"operator":"=","property":"isComposite","value":[true]}]}})",
+  };
+  for (size_t i = 0; i < sysml_queries.size(); ++i) {
+    seeds.Write("sysml_query_fuzzer", "q" + std::to_string(i), sysml_queries[i]);
+  }
+
   // query: request targets with ids of the small project.
   const std::string p = "/sysml/v2/projects/" + small.id;
   const std::string c0 = small_commits[0].id, c1 = small_commits[1].id;
