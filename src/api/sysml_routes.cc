@@ -292,8 +292,17 @@ void RegisterQueries(ApiServer& api) {
                      const ParsedQuery& parsed) -> Result<Reply> {
     ASSIGN_OR_RETURN(auto commit, call.QueryId("commitId"));
     ASSIGN_OR_RETURN(PageRequest page, call.Page());
-    ASSIGN_OR_RETURN(auto list, repo.QueryElements(id, commit, parsed.query, page));
-    return ListReply(call, list, [](const Json& e) { return e; });
+    ASSIGN_OR_RETURN(QueryPage list, repo.QueryElements(id, commit, parsed.query, page));
+    if (!list.stopped_at) return ListReply(call, list, [](const Json& e) { return e; });
+    // A short page that read all it may: the link in the direction read
+    // resumes after the last element read, which need not be a result.
+    Json items(list.items);
+    bool backward = page.before.has_value();
+    std::string first =
+        list.items.empty() || backward ? *list.stopped_at : list.items.front().value("@id", "");
+    std::string last =
+        list.items.empty() || !backward ? *list.stopped_at : list.items.back().value("@id", "");
+    return call.PageReply(std::move(items), first, last, list.more_after, list.more_before);
   };
   api.Add(Method::kGet, queries, Role::kReader, [&repo, record](Call& call) -> Result<Reply> {
     ASSIGN_OR_RETURN(std::string id, call.IdParam(1, "projectId"));

@@ -198,6 +198,42 @@ TEST_F(ElementQueryTest, TypeNameAndInstanceOfQueriesFindExactlyTheModelsElement
   }
 }
 
+TEST_F(ElementQueryTest, APageReadsABoundedNumberOfElementsAndItsCursorResumes) {
+  RepositoryOptions options;
+  options.max_query_reads = 10;
+  Repository bounded(*store_, clock_, options);
+  // Few matches among many elements read: pages come back short or empty,
+  // each with a cursor after the last element read.
+  ElementQuery q;
+  q.where = Composite(QueryConstraint::Kind::kOr,
+                      {Primitive("@type", "=", {"Package"}), Primitive("value", ">", {1})});
+  std::set<std::string> want = Expected([](const Json& p) {
+    return TypeIn(p, {"Package"}) ||
+           (p.contains("value") && p["value"].is_number() && p["value"] > 1);
+  });
+  std::set<std::string> got;
+  PageRequest page{std::nullopt, std::nullopt, 100};
+  size_t calls = 0, short_pages = 0;
+  for (; calls < 1000; ++calls) {
+    auto p = bounded.QueryElements(resource_, commit_, q, page);
+    ASSERT_TRUE(p.ok()) << p.status().ToString();
+    for (const auto& e : p->items) EXPECT_TRUE(got.insert(e["@id"].get<std::string>()).second);
+    if (!p->more_after) break;
+    ASSERT_TRUE(p->stopped_at.has_value());
+    ++short_pages;
+    page.after = *p->stopped_at;
+  }
+  EXPECT_EQ(got, want);
+  EXPECT_GE(short_pages, 228u / 10 - 1);  // every call read at most 10 of the 228 elements
+  // An indexed query whose candidates all match is bounded the same way.
+  ElementQuery all{Primitive("@type", "instanceOf", {"Element"}), {}};
+  auto first =
+      bounded.QueryElements(resource_, commit_, all, PageRequest{std::nullopt, std::nullopt, 100});
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_EQ(first->items.size(), 10u);
+  EXPECT_TRUE(first->more_after);
+}
+
 TEST_F(ElementQueryTest, SelectKeepsTheListedPropertiesAndTheIdentity) {
   ElementQuery q{Primitive("@type", "=", {"PartUsage"}), {"name", "noSuchProperty"}};
   auto page =

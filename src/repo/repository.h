@@ -33,6 +33,17 @@ struct RepositoryOptions {
   // Deepest nesting of an element version, local or received
   // (`server.max-json-depth`, at most kMaxJsonDepthCeiling).
   size_t max_json_depth = 64;
+  // Elements a query reads for one page before it answers a short page whose
+  // cursor resumes after the last one read (QueryPage::stopped_at): a query no
+  // index bounds costs at most this much per request.
+  size_t max_query_reads = 20'000;
+};
+
+// A page of query results. `stopped_at`: the page is short because
+// max_query_reads elements were read; the next page (in the direction read)
+// continues after this element id, which need not be a result.
+struct QueryPage : Page<Json> {
+  std::optional<std::string> stopped_at;
 };
 
 struct CategorySpec {
@@ -164,10 +175,11 @@ class Repository {
   // is none; an empty page when the project has no commit yet) that match
   // `query`, in ListElements' order, each with only its selected properties.
   // Reads only the attribute-index entries IndexEntriesFor names, when it
-  // names any; otherwise every element (repository_query.cc).
-  Result<Page<Json>> QueryElements(const std::string& resource_id,
-                                   const std::optional<std::string>& commit_id,
-                                   const ElementQuery& query, const PageRequest& page);
+  // names any; otherwise every element (repository_query.cc). At most
+  // options.max_query_reads elements are read per call.
+  Result<QueryPage> QueryElements(const std::string& resource_id,
+                                  const std::optional<std::string>& commit_id,
+                                  const ElementQuery& query, const PageRequest& page);
   // Queries kept in a project: `body` is the API's JSON of the query, which the
   // repository stores as given (the api layer checks it, on the way in and out).
   Result<StoredQuery> CreateQuery(const std::string& resource_id, const std::string& name,

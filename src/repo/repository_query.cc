@@ -57,9 +57,9 @@ Status Repository::BuildMissingAttributeIndexes() {
   return Status::Ok();
 }
 
-Result<Page<Json>> Repository::QueryElements(const std::string& resource_id,
-                                             const std::optional<std::string>& commit_id,
-                                             const ElementQuery& query, const PageRequest& page) {
+Result<QueryPage> Repository::QueryElements(const std::string& resource_id,
+                                            const std::optional<std::string>& commit_id,
+                                            const ElementQuery& query, const PageRequest& page) {
   ASSIGN_OR_RETURN(auto txn, store_.BeginRead());
   ASSIGN_OR_RETURN(Resource r, LoadResource(*txn, resource_id));
   std::string at;
@@ -67,7 +67,7 @@ Result<Page<Json>> Repository::QueryElements(const std::string& resource_id,
     at = *commit_id;
   } else {
     ASSIGN_OR_RETURN(auto branch, txn->GetBranch(r.default_branch_id));
-    if (!branch || !branch->head) return Page<Json>{};
+    if (!branch || !branch->head) return QueryPage{};
     at = *branch->head;
   }
   ASSIGN_OR_RETURN(Commit c, LoadCommit(*txn, r.id, at));
@@ -78,16 +78,25 @@ Result<Page<Json>> Repository::QueryElements(const std::string& resource_id,
   const std::optional<std::string>& cursor = reverse ? page.before : page.after;
   const size_t want = page.limit + 1;  // one more tells whether another page follows
   Status failed = Status::Ok();
-  // Adds the element if it matches; false once `out` holds enough.
+  size_t reads = 0;
+  std::optional<std::string> stopped_at;
+  // Adds the element if it matches; false once `out` holds enough or the
+  // page has read all it may.
   auto consider = [&](const std::string& id, const Hash& version, std::vector<QueryHit>& out) {
     auto e = state.ElementVersion(version);
     if (!e.ok()) {
       failed = e.status();
       return false;
     }
-    if (query.where && !Matches(*query.where, *e)) return true;
-    out.push_back({ElementKey(id), std::move(e).value()});
-    return out.size() < want;
+    if (!query.where || Matches(*query.where, *e)) {
+      out.push_back({ElementKey(id), std::move(e).value()});
+      if (out.size() >= want) return false;
+    }
+    if (++reads >= options_.max_query_reads) {
+      stopped_at = id;
+      return false;
+    }
+    return true;
   };
 
   std::vector<QueryHit> hits;
@@ -134,7 +143,7 @@ Result<Page<Json>> Repository::QueryElements(const std::string& resource_id,
         if (!consider(id, *version, hits)) break;
       }
       RETURN_IF_ERROR(failed);
-      if (!bound) break;  // every entry was read to its end
+      if (!bound || stopped_at) break;  // every entry was read to its end, or enough for one call
       position = bound->second;
     }
   } else {
@@ -144,7 +153,9 @@ Result<Page<Json>> Repository::QueryElements(const std::string& resource_id,
   }
   RETURN_IF_ERROR(failed);
 
-  Page<Json> out;
+  QueryPage out;
+  out.stopped_at = stopped_at;
+  if (stopped_at) (reverse ? out.more_before : out.more_after) = true;
   if (hits.size() > page.limit) {
     hits.resize(page.limit);
     (reverse ? out.more_before : out.more_after) = true;
