@@ -234,14 +234,15 @@ const Table& TheTable() {
     // Every metaclass is a specialization of itself and of everything above it.
     for (const auto& [name, unused] : t.supertypes) {
       std::set<std::string> seen;
-      std::vector<std::string> todo{name};
-      while (!todo.empty()) {
-        std::string m = todo.back();
-        todo.pop_back();
+      std::vector<std::string> to_visit{name};
+      while (!to_visit.empty()) {
+        std::string m = to_visit.back();
+        to_visit.pop_back();
         if (!seen.insert(m).second) continue;
         t.specializations[m].push_back(name);
         auto it = t.supertypes.find(m);
-        if (it != t.supertypes.end()) todo.insert(todo.end(), it->second.begin(), it->second.end());
+        if (it != t.supertypes.end())
+          to_visit.insert(to_visit.end(), it->second.begin(), it->second.end());
       }
     }
     for (auto& [name, list] : t.specializations) std::sort(list.begin(), list.end());

@@ -363,6 +363,8 @@ class Repository {
   // Appends a change-feed event inside `txn`.
   Status Emit(WriteTransaction& txn, const std::string& type,
               const std::optional<std::string>& resource_id, Json data);
+  Result<StoredQuery> LoadQuery(ReadTransaction& txn, const std::string& resource_id,
+                                const std::string& query_id);
   // Builds the attribute index of commits stored before it existed (Bootstrap).
   Status BuildMissingAttributeIndexes();
   Status Finish(WriteTransaction& txn);

@@ -28,10 +28,7 @@ Status Repository::BuildMissingAttributeIndexes() {
   std::vector<CommitRoots> missing;
   {
     ASSIGN_OR_RETURN(auto snapshot, store_.BeginRead());
-    ASSIGN_OR_RETURN(auto commits, snapshot->ListCommitRoots(0));
-    for (auto& c : commits) {
-      if (c.attrs == Hash{}) missing.push_back(std::move(c));
-    }
+    ASSIGN_OR_RETURN(missing, snapshot->ListCommitsWithoutAttributes());
   }
   for (size_t start = 0; start < missing.size(); start += kIndexBatch) {
     ASSIGN_OR_RETURN(auto txn, store_.BeginWrite());
@@ -181,15 +178,20 @@ Result<StoredQuery> Repository::CreateQuery(const std::string& resource_id, cons
   return q;
 }
 
+Result<StoredQuery> Repository::LoadQuery(ReadTransaction& txn, const std::string& resource_id,
+                                          const std::string& query_id) {
+  ASSIGN_OR_RETURN(auto q, txn.GetQuery(query_id));
+  if (!q || q->resource_id != resource_id) {
+    return Status::NotFound("query " + query_id + " does not exist in project " + resource_id);
+  }
+  return *q;
+}
+
 Result<StoredQuery> Repository::GetQuery(const std::string& resource_id,
                                          const std::string& query_id) {
   ASSIGN_OR_RETURN(auto txn, store_.BeginRead());
   ASSIGN_OR_RETURN(Resource r, LoadResource(*txn, resource_id));
-  ASSIGN_OR_RETURN(auto q, txn->GetQuery(query_id));
-  if (!q || q->resource_id != r.id) {
-    return Status::NotFound("query " + query_id + " does not exist in project " + r.id);
-  }
-  return *q;
+  return LoadQuery(*txn, r.id, query_id);
 }
 
 Result<Page<StoredQuery>> Repository::ListQueries(const std::string& resource_id,
@@ -206,26 +208,20 @@ Result<StoredQuery> Repository::UpdateQuery(const std::string& resource_id,
   ASSIGN_OR_RETURN(auto txn, store_.BeginWrite());
   ASSIGN_OR_RETURN(Resource r, LoadResource(*txn, resource_id));
   RETURN_IF_ERROR(CheckWritable(r, "changing a query"));
-  ASSIGN_OR_RETURN(auto q, txn->GetQuery(query_id));
-  if (!q || q->resource_id != r.id) {
-    return Status::NotFound("query " + query_id + " does not exist in project " + r.id);
-  }
-  q->name = name;
-  q->body = body;
-  RETURN_IF_ERROR(txn->UpdateQuery(*q));
+  ASSIGN_OR_RETURN(StoredQuery q, LoadQuery(*txn, r.id, query_id));
+  q.name = name;
+  q.body = body;
+  RETURN_IF_ERROR(txn->UpdateQuery(q));
   RETURN_IF_ERROR(Finish(*txn));
-  return *q;
+  return q;
 }
 
 Status Repository::DeleteQuery(const std::string& resource_id, const std::string& query_id) {
   ASSIGN_OR_RETURN(auto txn, store_.BeginWrite());
   ASSIGN_OR_RETURN(Resource r, LoadResource(*txn, resource_id));
   RETURN_IF_ERROR(CheckWritable(r, "deleting a query"));
-  ASSIGN_OR_RETURN(auto q, txn->GetQuery(query_id));
-  if (!q || q->resource_id != r.id) {
-    return Status::NotFound("query " + query_id + " does not exist in project " + r.id);
-  }
-  RETURN_IF_ERROR(txn->DeleteQuery(q->id));
+  ASSIGN_OR_RETURN(StoredQuery q, LoadQuery(*txn, r.id, query_id));
+  RETURN_IF_ERROR(txn->DeleteQuery(q.id));
   return Finish(*txn);
 }
 

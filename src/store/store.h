@@ -103,6 +103,8 @@ class ReadTransaction {
   virtual Result<uint64_t> CountCommits(const std::string& resource_id) = 0;
   // Commits with seq > after_seq (all resources), in seq order, with their trie roots.
   virtual Result<std::vector<CommitRoots>> ListCommitRoots(int64_t after_seq) = 0;
+  // Commits whose attribute index is not built yet (attrs all zero), in seq order.
+  virtual Result<std::vector<CommitRoots>> ListCommitsWithoutAttributes() = 0;
   virtual Result<ResourceStorage> GetResourceStorage(const std::string& resource_id) = 0;
 
   // Content-addressed data. NotFound if absent; Corruption if stored bytes do not match.
@@ -170,7 +172,8 @@ class WriteTransaction : public ReadTransaction {
   // Removes element versions that no commit's change set references.
   virtual Result<ContentCounts> DeleteUnreferencedElementVersions() = 0;
 
-  // Sets the derived attribute index of a commit made before it existed.
+  // Sets the derived attribute index of a commit made before it existed
+  // (all zero: not built).
   virtual Status SetCommitAttributesRoot(const std::string& commit_id, const Hash& root) = 0;
 
   virtual Status InsertQuery(const StoredQuery& q) = 0;

@@ -73,6 +73,15 @@ Result<Commit> ReadCommit(const Statement& s) {
   return c;
 }
 
+const char* kCommitRootsSelect =
+    "SELECT seq, id, resource_id, state_root, roots_root, edges_root, attrs_root FROM commits";
+CommitRoots ReadCommitRoots(const Statement& st) {
+  CommitRoots r{st.Int(0),     st.Text(1),    st.Text(2), st.HashCol(3),
+                st.HashCol(4), st.HashCol(5), Hash{}};
+  if (!st.IsNull(6)) r.attrs = st.HashCol(6);  // NULL: not built yet
+  return r;
+}
+
 StoredQuery ReadQuery(const Statement& s) {
   return StoredQuery{s.Text(0), s.Text(1), s.Text(2), s.Text(3), s.Int(4)};
 }
@@ -343,7 +352,8 @@ class SqliteTransaction final : public WriteTransaction {
   }
   Status SetCommitAttributesRoot(const std::string& commit_id, const Hash& root) override {
     ASSIGN_OR_RETURN(auto s, conn_->Prepare("UPDATE commits SET attrs_root = ? WHERE id = ?"));
-    RETURN_IF_ERROR(s->Bind(1, root).Bind(2, commit_id).Run());
+    if (root != Hash{}) s->Bind(1, root);  // unbound: NULL, not built
+    RETURN_IF_ERROR(s->Bind(2, commit_id).Run());
     return ExpectChanged("commit " + commit_id);
   }
   Status DeleteTag(const std::string& id) override {
@@ -383,16 +393,15 @@ class SqliteTransaction final : public WriteTransaction {
     return row ? static_cast<uint64_t>(s->Int(0)) : 0;
   }
   Result<std::vector<CommitRoots>> ListCommitRoots(int64_t after_seq) override {
-    ASSIGN_OR_RETURN(auto s, conn_->Prepare(
-                                 "SELECT seq, id, resource_id, state_root, roots_root, edges_root, "
-                                 "attrs_root FROM commits WHERE seq > ? ORDER BY seq"));
+    ASSIGN_OR_RETURN(
+        auto s, conn_->Prepare(std::string(kCommitRootsSelect) + " WHERE seq > ? ORDER BY seq"));
     s->Bind(1, after_seq);
-    return All<CommitRoots>(*s, [](const Statement& st) {
-      CommitRoots r{st.Int(0), st.Text(1), st.Text(2), st.HashCol(3), st.HashCol(4),
-                    st.HashCol(5), Hash{}};
-      if (!st.IsNull(6)) r.attrs = st.HashCol(6);
-      return r;
-    });
+    return All<CommitRoots>(*s, ReadCommitRoots);
+  }
+  Result<std::vector<CommitRoots>> ListCommitsWithoutAttributes() override {
+    ASSIGN_OR_RETURN(auto s, conn_->Prepare(std::string(kCommitRootsSelect) +
+                                            " WHERE attrs_root IS NULL ORDER BY seq"));
+    return All<CommitRoots>(*s, ReadCommitRoots);
   }
   Result<ResourceStorage> GetResourceStorage(const std::string& resource_id) override {
     ResourceStorage out;
