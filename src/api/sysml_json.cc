@@ -64,17 +64,21 @@ Json CommitJson(const Commit& c) {
               {"previousCommit", parents}};
 }
 
+Json DataIdentityJson(const std::string& element_id) {
+  return Json{{"@id", element_id},
+              {"@type", "DataIdentity"},
+              {"alias", Json::array()},
+              {"description", nullptr},
+              {"name", nullptr}};
+}
+
 Json DataVersionJson(const std::string& version_id, const std::string& element_id,
                      const std::optional<Json>& payload) {
   return Json{{"@id", version_id},
               {"@type", "DataVersion"},
               {"alias", Json::array()},
               {"description", nullptr},
-              {"identity", Json{{"@id", element_id},
-                                {"@type", "DataIdentity"},
-                                {"alias", Json::array()},
-                                {"description", nullptr},
-                                {"name", nullptr}}},
+              {"identity", DataIdentityJson(element_id)},
               {"name", nullptr},
               {"payload", payload ? *payload : Json(nullptr)}};
 }
@@ -142,6 +146,34 @@ Result<CommitRequest> ParseCommitRequest(const Json& body) {
     req.changes.push_back(std::move(out));
   }
   return req;
+}
+
+Result<std::vector<ElementChange>> ParseMergeResolutions(const Json& body) {
+  std::vector<ElementChange> out;
+  if (body.is_null()) return out;
+  if (!body.is_array()) {
+    return Status::InvalidArgument(
+        "merge request: the body must be null or an array of the elements "
+        "that resolve the conflicts");
+  }
+  out.reserve(body.size());
+  for (size_t i = 0; i < body.size(); ++i) {
+    std::string what = "merge resolution[" + std::to_string(i) + "]";
+    const Json& item = body[i];
+    if (!item.is_object() || !item.contains("@id") || !item["@id"].is_string()) {
+      return Status::InvalidArgument(what +
+                                     " must be an element (or a DataIdentity) with a string '@id'");
+    }
+    ElementChange ch;
+    ch.element_id = item["@id"].get<std::string>();
+    if (item.value("@type", "") == "DataIdentity") {
+      ch.payload = nullptr;  // resolved by deleting the element
+    } else {
+      ch.payload = item;
+    }
+    out.push_back(std::move(ch));
+  }
+  return out;
 }
 
 }  // namespace tandem

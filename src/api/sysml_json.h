@@ -22,6 +22,8 @@ Json CommitJson(const Commit& c);
 // A DataVersion: the element `element_id` as written (payload) or deleted (null).
 Json DataVersionJson(const std::string& version_id, const std::string& element_id,
                      const std::optional<Json>& payload);
+// The DataIdentity of an element (a merge conflict names them).
+Json DataIdentityJson(const std::string& element_id);
 Json DataDifferenceJson(const std::string& base_commit, const std::string& compare_commit,
                         const DataDifference& d);
 Json ErrorJson(const std::string& description);
@@ -31,5 +33,8 @@ std::string RenderJson(const Json& j);
 
 // Parses a SysML v2 CommitRequest body (plus Tandem's optional "previousCommit").
 Result<CommitRequest> ParseCommitRequest(const Json& body);
+// Parses a merge's resolutions: null or an array of elements (the version to
+// keep of each conflicting one) or DataIdentity records (delete it).
+Result<std::vector<ElementChange>> ParseMergeResolutions(const Json& body);
 
 }  // namespace tandem

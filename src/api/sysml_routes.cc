@@ -1,6 +1,6 @@
 // Routes of the OMG Systems Modeling API 1.0 under /sysml/v2: projects,
 // branches, tags, commits and their changes, elements at a commit, roots,
-// relationships, diffs and queries. Merges, projectUsage of an element and
+// relationships, diffs, merges and queries. projectUsage of an element and
 // meta data types answer 501 until a later release implements them.
 #include "api/api_server.h"
 #include "api/sysml_json.h"
@@ -131,8 +131,33 @@ void RegisterBranchesAndTags(ApiServer& api) {
             return JsonReply(200, BranchJson(b));
           });
   api.Add(Method::kPost, branches + "/" + ApiServer::kPathParam + "/merge", Role::kWriter,
-          [](Call&) {
-            return NotYet("merging into a branch (POST /projects/{projectId}/branches/{branchId}/merge)");
+          [&repo](Call& call) -> Result<Reply> {
+            ASSIGN_OR_RETURN(std::string id, call.IdParam(1, "projectId"));
+            MergeRequest req;
+            ASSIGN_OR_RETURN(req.branch_id, call.IdParam(2, "branchId"));
+            auto sources = call.Query("sourceCommitId");
+            if (!sources)
+              return Status::InvalidArgument("sourceCommitId is required: the commit to merge");
+            if (sources->find(',') != std::string::npos) {
+              return Status::NotImplemented(
+                  "merging several source commits at once (sourceCommitId=" + *sources +
+                  ") is not implemented by this Tandem release; merge them one at a time");
+            }
+            ASSIGN_OR_RETURN(auto source, call.QueryId("sourceCommitId"));
+            req.source_commit_id = *source;
+            req.description = call.Query("description");
+            if (!call.RawBody().empty()) {
+              ASSIGN_OR_RETURN(Json body, call.Body());
+              ASSIGN_OR_RETURN(req.resolutions, ParseMergeResolutions(body));
+            }
+            ASSIGN_OR_RETURN(MergeOutcome merged, repo.Merge(id, req, call.who().user));
+            if (!merged.conflicts.empty()) {
+              Json ids = Json::array();
+              for (const auto& e : merged.conflicts) ids.push_back(DataIdentityJson(e));
+              return JsonReply(409, std::move(ids));
+            }
+            return JsonReply(merged.created ? call.options().post_status : 200,
+                             CommitJson(*merged.commit));
           });
 
   const std::string tags = P("/projects/") + ApiServer::kPathParam + "/tags";

@@ -31,6 +31,13 @@ bool HasControlCharacter(std::string_view text, bool text_layout_allowed) {
 constexpr char kRootCategoryKey[] = "root_category_id";
 constexpr char kServerIdKey[] = "server_id";
 
+Status ValidateId(const std::string& id, std::string_view what) {
+  if (!IsUuid(id))
+    return Status::InvalidArgument(std::string(what) + " '" + id + "' is not a UUID");
+  return Status::Ok();
+}
+
+}  // namespace
 
 Status ValidateDescription(const std::optional<std::string>& description, std::string_view what) {
   if (!description) return Status::Ok();
@@ -45,13 +52,6 @@ Status ValidateDescription(const std::optional<std::string>& description, std::s
   }
   return Status::Ok();
 }
-
-Status ValidateId(const std::string& id, std::string_view what) {
-  if (!IsUuid(id)) return Status::InvalidArgument(std::string(what) + " '" + id + "' is not a UUID");
-  return Status::Ok();
-}
-
-}  // namespace
 
 Status ValidateName(const std::string& name, std::string_view what) {
   if (name.empty()) return Status::InvalidArgument(std::string(what) + " name must not be empty");
@@ -567,20 +567,19 @@ Result<Commit> Repository::LoadCommit(ReadTransaction& txn, const std::string& r
   return *c;
 }
 
-Result<Commit> Repository::CreateCommit(const std::string& resource_id,
-                                        const CommitRequest& request, const std::string& author) {
-  if (request.changes.size() > options_.max_changes_per_commit) {
+Result<std::vector<ElementWrite>> Repository::PrepareWrites(
+    const std::vector<ElementChange>& changes, std::string_view what) {
+  if (changes.size() > options_.max_changes_per_commit) {
     return Status::TooLarge("a commit may hold at most " +
-                            std::to_string(options_.max_changes_per_commit) + " changes, this one has " +
-                            std::to_string(request.changes.size()));
+                            std::to_string(options_.max_changes_per_commit) +
+                            " changes, this one has " + std::to_string(changes.size()));
   }
-  // Prepare every element version before taking the write lock.
   std::vector<ElementWrite> writes;
-  writes.reserve(request.changes.size());
+  writes.reserve(changes.size());
   std::set<std::string> seen;
-  for (size_t i = 0; i < request.changes.size(); ++i) {
-    const ElementChange& ch = request.changes[i];
-    std::string where = "change[" + std::to_string(i) + "]";
+  for (size_t i = 0; i < changes.size(); ++i) {
+    const ElementChange& ch = changes[i];
+    std::string where = std::string(what) + "[" + std::to_string(i) + "]";
     ElementWrite w;
     if (ch.element_id) {
       RETURN_IF_ERROR(ValidateId(*ch.element_id, where + " identity @id"));
@@ -628,6 +627,30 @@ Result<Commit> Repository::CreateCommit(const std::string& resource_id,
     }
     writes.push_back(std::move(w));
   }
+  return writes;
+}
+
+Status Repository::CheckUsedProjects(ReadTransaction& txn,
+                                     const std::vector<ElementWrite>& writes) {
+  for (const auto& w : writes) {
+    if (!w.facts || !w.facts->usage) continue;
+    const ProjectUsage& u = *w.facts->usage;
+    ASSIGN_OR_RETURN(auto used, txn.GetResource(u.used_project));
+    ASSIGN_OR_RETURN(auto used_commit, txn.GetCommit(u.used_commit));
+    if (!used || !used_commit || used_commit->resource_id != u.used_project) {
+      return Status::InvalidArgument("ProjectUsage " + w.element_id + " uses project " +
+                                     u.used_project + " at commit " + u.used_commit +
+                                     ", which does not exist on this server");
+    }
+  }
+  return Status::Ok();
+}
+
+Result<Commit> Repository::CreateCommit(const std::string& resource_id,
+                                        const CommitRequest& request, const std::string& author) {
+  // Prepare every element version before taking the write lock.
+  RETURN_IF_ERROR(ValidateDescription(request.description, "commit"));
+  ASSIGN_OR_RETURN(std::vector<ElementWrite> writes, PrepareWrites(request.changes, "change"));
 
   ASSIGN_OR_RETURN(auto txn, store_.BeginWrite());
   ASSIGN_OR_RETURN(Resource r, LoadResource(*txn, resource_id));
@@ -642,55 +665,60 @@ Result<Commit> Repository::CreateCommit(const std::string& resource_id,
                             branch->name + "' (the head is " + branch->head.value_or("empty") +
                             "); fetch the new head, merge your change onto it and commit again");
   }
-  for (const auto& w : writes) {
-    if (!w.facts || !w.facts->usage) continue;
-    const ProjectUsage& u = *w.facts->usage;
-    ASSIGN_OR_RETURN(auto used, txn->GetResource(u.used_project));
-    ASSIGN_OR_RETURN(auto used_commit, txn->GetCommit(u.used_commit));
-    if (!used || !used_commit || used_commit->resource_id != u.used_project) {
-      return Status::InvalidArgument("ProjectUsage " + w.element_id + " uses project " +
-                                     u.used_project + " at commit " + u.used_commit +
-                                     ", which does not exist on this server");
-    }
-  }
-
-  std::optional<Commit> parent;
+  RETURN_IF_ERROR(CheckUsedProjects(*txn, writes));
+  std::vector<Commit> parents;
   if (branch->head) {
     ASSIGN_OR_RETURN(Commit p, LoadCommit(*txn, r.id, *branch->head));
-    parent = std::move(p);
+    parents.push_back(std::move(p));
   }
+  ASSIGN_OR_RETURN(Commit c, CommitToBranch(*txn, r, *branch, parents, writes,
+                                            {request.name, request.description, author}));
+  RETURN_IF_ERROR(Finish(*txn));
+  return c;
+}
+
+Result<Commit> Repository::CommitToBranch(WriteTransaction& txn, const Resource& r,
+                                          const Branch& branch, const std::vector<Commit>& parents,
+                                          const std::vector<ElementWrite>& writes,
+                                          const NewCommit& info) {
   TrieNodeCache txn_nodes(kTxnNodeCacheEntries);
-  ElementState state(*txn, WriteCaches(txn_nodes));
+  ElementState state(txn, WriteCaches(txn_nodes));
   TrieNodeSink sink;
-  ASSIGN_OR_RETURN(StateRoots roots, state.Apply(parent ? RootsOf(*parent) : StateRoots{}, writes, sink));
-  for (const auto& [hash, bytes] : sink) RETURN_IF_ERROR(txn->PutNode(hash, bytes));
+  ASSIGN_OR_RETURN(
+      StateRoots roots,
+      state.Apply(parents.empty() ? StateRoots{} : RootsOf(parents.front()), writes, sink));
+  for (const auto& [hash, bytes] : sink) RETURN_IF_ERROR(txn.PutNode(hash, bytes));
 
   Commit c;
   c.id = NewUuid();
   c.resource_id = r.id;
-  if (parent) c.parents.push_back(parent->id);
-  c.author = author;
+  std::vector<Hash> parent_hashes;
+  for (const auto& p : parents) {
+    c.parents.push_back(p.id);
+    parent_hashes.push_back(p.hash);
+  }
+  c.author = info.author;
   c.created = clock_.NowMicros();
-  c.name = request.name;
-  c.description = request.description;
+  c.name = info.name;
+  c.description = info.description;
   c.state_root = roots.elements;
   c.roots_root = roots.roots;
   c.edges_root = roots.edges;
   c.attrs_root = roots.attrs;
   ASSIGN_OR_RETURN(c.element_count, state.Count(roots));
   c.change_count = writes.size();
-  ASSIGN_OR_RETURN(c.hash, ComputeCommitHash(c, parent ? std::vector<Hash>{parent->hash}
-                                                       : std::vector<Hash>{}));
+  ASSIGN_OR_RETURN(c.hash, ComputeCommitHash(c, parent_hashes));
 
-  ASSIGN_OR_RETURN(c.seq, StoreCommit(*txn, c, writes,
-                                      parent ? std::optional<int64_t>(parent->seq) : std::nullopt));
-  RETURN_IF_ERROR(txn->MoveBranchHead(branch->id, branch->head, c.id));
-  RETURN_IF_ERROR(Emit(*txn, "commit.created", r.id,
+  ASSIGN_OR_RETURN(
+      c.seq,
+      StoreCommit(txn, c, writes,
+                  parents.empty() ? std::nullopt : std::optional<int64_t>(parents.front().seq)));
+  RETURN_IF_ERROR(txn.MoveBranchHead(branch.id, branch.head, c.id));
+  RETURN_IF_ERROR(Emit(txn, "commit.created", r.id,
                        {{"resourceId", r.id},
                         {"commitId", c.id},
-                        {"branchId", branch->id},
+                        {"branchId", branch.id},
                         {"hash", ToHex(c.hash)}}));
-  RETURN_IF_ERROR(Finish(*txn));
   return c;
 }
 

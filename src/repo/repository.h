@@ -86,6 +86,26 @@ struct CommitRequest {
   std::vector<ElementChange> changes;
 };
 
+// A merge of `source_commit_id` into a branch (Repository::Merge).
+struct MergeRequest {
+  std::string branch_id;
+  std::string source_commit_id;
+  std::optional<std::string> description;  // default: names the source and the branch
+  // The versions to keep of elements that conflict (payload null: deleted).
+  // Naming an element that does not conflict is InvalidArgument.
+  std::vector<ElementChange> resolutions;
+};
+
+struct MergeOutcome {
+  // The merge commit; or the branch head when the source is already merged
+  // (`created` false); unset when there are conflicts.
+  std::optional<Commit> commit;
+  bool created = false;
+  // Elements changed differently on both sides since the merge base (one
+  // side may have deleted it) and not resolved; nothing was stored.
+  std::vector<std::string> conflicts;
+};
+
 // A commit with the views of it the APIs show.
 struct CommitView {
   Commit commit;
@@ -146,6 +166,13 @@ class Repository {
   // ---- commits
   Result<Commit> CreateCommit(const std::string& resource_id, const CommitRequest& request,
                               const std::string& author);
+  // Three-way merge by element of a commit into a branch against their merge
+  // base (repository_merge.cc): a commit with parents (branch head, source)
+  // that takes every element only the source side changed. Refused on
+  // read-only resources like any write; NotFound for a source commit of
+  // another project.
+  Result<MergeOutcome> Merge(const std::string& resource_id, const MergeRequest& request,
+                             const std::string& author);
   Result<Commit> GetCommit(const std::string& resource_id, const std::string& commit_id);
   Result<CommitView> GetCommitView(const std::string& resource_id, const std::string& commit_id);
   Result<Page<Commit>> ListCommits(const std::string& resource_id, const PageRequest& page,
@@ -397,6 +424,25 @@ class Repository {
   // Stores a commit whose state is already built: its new element versions,
   // its change list and the project usages in effect (the first parent's,
   // updated by `writes`). Returns the commit's seq.
+  // Checks and canonicalizes a commit's (or a merge resolution's) element
+  // changes; `what` names the list in messages ("change", "resolution").
+  Result<std::vector<ElementWrite>> PrepareWrites(const std::vector<ElementChange>& changes,
+                                                  std::string_view what);
+  // Every ProjectUsage written must name a project and commit stored here.
+  Status CheckUsedProjects(ReadTransaction& txn, const std::vector<ElementWrite>& writes);
+  // Builds a commit on `parents` (the first is the state `writes` apply to:
+  // the branch head) and stores it as the new head of `branch`, with its
+  // commit.created event.
+  struct NewCommit {
+    std::optional<std::string> name;
+    std::optional<std::string> description;
+    std::string author;
+  };
+  Result<Commit> CommitToBranch(WriteTransaction& txn, const Resource& r, const Branch& branch,
+                                const std::vector<Commit>& parents,
+                                const std::vector<ElementWrite>& writes, const NewCommit& info);
+  // The newest common ancestor of two commits (nullopt: none).
+  Result<std::optional<Commit>> MergeBase(ReadTransaction& txn, const Commit& a, const Commit& b);
   Result<int64_t> StoreCommit(WriteTransaction& txn, const Commit& c,
                               const std::vector<ElementWrite>& writes,
                               const std::optional<int64_t>& first_parent_seq);
@@ -422,5 +468,8 @@ StateRoots RootsOf(const Commit& c);
 // Checks the name of a category, resource, branch, tag or query (`what`):
 // not empty, at most 256 bytes, no control characters or outer spaces.
 Status ValidateName(const std::string& name, std::string_view what);
+// Checks a description: at most 64 KiB, no control characters but tab and
+// line breaks.
+Status ValidateDescription(const std::optional<std::string>& description, std::string_view what);
 
 }  // namespace tandem

@@ -2,18 +2,20 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
 #include <thread>
 
 #include "common/ids.h"
 #include "repo/commit_hash.h"
-#include "testing/repo/forged_commit.h"
-#include "testing/repo/shared_model.h"
 #include "store/sqlite/sqlite_store.h"
 #include "testing/common/fake_clock.h"
+#include "testing/repo/forged_commit.h"
+#include "testing/repo/shared_model.h"
 
 namespace tandem {
 namespace {
@@ -454,6 +456,189 @@ TEST_F(RepositoryTest, CategoryLineageRunsFromTheCategoryToTheRoot) {
   EXPECT_EQ((*lineage)[1], a.id);
   EXPECT_EQ((*lineage)[2], *a.parent_id);  // the root
   EXPECT_EQ(repo_->CategoryLineage(NewUuid()).status().code(), StatusCode::kNotFound);
+}
+
+// ---- merge
+
+// A project with four elements at `base` on main and a branch "feature" there.
+struct MergeFixture {
+  Resource r;
+  Commit base;
+  Branch feature;
+  std::string a = NewUuid(), b = NewUuid(), c = NewUuid(), d = NewUuid();
+};
+
+class MergeTest : public RepositoryTest {
+ protected:
+  MergeFixture Start() {
+    MergeFixture f;
+    f.r = NewResource("merge");
+    f.base = repo_
+                 ->CreateCommit(f.r.id,
+                                Changes({Element(f.a, "PartUsage", {{"name", "a"}}),
+                                         Element(f.b, "PartUsage", {{"name", "b"}}),
+                                         Element(f.c, "PartUsage", {{"name", "c"}}),
+                                         Element(f.d, "PartUsage", {{"name", "d"}})}),
+                                "alice")
+                 .value();
+    f.feature = repo_->CreateBranch(f.r.id, "feature", f.base.id).value();
+    return f;
+  }
+  Commit On(const MergeFixture& f, const std::optional<std::string>& branch, CommitRequest req) {
+    req.branch_id = branch;
+    auto c = repo_->CreateCommit(f.r.id, req, "alice");
+    EXPECT_TRUE(c.ok()) << c.status().ToString();
+    return c.value();
+  }
+  Result<MergeOutcome> MergeInto(const MergeFixture& f, const std::string& source,
+                                 std::vector<ElementChange> resolutions = {}) {
+    MergeRequest req{f.r.default_branch_id, source, std::nullopt, std::move(resolutions)};
+    return repo_->Merge(f.r.id, req, "bob");
+  }
+  std::optional<std::string> NameAt(const MergeFixture& f, const std::string& commit,
+                                    const std::string& element) {
+    auto e = repo_->GetElement(f.r.id, commit, element);
+    if (!e.ok()) return std::nullopt;
+    return e.value().value("name", "");
+  }
+  static CommitRequest Delete(const std::string& id) {
+    CommitRequest req;
+    req.changes.push_back({id, nullptr});
+    return req;
+  }
+};
+
+TEST_F(MergeTest, EachSidesChangesMeetInACommitWithTwoParents) {
+  MergeFixture f = Start();
+  std::string e = NewUuid();
+  On(f, f.feature.id,
+     Changes({Element(f.a, "PartUsage", {{"name", "a2"}}), Element(e, "PartUsage")}));
+  Commit theirs = On(f, f.feature.id, Delete(f.b));
+  Commit ours = On(f, std::nullopt, Changes({Element(f.c, "PartUsage", {{"name", "c2"}})}));
+
+  auto merged = MergeInto(f, theirs.id);
+  ASSERT_TRUE(merged.ok()) << merged.status().ToString();
+  ASSERT_TRUE(merged->created);
+  ASSERT_TRUE(merged->conflicts.empty());
+  const Commit& m = *merged->commit;
+  EXPECT_EQ(m.parents, (std::vector<std::string>{ours.id, theirs.id}));
+  EXPECT_EQ(m.author, "bob");
+  EXPECT_NE(m.description.value_or("").find(theirs.id), std::string::npos);
+  EXPECT_EQ(repo_->GetBranch(f.r.id, f.r.default_branch_id)->head, m.id);
+  EXPECT_EQ(NameAt(f, m.id, f.a), "a2");
+  EXPECT_EQ(NameAt(f, m.id, f.b), std::nullopt);
+  EXPECT_EQ(NameAt(f, m.id, f.c), "c2");
+  EXPECT_EQ(NameAt(f, m.id, f.d), "d");
+  EXPECT_TRUE(NameAt(f, m.id, e).has_value());
+  EXPECT_EQ(m.element_count, 4u);
+  // Its hash chains both parents; its change set is relative to the first.
+  EXPECT_EQ(ComputeCommitHash(m, {ours.hash, theirs.hash}).value(), m.hash);
+  auto changes = repo_->ListChanges(f.r.id, m.id, {std::nullopt, std::nullopt, 10}).value();
+  std::set<std::string> changed;
+  for (const auto& ch : changes.items) changed.insert(ch.change.element_id);
+  EXPECT_EQ(changed, (std::set<std::string>{f.a, f.b, e}));
+  // The feature branch is untouched; the merge shows in main's history.
+  EXPECT_EQ(repo_->GetBranch(f.r.id, f.feature.id)->head, theirs.id);
+  auto history = repo_->ListBranchCommits(f.r.id, f.r.default_branch_id, {}).value();
+  EXPECT_EQ(history.items.size(), 5u);  // merge, ours, theirs, its parent, base
+
+  // Merging it again has nothing to do and stores nothing.
+  auto again = MergeInto(f, theirs.id);
+  ASSERT_TRUE(again.ok());
+  EXPECT_FALSE(again->created);
+  EXPECT_EQ(again->commit->id, m.id);
+  EXPECT_EQ(repo_->CountCommits(f.r.id).value(), 5u);
+}
+
+TEST_F(MergeTest, TheBaseIsTheNewestCommonAncestorSoOnlyNewChangesCount) {
+  MergeFixture f = Start();
+  Commit t1 = On(f, f.feature.id, Changes({Element(f.a, "PartUsage", {{"name", "a2"}})}));
+  On(f, std::nullopt, Changes({Element(f.c, "PartUsage", {{"name", "c2"}})}));
+  ASSERT_TRUE(MergeInto(f, t1.id)->created);
+  // Both lines went on: after the first merge, its source is the base, so
+  // main's older copy of a2 is not a change of main's.
+  Commit t2 = On(f, f.feature.id, Changes({Element(f.a, "PartUsage", {{"name", "a3"}})}));
+  On(f, std::nullopt, Changes({Element(f.d, "PartUsage", {{"name", "d2"}})}));
+  auto second = MergeInto(f, t2.id);
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  ASSERT_TRUE(second->conflicts.empty());
+  EXPECT_EQ(NameAt(f, second->commit->id, f.a), "a3");
+  EXPECT_EQ(NameAt(f, second->commit->id, f.c), "c2");
+  EXPECT_EQ(NameAt(f, second->commit->id, f.d), "d2");
+
+  // Main merged into the feature branch: the feature head is then an
+  // ancestor of main's, and the merge commit holds main's whole state.
+  MergeRequest back{f.feature.id, second->commit->id, "catch up", {}};
+  auto caught = repo_->Merge(f.r.id, back, "bob");
+  ASSERT_TRUE(caught.ok()) << caught.status().ToString();
+  ASSERT_TRUE(caught->created);
+  EXPECT_EQ(caught->commit->description, "catch up");
+  EXPECT_EQ(caught->commit->state_root, second->commit->state_root);
+}
+
+TEST_F(MergeTest, ConflictsAreListedAndStoreNothingUntilResolved) {
+  MergeFixture f = Start();
+  Commit theirs = On(f, f.feature.id,
+                     Changes({Element(f.a, "PartUsage", {{"name", "a-theirs"}}),
+                              Element(f.b, "PartUsage", {{"name", "b-theirs"}}),
+                              Element(f.c, "PartUsage", {{"name", "same"}}),
+                              Element(f.d, "PartUsage", {{"name", "d-theirs"}})}));
+  On(f, std::nullopt,
+     Changes({Element(f.a, "PartUsage", {{"name", "a-ours"}}),
+              Element(f.c, "PartUsage", {{"name", "same"}})}));
+  Commit ours = On(f, std::nullopt, Delete(f.b));
+  uint64_t commits = repo_->CountCommits(f.r.id).value();
+
+  auto merged = MergeInto(f, theirs.id);
+  ASSERT_TRUE(merged.ok()) << merged.status().ToString();
+  EXPECT_FALSE(merged->created);
+  EXPECT_FALSE(merged->commit.has_value());
+  std::vector<std::string> expected{f.a, f.b};  // c changed alike on both sides; d only theirs
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(merged->conflicts, expected);
+  EXPECT_EQ(repo_->CountCommits(f.r.id).value(), commits);
+  EXPECT_EQ(repo_->GetBranch(f.r.id, f.r.default_branch_id)->head, ours.id);
+
+  // A resolution for an element that does not conflict is refused.
+  auto stray = MergeInto(f, theirs.id, {{f.d, Element(f.d, "PartUsage", {{"name", "x"}})}});
+  EXPECT_EQ(stray.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(stray.status().message().find(f.d), std::string::npos);
+  // One resolved, one not: still a conflict, still nothing stored.
+  auto half = MergeInto(f, theirs.id, {{f.a, Element(f.a, "PartUsage", {{"name", "a-merged"}})}});
+  ASSERT_TRUE(half.ok());
+  EXPECT_EQ(half->conflicts, std::vector<std::string>{f.b});
+  EXPECT_EQ(repo_->CountCommits(f.r.id).value(), commits);
+
+  // Both resolved: a keeps the merged version, b stays deleted.
+  auto done = MergeInto(f, theirs.id,
+                        {{f.a, Element(f.a, "PartUsage", {{"name", "a-merged"}})}, {f.b, nullptr}});
+  ASSERT_TRUE(done.ok()) << done.status().ToString();
+  ASSERT_TRUE(done->created);
+  const std::string m = done->commit->id;
+  EXPECT_EQ(NameAt(f, m, f.a), "a-merged");
+  EXPECT_EQ(NameAt(f, m, f.b), std::nullopt);
+  EXPECT_EQ(NameAt(f, m, f.c), "same");
+  EXPECT_EQ(NameAt(f, m, f.d), "d-theirs");
+}
+
+TEST_F(MergeTest, RefusedOnReadOnlyCopiesAndForCommitsOfOtherProjects) {
+  MergeFixture f = Start();
+  Commit theirs = On(f, f.feature.id, Changes({Element(f.a, "PartUsage", {{"name", "a2"}})}));
+  Resource other = NewResource("other");
+  Commit foreign =
+      repo_->CreateCommit(other.id, Changes({Element(NewUuid(), "Part")}), "alice").value();
+  EXPECT_EQ(MergeInto(f, foreign.id).status().code(), StatusCode::kNotFound);
+  MergeRequest unknown_branch{NewUuid(), theirs.id, std::nullopt, {}};
+  EXPECT_EQ(repo_->Merge(f.r.id, unknown_branch, "bob").status().code(), StatusCode::kNotFound);
+  MergeRequest bad_text{f.r.default_branch_id, theirs.id, std::string("\x1b[31mred"), {}};
+  EXPECT_EQ(repo_->Merge(f.r.id, bad_text, "bob").status().code(), StatusCode::kInvalidArgument);
+
+  ResourcePatch lock;
+  lock.read_only = true;
+  ASSERT_TRUE(repo_->UpdateResource(f.r.id, lock).ok());
+  auto refused = MergeInto(f, theirs.id);
+  EXPECT_EQ(refused.status().code(), StatusCode::kReadOnly);
+  EXPECT_EQ(repo_->GetBranch(f.r.id, f.r.default_branch_id)->head, f.base.id);
 }
 
 }  // namespace
