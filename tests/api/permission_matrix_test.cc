@@ -194,6 +194,10 @@ class PermissionMatrixTest : public ::testing::Test {
   }
   std::string FreshBranch() { return Created(ProjectPath() + "/branches", BranchBody()); }
   std::string FreshTag() { return Created(ProjectPath() + "/tags", TagBody()); }
+  // A commit on a branch of its own, forked at commit_ (something to merge).
+  std::string FreshSideCommit() {
+    return Created(ProjectPath() + "/commits?branchId=" + FreshBranch(), CommitBody(NewUuid()));
+  }
   static Json QueryBody() {
     return Json{{"@type", "Query"},
                 {"name", Unique("q")},
@@ -324,8 +328,11 @@ TEST_F(PermissionMatrixTest, EveryRouteAnswersEveryCallerAsExpected) {
       {Method::kGet, sysml + "/branches/{id}", Access::kReader, 200, fixed(p + "/branches/" + branch_)},
       {Method::kDelete, sysml + "/branches/{id}", Access::kWriter, 200,
        [this, p] { return Request{p + "/branches/" + FreshBranch(), {}}; }},
-      {Method::kPost, sysml + "/branches/{id}/merge", Access::kWriter, 501,
-       fixed(p + "/branches/" + branch_ + "/merge", Json::object())},
+      {Method::kPost, sysml + "/branches/{id}/merge", Access::kWriter, 201,
+       [this, p] {
+         return Request{p + "/branches/" + FreshBranch() + "/merge?sourceCommitId=" + FreshSideCommit(),
+                        Json::array()};
+       }},
       {Method::kGet, sysml + "/tags", Access::kReader, 200, fixed(p + "/tags")},
       {Method::kPost, sysml + "/tags", Access::kWriter, 201,
        [this, p] { return Request{p + "/tags", TagBody()}; }},

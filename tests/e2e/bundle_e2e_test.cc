@@ -157,6 +157,25 @@ TEST_F(BundleE2eTest, TheRealModelTravelsByBundleThenByNetworkWithoutCopyingHist
   EXPECT_EQ(chain.size(), 2u);
 }
 
+TEST_F(BundleE2eTest, MergeCommitsTravelByBundleWithBothParents) {
+  auto a = Start("a"), b = Start("b");
+  auto ca = a->Client(), cb = b->Client();
+  std::string rid = CreateProject(*ca, "Merged");
+  Commit(*ca, rid, RealModel());
+  std::string merge = MergeIntoMain(*ca, rid, "review", 0);
+  MergeIntoMain(*ca, rid, "review", 1);
+
+  std::string file = dir_.Sub("merged.bundle");
+  ProcessResult created = Tandem(*a, {"bundle", "create", "--resource", rid, "--output", file});
+  ASSERT_EQ(created.exit_code, 0) << created.err;
+  EXPECT_NE(created.out.find("7 commits"), std::string::npos) << created.out;
+  ProcessResult applied = Tandem(*b, {"bundle", "apply", file, "--target-category", Root(*cb)});
+  ASSERT_EQ(applied.exit_code, 0) << applied.out << applied.err;
+  EXPECT_EQ(HistoryOracle(*ca, rid), HistoryOracle(*cb, rid));
+  Json copied = BodyJson(cb->Get("/sysml/v2/projects/" + rid + "/commits/" + merge));
+  EXPECT_EQ(copied["previousCommit"].size(), 2u) << copied.dump();
+}
+
 TEST_F(BundleE2eTest, DamagedBundlesAndReadersAreRefusedWithNothingStored) {
   auto a = Start("a"), b = Start("b");
   auto ca = a->Client(), cb = b->Client();

@@ -72,6 +72,46 @@ std::string CreateProject(httplib::Client& c, const std::string& name) {
   return BodyJson(r).value("@id", "");
 }
 
+std::string MergeIntoMain(httplib::Client& c, const std::string& rid, const std::string& name,
+                          int round) {
+  const std::string p = "/sysml/v2/projects/" + rid;
+  Json project = BodyJson(c.Get(p));
+  std::string main = project["defaultBranch"]["@id"];
+  Json branches = BodyJson(c.Get(p + "/branches"));
+  std::string side;
+  for (const auto& b : branches) {
+    if (b.value("name", "") == name) side = b["@id"];
+  }
+  if (side.empty()) {
+    Json head = BodyJson(c.Get(p + "/branches/" + main))["head"];
+    auto r = PostJson(c, p + "/branches", {{"@type", "Branch"}, {"name", name}, {"head", head}});
+    EXPECT_EQ(r->status, 201) << r->body;
+    side = BodyJson(r).value("@id", "");
+  }
+  // Each side renames an element of its own, so the merge has no conflict.
+  const Json& model = RealModel()["change"];
+  auto rename = [&](const std::string& branch, size_t i, const std::string& to) {
+    Json element = model[i]["payload"];
+    element["@id"] = model[i]["identity"]["@id"];
+    element["declaredName"] = to;
+    Json body = {{"@type", "Commit"},
+                 {"change", Json::array({{{"@type", "DataVersion"},
+                                          {"identity", {{"@id", element["@id"]}}},
+                                          {"payload", element}}})}};
+    auto r = PostJson(c, p + "/commits?branchId=" + branch, body);
+    EXPECT_EQ(r->status, 201) << r->body;
+    return BodyJson(r).value("@id", "");
+  };
+  std::string tag = "-" + std::to_string(round);
+  std::string theirs = rename(side, 2 * static_cast<size_t>(round), name + tag);
+  rename(main, 2 * static_cast<size_t>(round) + 1, "main" + tag);
+  auto r = PostJson(c, p + "/branches/" + main + "/merge?sourceCommitId=" + theirs, Json::array());
+  EXPECT_EQ(r->status, 201) << r->body;
+  Json merged = BodyJson(r);
+  EXPECT_EQ(merged["previousCommit"].size(), 2u) << merged.dump();
+  return merged.value("@id", "");
+}
+
 // Everything about a resource's history that a copy must reproduce.
 Json HistoryOracle(httplib::Client& c, const std::string& rid, OracleElements which) {
   Json resource = BodyJson(c.Get("/api/v1/resources/" + rid));

@@ -26,6 +26,14 @@ const Json& RealModel();
 // Creates a project (SysML API) and returns its @id.
 std::string CreateProject(httplib::Client& c, const std::string& name);
 
+// Commits a rename of one element of the real model on branch `name`
+// (created at main's head when missing) and of another on main, then merges
+// the branch into main: a merge commit with two parents, whose id it returns.
+// `round` (0, 1, ...) picks elements no earlier round renamed. The project
+// must hold the real model.
+std::string MergeIntoMain(httplib::Client& c, const std::string& rid, const std::string& name,
+                          int round);
+
 // Which commits' elements a history oracle holds.
 enum class OracleElements {
   kEveryCommit,

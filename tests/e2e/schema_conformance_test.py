@@ -465,10 +465,64 @@ def test_queries(c, rep, pid, c1, model):
                   "POST /query-results (operator 'like')", f"message: {r.body['description']}")
 
 
+def test_merge(c, rep, pid, main, model):
+    """A merge without conflicts (201, two parents), with one (409 listing it), resolved, repeated."""
+    base = f"{PROJECTS}/{pid}"
+    named = [ch for ch in model["change"] if isinstance(ch["payload"].get("name"), str)][:3]
+
+    def head(branch):
+        return c.get(f"{base}/branches/{branch}").body["head"]["@id"]
+
+    def rename(branch, ch, name):
+        element = ch["payload"] | {"@id": ch["identity"]["@id"], "name": name}
+        r = c.call("POST", f"{base}/commits?branchId={branch}", {"@type": "Commit", "change": [
+            {"@type": "DataVersion", "identity": {"@id": element["@id"]}, "payload": element}]})
+        rep.expect(r, 201, f"POST /commits (rename to {name})", "Commit")
+        return r.body.get("@id") if isinstance(r.body, dict) else None
+
+    r = c.call("POST", f"{base}/branches", {"@type": "Branch", "name": "to-merge",
+                                           "head": {"@id": head(main)}})
+    if not rep.expect(r, 201, "POST /branches (to-merge)", "Branch"):
+        return
+    side = r.body["@id"]
+    theirs = rename(side, named[0], "renamed on the side branch")
+    ours = rename(main, named[1], "renamed on main")
+    r = c.call("POST", f"{base}/branches/{main}/merge?sourceCommitId={theirs}"
+                       "&description=take%20the%20side%20branch", [])
+    if rep.expect(r, 201, "POST /branches/{id}/merge", "Commit"):
+        rep.check(r.body["previousCommit"] == [{"@id": ours}, {"@id": theirs}],
+                  "POST /branches/{id}/merge", f"previousCommit is not [head, source]: {r.body}")
+        rep.check(r.body["description"] == "take the side branch", "POST /branches/{id}/merge",
+                  f"description not kept: {r.body}")
+        merged = r.body["@id"]
+        e = c.get(f"{base}/commits/{merged}/elements/{named[0]['identity']['@id']}")
+        rep.check(e.status == 200 and e.body.get("name") == "renamed on the side branch",
+                  "GET element of the merge commit", f"the side branch's change is missing: {e.text[:200]}")
+    r = c.call("POST", f"{base}/branches/{main}/merge?sourceCommitId={theirs}", None)
+    rep.expect(r, 200, "POST /branches/{id}/merge (already merged)", "Commit")
+
+    conflict_id = named[2]["identity"]["@id"]
+    theirs = rename(side, named[2], "theirs")
+    rename(main, named[2], "ours")
+    r = c.call("POST", f"{base}/branches/{main}/merge?sourceCommitId={theirs}", [])
+    if rep.expect(r, 409, "POST /branches/{id}/merge (conflict)", "DataIdentity"):
+        rep.check(ids_of(r.body) == [conflict_id], "POST /branches/{id}/merge (conflict)",
+                  f"conflicts are not exactly the element changed on both sides: {r.body}")
+    resolution = named[2]["payload"] | {"@id": conflict_id, "name": "resolved"}
+    r = c.call("POST", f"{base}/branches/{main}/merge?sourceCommitId={theirs}", [resolution])
+    if rep.expect(r, 201, "POST /branches/{id}/merge (with a resolution)", "Commit"):
+        e = c.get(f"{base}/commits/{r.body['@id']}/elements/{conflict_id}")
+        rep.check(e.status == 200 and e.body.get("name") == "resolved",
+                  "POST /branches/{id}/merge (with a resolution)", f"not resolved: {e.text[:200]}")
+    r = c.call("POST", f"{base}/branches/{main}/merge?sourceCommitId={theirs},{theirs}", [])
+    if rep.expect(r, 501, "POST /branches/{id}/merge (two sources)", "Error"):
+        rep.check("one at a time" in r.body["description"], "POST /branches/{id}/merge (two sources)",
+                  f"the message does not say what to do: {r.body['description']}")
+
+
 def test_not_implemented(c, rep, pid, branch, c1, element):
     p = f"{PROJECTS}/{pid}"
     for method, path in [
-            ("POST", f"{p}/branches/{branch}/merge?sourceCommitId={c1}"),
             ("GET", f"{p}/commits/{c1}/elements/{element}/projectUsage"),
             ("GET", "/sysml/v2/meta/datatypes"), ("GET", "/sysml/v2/meta/datatypes/Boolean")]:
         r = c.call(method, path, None)
@@ -534,6 +588,7 @@ def main():
             test_diff(c, rep, pid, c1, c2, diff)
             test_branches_and_tags(c, rep, pid, main_branch, c1, c2)
             test_queries(c, rep, pid, c1, model)
+            test_merge(c, rep, pid, main_branch, model)
             test_not_implemented(c, rep, pid, main_branch, c1, model["change"][0]["identity"]["@id"])
     except Exception as e:
         traceback.print_exc()

@@ -138,6 +138,42 @@ TEST_F(SyncE2eTest, WholeHistoryArrivesWithTheSameIdsAndHashesAndStaysReadOnly) 
   EXPECT_EQ(ReadFile(dir_.Sub("b") + "/tandem.db").find("puller-password"), std::string::npos);
 }
 
+TEST_F(SyncE2eTest, MergeCommitsArriveWithBothParentsAndCopiesRefuseMerges) {
+  auto a = Start("a"), b = Start("b");
+  AddReader(*a);
+  auto ca = a->Client(), cb = b->Client();
+  std::string rid = CreateProject(*ca, "Merged");
+  Commit(*ca, rid, RealModel());
+  std::string first = MergeIntoMain(*ca, rid, "review", 0);
+
+  std::string cfg = CreateConfig(*cb, Config(*a, {rid}, Root(*cb)));
+  Json run = SyncNow(*cb, cfg);
+  EXPECT_EQ(run["outcome"], "ok") << run.dump();
+  EXPECT_EQ(HistoryOracle(*ca, rid), HistoryOracle(*cb, rid));
+  Json copied = BodyJson(cb->Get("/sysml/v2/projects/" + rid + "/commits/" + first));
+  EXPECT_EQ(copied["previousCommit"].size(), 2u) << copied.dump();
+
+  // A second merge arrives incrementally: its second parent is new too.
+  MergeIntoMain(*ca, rid, "review", 1);
+  Json second = SyncNow(*cb, cfg);
+  EXPECT_EQ(second["report"]["commits"], 3) << second.dump();  // side, main, merge
+  EXPECT_EQ(HistoryOracle(*ca, rid), HistoryOracle(*cb, rid));
+
+  // The copy refuses a merge like any write, naming its origin.
+  Json project = BodyJson(cb->Get("/sysml/v2/projects/" + rid));
+  std::string main = project["defaultBranch"]["@id"];
+  Json side = BodyJson(cb->Get("/sysml/v2/projects/" + rid + "/branches"));
+  std::string review_head;
+  for (const auto& br : side) {
+    if (br["name"] == "review") review_head = br["head"]["@id"];
+  }
+  ASSERT_FALSE(review_head.empty()) << side.dump();
+  auto refused = PostJson(*cb, "/sysml/v2/projects/" + rid + "/branches/" + main +
+                                   "/merge?sourceCommitId=" + review_head, Json::array());
+  EXPECT_EQ(refused->status, 409) << refused->body;
+  EXPECT_NE(refused->body.find(Url(*a)), std::string::npos) << refused->body;
+}
+
 TEST_F(SyncE2eTest, SourceOwnsMetadataAndConflictsAreReportedNotOverwritten) {
   auto a = Start("a"), b = Start("b");
   AddReader(*a);
