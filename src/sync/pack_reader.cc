@@ -1,5 +1,7 @@
 #include "sync/pack_reader.h"
 
+#include <algorithm>
+
 #include "common/clock.h"
 #include "common/ids.h"
 
@@ -116,8 +118,18 @@ Status PackReader::OnCommit(const Json& r) {
     return BadPack("a commit record lacks id, parents, author, created, hash or changes");
   }
   ASSIGN_OR_RETURN(c.id, Uuid(r["id"], "commit id"));
+  // A commit has one parent, two when it is a merge; a source that sends more
+  // (or one twice) is not a Tandem server.
+  constexpr size_t kMaxParents = 16;
+  if (r["parents"].size() > kMaxParents) {
+    return BadPack("commit " + c.id + " names " + std::to_string(r["parents"].size()) +
+                   " parents; at most " + std::to_string(kMaxParents) + " are accepted");
+  }
   for (const auto& p : r["parents"]) {
     ASSIGN_OR_RETURN(std::string pid, Uuid(p, "parent id"));
+    if (std::find(c.parents.begin(), c.parents.end(), pid) != c.parents.end()) {
+      return BadPack("commit " + c.id + " names parent " + pid + " twice");
+    }
     c.parents.push_back(pid);
   }
   c.author = r["author"];
