@@ -1,9 +1,10 @@
 // Routes of the OMG Systems Modeling API 1.0 under /sysml/v2: projects,
 // branches, tags, commits and their changes, elements at a commit, roots,
-// relationships, diffs, merges and queries. projectUsage of an element and
-// meta data types answer 501 until a later release implements them.
+// relationships, the ProjectUsage an element comes through, diffs, merges,
+// queries and the metamodel's data types.
 #include "api/api_server.h"
 #include "api/sysml_json.h"
+#include "api/sysml_meta.h"
 #include "api/sysml_query.h"
 #include "common/json_fields.h"
 
@@ -35,10 +36,6 @@ Status CheckExcludeUsed(const Call& call) {
     return Status::InvalidArgument("excludeUsed must be true or false, got '" + *v + "'");
   }
   return Status::Ok();
-}
-
-Result<Reply> NotYet(const char* what) {
-  return Status::NotImplemented(std::string(what) + " is not implemented by this Tandem release");
 }
 
 void RegisterProjects(ApiServer& api) {
@@ -261,9 +258,13 @@ void RegisterElements(ApiServer& api) {
             ASSIGN_OR_RETURN(Json e, repo.GetElement(id, cid, eid));
             return JsonReply(200, std::move(e));
           });
-  api.Add(Method::kGet, commit + "/elements/" + ApiServer::kPathParam + "/projectUsage", Role::kReader,
-          [](Call&) {
-            return NotYet("the projectUsage of an element (GET .../elements/{elementId}/projectUsage)");
+  api.Add(Method::kGet, commit + "/elements/" + ApiServer::kPathParam + "/projectUsage",
+          Role::kReader, [&repo](Call& call) -> Result<Reply> {
+            ASSIGN_OR_RETURN(std::string id, call.IdParam(1, "projectId"));
+            ASSIGN_OR_RETURN(std::string cid, call.IdParam(2, "commitId"));
+            ASSIGN_OR_RETURN(std::string eid, call.IdParam(3, "elementId"));
+            ASSIGN_OR_RETURN(Json usage, repo.GetProjectUsage(id, cid, eid));
+            return JsonReply(200, std::move(usage));
           });
   api.Add(Method::kGet, commit + "/elements/" + ApiServer::kPathParam + "/relationships", Role::kReader,
           [&repo, identity](Call& call) -> Result<Reply> {
@@ -392,10 +393,21 @@ void RegisterQueries(ApiServer& api) {
   }
 }
 
-void RegisterNotImplemented(ApiServer& api) {
-  auto meta = [](Call&) { return NotYet("the metamodel's data types (GET /meta/datatypes)"); };
-  api.Add(Method::kGet, P("/meta/datatypes"), Role::kReader, meta);
-  api.Add(Method::kGet, P("/meta/datatypes/") + ApiServer::kPathParam, Role::kReader, meta);
+void RegisterMeta(ApiServer& api) {
+  api.Add(Method::kGet, P("/meta/datatypes"), Role::kReader,
+          [](Call&) -> Result<Reply> { return JsonReply(200, DatatypesJson()); });
+  // A datatype's id is a URI ("https://www.omg.org/spec/SysML/20230201/PartUsage",
+  // its slashes percent-encoded or not); its bare name is accepted too.
+  api.Add(Method::kGet, P("/meta/datatypes/") + "(.+)", Role::kReader,
+          [](Call& call) -> Result<Reply> {
+            const std::string id = call.Param(1);
+            auto schema = DatatypeJson(id);
+            if (!schema) {
+              return Status::NotFound("no datatype '" + id.substr(0, 200) +
+                                      "'; GET /sysml/v2/meta/datatypes lists them");
+            }
+            return JsonReply(200, std::move(*schema));
+          });
 }
 
 }  // namespace
@@ -406,7 +418,7 @@ void RegisterSysmlRoutes(ApiServer& api) {
   RegisterCommits(api);
   RegisterElements(api);
   RegisterQueries(api);
-  RegisterNotImplemented(api);
+  RegisterMeta(api);
 }
 
 }  // namespace tandem

@@ -1,6 +1,7 @@
 #include "repo/repository.h"
 
 #include <algorithm>
+#include <deque>
 #include <map>
 #include <queue>
 #include <set>
@@ -899,6 +900,46 @@ Result<Json> Repository::GetElement(const std::string& resource_id, const std::s
   ASSIGN_OR_RETURN(Commit c, LoadCommit(*txn, r.id, commit_id));
   ElementState state(*txn, &node_cache_);
   return state.Element(RootsOf(c), NormalizeUuid(element_id));
+}
+
+Result<Json> Repository::GetProjectUsage(const std::string& resource_id,
+                                         const std::string& commit_id,
+                                         const std::string& element_id) {
+  ASSIGN_OR_RETURN(auto txn, store_.BeginRead());
+  ASSIGN_OR_RETURN(Resource r, LoadResource(*txn, resource_id));
+  ASSIGN_OR_RETURN(Commit c, LoadCommit(*txn, r.id, commit_id));
+  ElementState state(*txn, &node_cache_);
+  const std::string id = NormalizeUuid(element_id);
+  ASSIGN_OR_RETURN(auto own, state.VersionOf(RootsOf(c), id));
+  if (own) {
+    return Status::NotFound("element " + id + " belongs to project " + r.id + " itself at commit " +
+                            c.id + "; no ProjectUsage brings it in");
+  }
+  // Breadth first over the used commits, each looked at once (stored usages
+  // are outside input: a cycle or a very deep chain must not run away).
+  ASSIGN_OR_RETURN(auto direct, txn->ListProjectUsages(c.seq));
+  std::set<std::string> seen;
+  for (const auto& usage : direct) {
+    std::deque<std::string> todo{usage.used_commit};
+    while (!todo.empty()) {
+      std::string used_id = std::move(todo.front());
+      todo.pop_front();
+      if (!seen.insert(used_id).second) continue;
+      if (seen.size() > kMaxUsageCommitsSearched) {
+        return Status::NotFound("element " + id + " was not found in the first " +
+                                std::to_string(kMaxUsageCommitsSearched) + " commits that commit " +
+                                c.id + " uses");
+      }
+      ASSIGN_OR_RETURN(auto used, txn->GetCommit(used_id));
+      if (!used) continue;  // its project was deleted with --force
+      ASSIGN_OR_RETURN(auto held, state.VersionOf(RootsOf(*used), id));
+      if (held) return state.Element(RootsOf(c), usage.element_id);
+      ASSIGN_OR_RETURN(auto further, txn->ListProjectUsages(used->seq));
+      for (auto& u : further) todo.push_back(std::move(u.used_commit));
+    }
+  }
+  return Status::NotFound("element " + id + " is neither in project " + r.id + " at commit " +
+                          c.id + " nor in a project it uses there");
 }
 
 Result<Page<Json>> Repository::ListRoots(const std::string& resource_id,

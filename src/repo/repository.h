@@ -198,6 +198,14 @@ class Repository {
                                   const PageRequest& page);
   Result<Json> GetElement(const std::string& resource_id, const std::string& commit_id,
                           const std::string& element_id);
+  // The ProjectUsage element of the commit through which `element_id` comes
+  // into it: the first of the commit's usages whose used commit holds the
+  // element, directly or through usages of its own (at most
+  // kMaxUsageCommitsSearched commits are looked at). NotFound when the
+  // element is the project's own at that commit, or no usage brings it.
+  Result<Json> GetProjectUsage(const std::string& resource_id, const std::string& commit_id,
+                               const std::string& element_id);
+  static constexpr size_t kMaxUsageCommitsSearched = 1000;
   // The elements of a commit (the head of the default branch when `commit_id`
   // is none; an empty page when the project has no commit yet) that match
   // `query`, in ListElements' order, each with only its selected properties.

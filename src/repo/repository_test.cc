@@ -406,6 +406,57 @@ TEST_F(RepositoryTest, ProjectUsagesAreRecordedPerCommit) {
   EXPECT_TRUE(repo_->ListProjectUsages(app.id, c2.id).value().empty());
 }
 
+TEST_F(RepositoryTest, AnElementsProjectUsageIsTheUsageThatBringsItInEvenThroughAnotherProject) {
+  // base <- library <- app: app uses library, which uses base.
+  Resource base = NewResource("base");
+  std::string in_base = NewUuid();
+  auto bc = repo_->CreateCommit(base.id, Changes({Element(in_base, "Package")}), "alice").value();
+  auto usage_of = [](const std::string& id, const Resource& r, const Commit& c) {
+    return Element(id, "ProjectUsage",
+                   {{"usedProject", {{"@id", r.id}}}, {"usedCommit", {{"@id", c.id}}}});
+  };
+  Resource lib = NewResource("library");
+  std::string in_lib = NewUuid();
+  auto lc =
+      repo_
+          ->CreateCommit(
+              lib.id, Changes({Element(in_lib, "Package"), usage_of(NewUuid(), base, bc)}), "alice")
+          .value();
+  Resource other = NewResource("other");
+  auto oc =
+      repo_->CreateCommit(other.id, Changes({Element(NewUuid(), "Package")}), "alice").value();
+  Resource app = NewResource("app");
+  std::string own = NewUuid(), via_lib = NewUuid(), via_other = NewUuid();
+  auto ac = repo_
+                ->CreateCommit(app.id,
+                               Changes({Element(own, "Package"), usage_of(via_other, other, oc),
+                                        usage_of(via_lib, lib, lc)}),
+                               "alice")
+                .value();
+
+  auto direct = repo_->GetProjectUsage(app.id, ac.id, in_lib);
+  ASSERT_TRUE(direct.ok()) << direct.status().ToString();
+  EXPECT_EQ(direct->value("@id", ""), via_lib);
+  EXPECT_EQ((*direct)["usedProject"]["@id"], lib.id);
+  // base's element comes in through the usage of library, which uses base.
+  auto transitive = repo_->GetProjectUsage(app.id, ac.id, in_base);
+  ASSERT_TRUE(transitive.ok()) << transitive.status().ToString();
+  EXPECT_EQ(transitive->value("@id", ""), via_lib);
+
+  auto mine = repo_->GetProjectUsage(app.id, ac.id, own);
+  EXPECT_EQ(mine.status().code(), StatusCode::kNotFound);
+  EXPECT_NE(mine.status().message().find("belongs to project " + app.id + " itself"),
+            std::string::npos);
+  auto nowhere = repo_->GetProjectUsage(app.id, ac.id, NewUuid());
+  EXPECT_EQ(nowhere.status().code(), StatusCode::kNotFound);
+  EXPECT_NE(nowhere.status().message().find("nor in a project it uses"), std::string::npos);
+  // The library's own element is not brought in by a usage there.
+  EXPECT_EQ(repo_->GetProjectUsage(lib.id, lc.id, in_lib).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(repo_->GetProjectUsage(lib.id, lc.id, in_base)->value("@id", "").empty(), false);
+  // A commit of another project is not one of app's.
+  EXPECT_EQ(repo_->GetProjectUsage(app.id, lc.id, in_lib).status().code(), StatusCode::kNotFound);
+}
+
 TEST_F(RepositoryTest, NamesAreUniqueAndCategoriesNest) {
   auto cat = repo_->CreateCategory({"Libraries", std::nullopt, ""}).value();
   auto sub = repo_->CreateCategory({"Mechanical", cat.id, ""}).value();

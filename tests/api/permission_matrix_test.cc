@@ -156,6 +156,7 @@ class PermissionMatrixTest : public ::testing::Test {
     ASSERT_TRUE(changes.is_array() && !changes.empty()) << changes.dump();
     change_ = changes[0]["@id"];
     config_ = FreshConfig();
+    usage_ = UsedElementPath();
   }
 
   static int Post(httplib::Client& c, const std::string& path, const Json& body) {
@@ -194,6 +195,23 @@ class PermissionMatrixTest : public ::testing::Test {
   }
   std::string FreshBranch() { return Created(ProjectPath() + "/branches", BranchBody()); }
   std::string FreshTag() { return Created(ProjectPath() + "/tags", TagBody()); }
+  // GET .../projectUsage of an element another project brings into a commit of its own.
+  std::string UsedElementPath() {
+    std::string app = FreshProject();
+    std::string usage = NewUuid();
+    Json body = {{"@type", "Commit"},
+                 {"change",
+                  {{{"@type", "DataVersion"},
+                    {"identity", {{"@id", usage}}},
+                    {"payload",
+                     {{"@type", "ProjectUsage"},
+                      {"@id", usage},
+                      {"usedProject", {{"@id", project_}}},
+                      {"usedCommit", {{"@id", commit_}}}}}}}}};
+    std::string app_commit = Created("/sysml/v2/projects/" + app + "/commits", body);
+    return "/sysml/v2/projects/" + app + "/commits/" + app_commit + "/elements/" + element_ +
+           "/projectUsage";
+  }
   // A commit on a branch of its own, forked at commit_ (something to merge).
   std::string FreshSideCommit() {
     return Created(ProjectPath() + "/commits?branchId=" + FreshBranch(), CommitBody(NewUuid()));
@@ -260,7 +278,7 @@ class PermissionMatrixTest : public ::testing::Test {
   InProcessServer target_;
   std::unique_ptr<httplib::Client> admin_;
   std::string source_project_, root_, in_scope_, out_of_scope_;
-  std::string project_, element_, commit_, branch_, tag_, query_, change_, config_;
+  std::string project_, element_, commit_, branch_, tag_, query_, change_, config_, usage_;
   Caller caller_ = Caller::kAnonymous;  // whom the matrix is asking now
   std::map<Caller, std::string> uploads_;
 };
@@ -348,8 +366,7 @@ TEST_F(PermissionMatrixTest, EveryRouteAnswersEveryCallerAsExpected) {
       {Method::kGet, commit + "/changes/{id}", Access::kReader, 200, fixed(c + "/changes/" + change_)},
       {Method::kGet, commit + "/elements", Access::kReader, 200, fixed(c + "/elements")},
       {Method::kGet, commit + "/elements/{id}", Access::kReader, 200, fixed(e)},
-      {Method::kGet, commit + "/elements/{id}/projectUsage", Access::kReader, 501,
-       fixed(e + "/projectUsage")},
+      {Method::kGet, commit + "/elements/{id}/projectUsage", Access::kReader, 200, fixed(usage_)},
       {Method::kGet, commit + "/elements/{id}/relationships", Access::kReader, 200,
        fixed(e + "/relationships")},
       {Method::kGet, commit + "/roots", Access::kReader, 200, fixed(c + "/roots")},
@@ -369,10 +386,10 @@ TEST_F(PermissionMatrixTest, EveryRouteAnswersEveryCallerAsExpected) {
        [this, p] { return Request{p + "/queries/" + FreshQuery(), {}}; }},
       {Method::kGet, sysml + "/queries/{id}/results", Access::kReader, 200,
        fixed(p + "/queries/" + query_ + "/results")},
-      // Meta data types answer 501 in this release (docs/api.md).
-      {Method::kGet, "/sysml/v2/meta/datatypes", Access::kReader, 501, fixed("/sysml/v2/meta/datatypes")},
-      {Method::kGet, "/sysml/v2/meta/datatypes/{id}", Access::kReader, 501,
-       fixed("/sysml/v2/meta/datatypes/" + commit_)},
+      // The metamodel's data types.
+      {Method::kGet, "/sysml/v2/meta/datatypes", Access::kReader, 200, fixed("/sysml/v2/meta/datatypes")},
+      {Method::kGet, "/sysml/v2/meta/datatypes/(.+)", Access::kReader, 200,
+       fixed("/sysml/v2/meta/datatypes/https:%2F%2Fwww.omg.org%2Fspec%2FSysML%2F20230201%2FPartUsage")},
       // Administration API.
       {Method::kGet, "/api/v1/categories", Access::kReader, 200, fixed("/api/v1/categories")},
       {Method::kPost, "/api/v1/categories", Access::kAdmin, 201,

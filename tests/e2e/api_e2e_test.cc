@@ -355,12 +355,25 @@ TEST_F(ApiE2eTest, QueriesFindTheModelsElementsAndKeptQueriesRunAtAnyCommit) {
             std::string::npos);
 }
 
-TEST_F(ApiE2eTest, UnimplementedPartsAnswer501NamingTheOperation) {
-  auto r = admin_->Get("/sysml/v2/meta/datatypes");
-  ASSERT_TRUE(r);
-  EXPECT_EQ(r->status, 501);
-  EXPECT_EQ(BodyJson(r)["@type"], "Error");
-  EXPECT_NE(BodyJson(r)["description"].get<std::string>().find("/meta/datatypes"),
+TEST_F(ApiE2eTest, MetaDatatypesAnswerByUriEncodedOrNotAndUnknownOnesAre404) {
+  auto all = admin_->Get("/sysml/v2/meta/datatypes");
+  ASSERT_TRUE(all);
+  ASSERT_EQ(all->status, 200) << all->body;
+  const std::string part = "https://www.omg.org/spec/SysML/20230201/PartUsage";
+  EXPECT_EQ(BodyJson(all)["$defs"][part]["title"], "PartUsage");
+  for (const std::string& path : std::vector<std::string>{
+           "/sysml/v2/meta/datatypes/https:%2F%2Fwww.omg.org%2Fspec%2FSysML%2F20230201%2FPartUsage",
+           "/sysml/v2/meta/datatypes/" + part, "/sysml/v2/meta/datatypes/PartUsage"}) {
+    auto one = admin_->Get(path);
+    ASSERT_TRUE(one) << path;
+    EXPECT_EQ(one->status, 200) << path << ": " << one->body;
+    EXPECT_EQ(BodyJson(one)["$id"], part) << path;
+  }
+  auto unknown = admin_->Get("/sysml/v2/meta/datatypes/NoSuchType");
+  ASSERT_TRUE(unknown);
+  EXPECT_EQ(unknown->status, 404);
+  EXPECT_EQ(BodyJson(unknown)["@type"], "Error");
+  EXPECT_NE(BodyJson(unknown)["description"].get<std::string>().find("no datatype 'NoSuchType'"),
             std::string::npos);
   EXPECT_EQ(admin_->Get("/sysml/v2/no/such/path")->status, 404);
 }

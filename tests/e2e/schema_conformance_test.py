@@ -6,7 +6,7 @@ directory, commits the PartsTreeRedefinition model, exercises every implemented
 schema def. Needs only the standard library and python3-jsonschema (4.10)."""
 import argparse, base64, copy, datetime, json, os, queue, re, shutil, signal
 import subprocess, sys, tempfile, threading, time, traceback, urllib.error
-import urllib.request, uuid
+import urllib.parse, urllib.request, uuid
 from collections import Counter
 
 from jsonschema import Draft202012Validator, FormatChecker, RefResolver
@@ -520,15 +520,82 @@ def test_merge(c, rep, pid, main, model):
                   f"the message does not say what to do: {r.body['description']}")
 
 
-def test_not_implemented(c, rep, pid, branch, c1, element):
-    p = f"{PROJECTS}/{pid}"
-    for method, path in [
-            ("GET", f"{p}/commits/{c1}/elements/{element}/projectUsage"),
-            ("GET", "/sysml/v2/meta/datatypes"), ("GET", "/sysml/v2/meta/datatypes/Boolean")]:
-        r = c.call(method, path, None)
-        if rep.expect(r, 501, f"{method} {path}", "Error"):
-            rep.check("not implemented" in r.body["description"], f"{method} {path}",
-                      f"the message does not say what is missing: {r.body['description']}")
+def test_project_usage(c, rep, pid, c1, element):
+    """An element another project brings in answers with the ProjectUsage; its own are 404."""
+    app = c.call("POST", PROJECTS, {"@type": "Project", "name": f"app-{uuid.uuid4().hex[:6]}"})
+    if not rep.expect(app, 201, "POST /projects (a project that uses another)", "Project"):
+        return
+    usage_id = str(uuid.uuid4())
+    usage = {"@type": "ProjectUsage", "@id": usage_id, "usedProject": {"@id": pid},
+             "usedCommit": {"@id": c1}}
+    base = f"{PROJECTS}/{app.body['@id']}"
+    r = c.call("POST", f"{base}/commits", {"@type": "Commit", "change": [
+        {"@type": "DataVersion", "identity": {"@id": usage_id}, "payload": usage}]})
+    if not rep.expect(r, 201, "POST /commits (a ProjectUsage)", "Commit"):
+        return
+    at = f"{base}/commits/{r.body['@id']}/elements"
+    where = "GET /commits/{id}/elements/{id}/projectUsage"
+    got = c.get(f"{at}/{element}/projectUsage")
+    if rep.expect(got, 200, where, "ProjectUsage"):
+        rep.check(got.body == usage, where, f"not the usage committed: {got.body}")
+    for eid, what in [(usage_id, "belongs to project"), (str(uuid.uuid4()), "nor in a project it uses")]:
+        r = c.get(f"{at}/{eid}/projectUsage")
+        if rep.expect(r, 404, f"{where} (not brought in)", "Error"):
+            rep.check(what in r.body["description"], f"{where} (not brought in)",
+                      f"the message does not say why: {r.body['description']}")
+
+
+def openapi_response_schema(openapi, path):
+    return openapi["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+
+
+def test_meta(c, rep, openapi, model):
+    """The data types answer as the OpenAPI document has it, are valid JSON Schemas, match the
+    API's own schema defs and admit every element of the model."""
+    all_types = c.get("/sysml/v2/meta/datatypes")
+    if not rep.expect(all_types, 200, "GET /meta/datatypes"):
+        return
+    errors = list(Draft202012Validator(openapi_response_schema(openapi, "/meta/datatypes"))
+                  .iter_errors(all_types.body))
+    rep.check(not errors, "GET /meta/datatypes", f"not the response OpenAPI gives: {describe(errors)}")
+    defs = all_types.body.get("$defs", {})
+    one_schema = openapi_response_schema(openapi, "/meta/datatypes/{datatypeId}")
+    for uri, schema in defs.items():
+        try:
+            Draft202012Validator.check_schema(schema)
+        except Exception as e:  # jsonschema.SchemaError
+            rep.check(False, f"GET /meta/datatypes: {uri}", f"not a valid JSON Schema: {e}")
+            continue
+        errors = list(Draft202012Validator(one_schema).iter_errors(schema))
+        rep.check(not errors and schema.get("$id") == uri, f"GET /meta/datatypes: {uri}",
+                  f"not a datatype as OpenAPI gives it: {describe(errors)}")
+    for name in ["ExternalData", "ExternalRelationship", "ProjectUsage"]:
+        ours, theirs = defs.get(API + name, {}), rep.schemas.store[API + name]
+        rep.check(ours.get("required") == theirs["required"] and
+                  set(ours.get("properties", {})) == set(theirs["properties"]) and
+                  ours.get("additionalProperties") == theirs["additionalProperties"],
+                  f"GET /meta/datatypes: {name}", f"differs from the API's schema def: {ours}")
+    checked = Counter()
+    for change in model["change"]:
+        e = change["payload"] | {"@id": change["identity"]["@id"]}  # as stored
+        schema = defs.get(SYSML + e["@type"])
+        if not rep.check(schema is not None, "GET /meta/datatypes", f"no datatype for {e['@type']}"):
+            continue
+        errors = list(Draft202012Validator(schema, format_checker=rep.schemas.formats).iter_errors(e))
+        rep.check(not errors, f"GET /meta/datatypes: {e['@type']}",
+                  f"model element {e['@id']} does not validate: {describe(errors)}")
+        checked[e["@type"]] += 1
+    print(f"model elements checked against the served datatypes: {sum(checked.values())} "
+          f"of {len(checked)} types", flush=True)
+    for path in [urllib.parse.quote(SYSML + "PartUsage", safe=""), SYSML + "PartUsage", "PartUsage"]:
+        r = c.get(f"/sysml/v2/meta/datatypes/{path}")
+        if rep.expect(r, 200, "GET /meta/datatypes/{datatypeId}"):
+            errors = list(Draft202012Validator(one_schema).iter_errors(r.body))
+            rep.check(not errors and r.body == defs.get(SYSML + "PartUsage"),
+                      "GET /meta/datatypes/{datatypeId}",
+                      f"{path}: not the PartUsage of the list: {describe(errors)}")
+    r = c.get("/sysml/v2/meta/datatypes/Boolean")
+    rep.expect(r, 404, "GET /meta/datatypes/{datatypeId} (unknown)", "Error")
 
 
 # ------------------------------------------------------------------ server
@@ -571,6 +638,8 @@ def main():
     with open(os.path.join(args.shared_dir, "data/sysml-v2/PartsTreeRedefinition.json"), "rb") as f:
         model_bytes = f.read()
     model = json.loads(model_bytes)
+    with open(os.path.join(args.shared_dir, "reference/sysml-v2/openapi-sans-schemas.json")) as f:
+        openapi = json.load(f)
     rep = Report(Schemas(os.path.join(
         args.shared_dir, "reference/sysml-v2/schemas-sans-metamodel-requests.json")))
     tmp = tempfile.mkdtemp(prefix="tandem-schema-")
@@ -589,7 +658,8 @@ def main():
             test_branches_and_tags(c, rep, pid, main_branch, c1, c2)
             test_queries(c, rep, pid, c1, model)
             test_merge(c, rep, pid, main_branch, model)
-            test_not_implemented(c, rep, pid, main_branch, c1, model["change"][0]["identity"]["@id"])
+            test_project_usage(c, rep, pid, c1, model["change"][0]["identity"]["@id"])
+            test_meta(c, rep, openapi, model)
     except Exception as e:
         traceback.print_exc()
         rep.check(False, "test run", f"aborted: {e!r}")
