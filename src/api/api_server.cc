@@ -203,12 +203,14 @@ ApiServer::ApiServer(Repository& repo, Authenticator& auth, SyncEngine* engine, 
       engine_(engine),
       source_(repo),
       options_(std::move(options)),
+      imports_(std::make_unique<ImportService>(repo, SystemClock::Instance(), options_.imports)),
       http_(std::make_unique<HttpEngine>(options_.http,
                                          [this](HttpRequest& req) { return Handle(req); })) {
   RegisterSysmlRoutes(*this);
   RegisterAdminRoutes(*this);
   RegisterSyncRoutes(*this);
   RegisterBundleRoutes(*this);
+  RegisterImportRoutes(*this);
   ChangeFeed& feed = repo_.change_feed();
   feed_subscription_ = feed.Subscribe([engine = http_.get()](uint64_t g) { engine->Notify(g); });
   http_->Notify(feed.generation());
@@ -357,6 +359,7 @@ Status ApiServer::Serve() { return http_->Run(); }
 
 void ApiServer::Stop() {
   for (const auto& hook : stop_hooks_) hook();
+  imports_->Stop();  // runs end within one read of their source
   if (http_) http_->Stop();
 }
 

@@ -32,10 +32,11 @@
 #include "api/http_request.h"
 #include "api/route_policy.h"
 #include "auth/authenticator.h"
-#include "sync/source_service.h"
-#include "sync/sync_engine.h"
 #include "common/canonical_json.h"
 #include "repo/repository.h"
+#include "sync/source_service.h"
+#include "sync/sync_engine.h"
+#include "sync/sysml_import.h"
 #include "tls/tls_context.h"
 
 namespace tandem {
@@ -59,6 +60,8 @@ struct ApiOptions {
   size_t max_open_uploads_per_user = 4;     // sync.max-open-uploads-per-user
   size_t max_open_uploads = 64;             // sync.max-open-uploads (all users)
   ApiTlsOptions tls;
+  // Imports from other SysML v2 API servers (POST /api/v1/imports).
+  ImportServiceOptions imports;
 };
 
 // What a route handler returns on success.
@@ -182,6 +185,7 @@ class ApiServer {
   Repository& repo() { return repo_; }
   Authenticator& auth() { return auth_; }
   SyncEngine* engine() { return engine_; }
+  ImportService& imports() { return *imports_; }
   SourceService& source() { return source_; }
   const ApiOptions& options() const { return options_; }
 
@@ -203,6 +207,7 @@ class ApiServer {
   SyncEngine* engine_;
   SourceService source_;
   ApiOptions options_;
+  std::unique_ptr<ImportService> imports_;
   std::vector<RouteInfo> routes_;
   std::vector<std::function<void()>> stop_hooks_;
   std::vector<std::unique_ptr<Route>> table_;  // in registration order: the first match wins
@@ -218,5 +223,6 @@ void RegisterSysmlRoutes(ApiServer& api);
 void RegisterAdminRoutes(ApiServer& api);
 void RegisterSyncRoutes(ApiServer& api);
 void RegisterBundleRoutes(ApiServer& api);
+void RegisterImportRoutes(ApiServer& api);
 
 }  // namespace tandem

@@ -291,10 +291,22 @@ Result<Resource> Repository::LoadResource(ReadTransaction& txn, const std::strin
   return *r;
 }
 
+bool IsImportedCopy(const Resource& r) {
+  if (r.origin.empty()) return false;
+  auto origin = ParseJsonOrDiscarded(r.origin);
+  return origin.is_object() && origin.contains("import") && origin["import"].is_object();
+}
+
 Status Repository::CheckWritable(const Resource& r, std::string_view what) {
   if (!r.read_only) return Status::Ok();
   std::string reason = "it was locked by an administrator";
-  if (!r.origin.empty()) {
+  if (IsImportedCopy(r)) {
+    auto origin = ParseJsonOrDiscarded(r.origin);
+    reason = "it is an import of project " + JsonString(origin["import"], "projectId") + " from " +
+             JsonString(origin["import"], "from") +
+             "; importing it again updates it, and an administrator can make it writable "
+             "(PATCH /api/v1/resources/{id} {\"readOnly\": false}) to work on it here";
+  } else if (!r.origin.empty()) {
     auto origin = ParseJsonOrDiscarded(r.origin);
     reason = "it is a synchronized copy";
     if (origin.is_object()) {
@@ -392,7 +404,8 @@ Result<Resource> Repository::UpdateResource(const std::string& id, const Resourc
     r.category_id = *patch.category_id;
   }
   if (patch.read_only) {
-    if (!*patch.read_only && before.read_only && !before.origin.empty()) {
+    if (!*patch.read_only && before.read_only && !before.origin.empty() &&
+        !IsImportedCopy(before)) {
       return Status::InvalidArgument(
           "project '" + r.name + "' is a synchronized copy; its read-only flag can only be removed "
           "with 'datamanager -rrof', and only once it is no longer synchronized");
@@ -672,14 +685,29 @@ Result<Commit> Repository::CreateCommit(const std::string& resource_id,
     ASSIGN_OR_RETURN(Commit p, LoadCommit(*txn, r.id, *branch->head));
     parents.push_back(std::move(p));
   }
-  ASSIGN_OR_RETURN(Commit c, CommitToBranch(*txn, r, *branch, parents, writes,
-                                            {request.name, request.description, author}));
+  ASSIGN_OR_RETURN(Commit c,
+                   CommitToBranch(*txn, r, *branch, parents, writes,
+                                  {request.name, request.description, author, "", std::nullopt}));
   RETURN_IF_ERROR(Finish(*txn));
   return c;
 }
 
 Result<Commit> Repository::CommitToBranch(WriteTransaction& txn, const Resource& r,
                                           const Branch& branch, const std::vector<Commit>& parents,
+                                          const std::vector<ElementWrite>& writes,
+                                          const NewCommit& info) {
+  ASSIGN_OR_RETURN(Commit c, StoreNewCommit(txn, r, parents, writes, info));
+  RETURN_IF_ERROR(txn.MoveBranchHead(branch.id, branch.head, c.id));
+  RETURN_IF_ERROR(Emit(txn, "commit.created", r.id,
+                       {{"resourceId", r.id},
+                        {"commitId", c.id},
+                        {"branchId", branch.id},
+                        {"hash", ToHex(c.hash)}}));
+  return c;
+}
+
+Result<Commit> Repository::StoreNewCommit(WriteTransaction& txn, const Resource& r,
+                                          const std::vector<Commit>& parents,
                                           const std::vector<ElementWrite>& writes,
                                           const NewCommit& info) {
   TrieNodeCache txn_nodes(kTxnNodeCacheEntries);
@@ -691,7 +719,7 @@ Result<Commit> Repository::CommitToBranch(WriteTransaction& txn, const Resource&
   for (const auto& [hash, bytes] : sink) RETURN_IF_ERROR(txn.PutNode(hash, bytes));
 
   Commit c;
-  c.id = NewUuid();
+  c.id = info.id.empty() ? NewUuid() : info.id;
   c.resource_id = r.id;
   std::vector<Hash> parent_hashes;
   for (const auto& p : parents) {
@@ -699,7 +727,7 @@ Result<Commit> Repository::CommitToBranch(WriteTransaction& txn, const Resource&
     parent_hashes.push_back(p.hash);
   }
   c.author = info.author;
-  c.created = clock_.NowMicros();
+  c.created = info.created.value_or(clock_.NowMicros());
   c.name = info.name;
   c.description = info.description;
   c.state_root = roots.elements;
@@ -714,12 +742,6 @@ Result<Commit> Repository::CommitToBranch(WriteTransaction& txn, const Resource&
       c.seq,
       StoreCommit(txn, c, writes,
                   parents.empty() ? std::nullopt : std::optional<int64_t>(parents.front().seq)));
-  RETURN_IF_ERROR(txn.MoveBranchHead(branch.id, branch.head, c.id));
-  RETURN_IF_ERROR(Emit(txn, "commit.created", r.id,
-                       {{"resourceId", r.id},
-                        {"commitId", c.id},
-                        {"branchId", branch.id},
-                        {"hash", ToHex(c.hash)}}));
   return c;
 }
 

@@ -122,6 +122,7 @@ struct DataDifference {
 class Repository {
  public:
   Repository(Store& store, Clock& clock, RepositoryOptions options = {});
+  const RepositoryOptions& options() const { return options_; }
 
   // Creates the root category and server id on first use, and the attribute
   // index of commits stored before this release had it. Idempotent.
@@ -321,13 +322,31 @@ class Repository {
   // The source's metadata must pass the local rules (names, ids,
   // descriptions without control characters); InvalidArgument otherwise.
   Result<Resource> CreateMirror(const Resource& source, const std::string& category_id,
-                                const std::string& origin);
+                                const std::string& origin,
+                                const std::string& default_branch_name = "main");
   // Sets name, description and category of a copy to the source's (and the
   // configured target category). Emits rename/move events when they change.
   // The same rules as CreateMirror apply to the name and description.
   Result<Resource> UpdateMirrorMetadata(const std::string& resource_id, const std::string& name,
                                         const std::optional<std::string>& description,
                                         const std::string& category_id, const std::string& origin);
+  // A commit read from another server's SysML v2 API (an import into a copy
+  // made with CreateMirror): stored with the source's id, parents and time,
+  // its hash computed here, with its commit.created event, on no branch
+  // (MirrorRefs points branches at it). Its changes pass the checks of a
+  // commit (PrepareWrites, project usages). False when the resource holds a
+  // commit with that id already; Conflict when another resource does;
+  // InvalidArgument when a parent is not stored yet.
+  struct ForeignCommit {
+    std::string id;
+    std::vector<std::string> parents;
+    int64_t created = 0;
+    std::optional<std::string> name;
+    std::optional<std::string> description;
+    std::string author;
+    std::vector<ElementChange> changes;
+  };
+  Result<bool> ImportForeignCommit(const std::string& resource_id, const ForeignCommit& commit);
   // Makes the copy's branches and tags those of the source: heads move to the
   // given commits (which must have been imported), missing refs are created
   // with the source's ids, refs the source no longer has are removed.
@@ -445,8 +464,14 @@ class Repository {
     std::optional<std::string> name;
     std::optional<std::string> description;
     std::string author;
+    std::string id;                  // empty: a new UUID
+    std::optional<int64_t> created;  // default: now
   };
   Result<Commit> CommitToBranch(WriteTransaction& txn, const Resource& r, const Branch& branch,
+                                const std::vector<Commit>& parents,
+                                const std::vector<ElementWrite>& writes, const NewCommit& info);
+  // The part of CommitToBranch that builds and stores the commit, on no branch.
+  Result<Commit> StoreNewCommit(WriteTransaction& txn, const Resource& r,
                                 const std::vector<Commit>& parents,
                                 const std::vector<ElementWrite>& writes, const NewCommit& info);
   // The newest common ancestor of two commits (nullopt: none).
@@ -479,5 +504,8 @@ Status ValidateName(const std::string& name, std::string_view what);
 // Checks a description: at most 64 KiB, no control characters but tab and
 // line breaks.
 Status ValidateDescription(const std::optional<std::string>& description, std::string_view what);
+// Whether a resource is the copy an import made (its origin names the source
+// API and project: {"import": {"from", "projectId"}}); see sync/sysml_import.h.
+bool IsImportedCopy(const Resource& r);
 
 }  // namespace tandem

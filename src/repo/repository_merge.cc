@@ -156,7 +156,7 @@ Result<MergeOutcome> Repository::Merge(const std::string& resource_id, const Mer
   std::string description = request.description.value_or("Merge commit " + source.id +
                                                          " into branch '" + branch->name + "'");
   ASSIGN_OR_RETURN(Commit c, CommitToBranch(*txn, r, *branch, {head, source}, writes,
-                                            {std::nullopt, description, author}));
+                                            {std::nullopt, description, author, "", std::nullopt}));
   RETURN_IF_ERROR(Finish(*txn));
   out.commit = std::move(c);
   out.created = true;

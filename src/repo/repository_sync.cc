@@ -276,6 +276,57 @@ Result<bool> Repository::ImportCommitIn(WriteTransaction& write, TrieNodeCache& 
   return true;
 }
 
+Result<bool> Repository::ImportForeignCommit(const std::string& resource_id,
+                                             const ForeignCommit& in) {
+  // Prepare every element version before taking the write lock.
+  std::vector<ElementWrite> writes;
+  {
+    RETURN_IF_ERROR(ValidateDescription(in.description, "commit " + in.id));
+    auto prepared = PrepareWrites(in.changes, "change");
+    if (!prepared.ok()) {
+      return Status::InvalidArgument("commit " + in.id + ": " + prepared.status().message());
+    }
+    writes = std::move(prepared).value();
+  }
+  ASSIGN_OR_RETURN(auto txn, store_.BeginWrite());
+  ASSIGN_OR_RETURN(Resource r, LoadResource(*txn, resource_id));
+  ASSIGN_OR_RETURN(auto existing, txn->GetCommit(in.id));
+  if (existing) {
+    if (existing->resource_id != r.id) {
+      return Status::Conflict("commit " + in.id + " exists here already, in project " +
+                              existing->resource_id);
+    }
+    return false;
+  }
+  std::vector<Commit> parents;
+  for (const auto& pid : in.parents) {
+    ASSIGN_OR_RETURN(auto p, txn->GetCommit(pid));
+    if (!p || p->resource_id != r.id) {
+      return Status::InvalidArgument("commit " + in.id + " names previous commit " + pid +
+                                     ", which has not been imported");
+    }
+    parents.push_back(std::move(*p));
+  }
+  RETURN_IF_ERROR(CheckUsedProjects(*txn, writes));
+  auto c = StoreNewCommit(*txn, r, parents, writes,
+                          NewCommit{in.name, in.description, in.author, in.id, in.created});
+  if (!c.ok()) {
+    // A change set that does not apply to its parent's state (deleting an
+    // element that is not there) is the source's inconsistency, not ours.
+    if (c.status().code() == StatusCode::kNotFound ||
+        c.status().code() == StatusCode::kInvalidArgument) {
+      return Status::InvalidArgument(
+          "commit " + in.id + " does not apply to its previous commit: " + c.status().message());
+    }
+    return c.status();
+  }
+  RETURN_IF_ERROR(Emit(
+      *txn, "commit.created", r.id,
+      {{"resourceId", r.id}, {"commitId", c->id}, {"hash", ToHex(c->hash)}, {"imported", true}}));
+  RETURN_IF_ERROR(Finish(*txn));
+  return true;
+}
+
 Result<std::unique_ptr<Repository::ImportTrial>> Repository::BeginImportTrial() {
   ASSIGN_OR_RETURN(auto txn, store_.BeginWrite());
   return std::unique_ptr<ImportTrial>(new ImportTrial(*this, std::move(txn)));
@@ -297,7 +348,8 @@ Status Repository::ImportTrial::ImportCommit(const std::string& resource_id,
 }
 
 Result<Resource> Repository::CreateMirror(const Resource& source, const std::string& category_id,
-                                          const std::string& origin) {
+                                          const std::string& origin,
+                                          const std::string& default_branch_name) {
   RETURN_IF_ERROR(ValidateMirroredResource(source));
   ASSIGN_OR_RETURN(auto txn, store_.BeginWrite());
   ASSIGN_OR_RETURN(auto cat, txn->GetCategory(category_id));
@@ -307,8 +359,8 @@ Result<Resource> Repository::CreateMirror(const Resource& source, const std::str
   r.read_only = true;
   r.origin = origin;
   RETURN_IF_ERROR(txn->InsertResource(r));
-  RETURN_IF_ERROR(txn->InsertBranch(
-      Branch{r.default_branch_id, r.id, "main", std::nullopt, std::nullopt, r.created}));
+  RETURN_IF_ERROR(txn->InsertBranch(Branch{r.default_branch_id, r.id, default_branch_name,
+                                           std::nullopt, std::nullopt, r.created}));
   RETURN_IF_ERROR(Emit(*txn, "resource.created", r.id,
                        {{"resourceId", r.id},
                         {"name", r.name},

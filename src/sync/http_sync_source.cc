@@ -33,13 +33,7 @@ class HttpSyncSource final : public SyncSource {
           "not " + endpoint.url);
       return;
     }
-    HttpClientOptions base;
-    base.connect_timeout = options.connect_timeout;
-    base.idle_timeout = options.read_timeout;
-    base.max_response_bytes = options.max_answer_bytes;
-    base.tls = options.tls.material;
-    base.peer = "the source";
-    base.idle_setting = "sync.read-timeout-seconds";
+    HttpClientOptions base = SourceHttpOptions(options, "the source");
     // Packs are long transfers: bounded by the idle time-out and the
     // cancellation, not by an overall deadline.
     packs_ = std::make_unique<HttpClient>(url, base);
@@ -139,6 +133,17 @@ SourceFactory HttpSourceFactory(SyncClientOptions options) {
   return [options = std::move(options)](const SourceEndpoint& endpoint) -> std::unique_ptr<SyncSource> {
     return std::make_unique<HttpSyncSource>(endpoint, options);
   };
+}
+
+HttpClientOptions SourceHttpOptions(const SyncClientOptions& options, std::string peer) {
+  HttpClientOptions h;
+  h.connect_timeout = options.connect_timeout;
+  h.idle_timeout = options.read_timeout;
+  h.max_response_bytes = options.max_answer_bytes;
+  h.tls = options.tls.material;
+  h.peer = std::move(peer);
+  h.idle_setting = "sync.read-timeout-seconds";
+  return h;
 }
 
 }  // namespace tandem

@@ -41,4 +41,9 @@ Status ValidateSourceUrl(const std::string& url);
 
 SourceFactory HttpSourceFactory(SyncClientOptions options = {});
 
+// The HttpClient options of a connection to `peer` ("the source"): TLS, the
+// connect and idle time-outs and the answer limit of `options`; no overall
+// deadline (set request_timeout where one applies).
+HttpClientOptions SourceHttpOptions(const SyncClientOptions& options, std::string peer);
+
 }  // namespace tandem
