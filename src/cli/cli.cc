@@ -95,6 +95,7 @@ int RunCli(const std::vector<std::string>& args, std::istream& in, std::ostream&
   AddElementCommands(app, selected);
   AddSyncCommands(app, selected);
   AddBundleCommands(app, selected);
+  AddImportCommands(app, selected);
 
   if (args.empty()) {
     err << app.help();

@@ -22,6 +22,7 @@ void AddRefCommands(CLI::App& app, CommandAction& selected);       // branch, ta
 void AddElementCommands(CLI::App& app, CommandAction& selected);   // elements, element
 void AddSyncCommands(CLI::App& app, CommandAction& selected);      // sync (sync_commands.h)
 void AddBundleCommands(CLI::App& app, CommandAction& selected);    // bundle
+void AddImportCommands(CLI::App& app, CommandAction& selected);    // import
 
 // Makes `command` store `action` in `selected` when the parser chooses it.
 void OnSelect(CLI::App* command, CommandAction& selected, CommandAction action);

@@ -26,4 +26,18 @@ Result<std::string> NewPassword(const Environment& env, std::string_view user) {
   return first;
 }
 
+Result<std::string> RemotePassword(const Environment& env, const char* variable,
+                                   std::string_view user, std::string_view where) {
+  if (std::optional<std::string> password = env.Variable(variable)) return *password;
+  if (!env.read_secret) {
+    return Status::InvalidArgument("no password for " + std::string(user) + " at " +
+                                   std::string(where) + ": set " + variable +
+                                   " or run interactively");
+  }
+  ASSIGN_OR_RETURN(std::string password, env.read_secret("Password of " + std::string(user) +
+                                                         " at " + std::string(where) + ": "));
+  if (password.empty()) return Status::InvalidArgument("the password must not be empty");
+  return password;
+}
+
 }  // namespace tandem

@@ -20,4 +20,11 @@ Result<std::string> LoginPassword(const Environment& env, std::string_view user,
 // else a prompt and a confirmation prompt that must match. Never empty.
 Result<std::string> NewPassword(const Environment& env, std::string_view user);
 
+// The password of `user` at another server (a sync source, an import
+// source): the environment variable `variable`, else one prompt naming
+// `where`. Never taken from a flag, where other users could read it in the
+// process list. Never empty.
+Result<std::string> RemotePassword(const Environment& env, const char* variable,
+                                   std::string_view user, std::string_view where);
+
 }  // namespace tandem

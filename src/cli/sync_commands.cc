@@ -16,6 +16,7 @@
 
 #include "cli/commands.h"
 #include "cli/output.h"
+#include "cli/password.h"
 #include "cli/request_target.h"
 
 namespace tandem {
@@ -196,21 +197,9 @@ std::string RowSummary(const json& rows) {
 // ---------------------------------------------------------------- passwords
 
 // The source account's password: TANDEM_SOURCE_PASSWORD, else one prompt.
-// Never taken from a flag, where other users could read it in the process list.
 Result<std::string> SourcePassword(const Environment& env, std::string_view user,
                                    std::string_view url) {
-  if (std::optional<std::string> password = env.Variable(kSourcePasswordVariable)) {
-    return *password;
-  }
-  if (!env.read_secret) {
-    return Status::InvalidArgument(
-        "no source password: set TANDEM_SOURCE_PASSWORD or run interactively");
-  }
-  ASSIGN_OR_RETURN(std::string password,
-                   env.read_secret("Password of " + std::string(user) + " at the source " +
-                                   std::string(url) + ": "));
-  if (password.empty()) return Status::InvalidArgument("the source password must not be empty");
-  return password;
+  return RemotePassword(env, kSourcePasswordVariable, user, "the source " + std::string(url));
 }
 
 // The server answers 401 both when this client's login fails and when the
@@ -630,6 +619,9 @@ CLI::App* AddIdCommand(CLI::App* parent, const std::string& name, const std::str
 }  // namespace
 
 void SetSyncWaitHooks(SyncWaitHooks hooks) { Hooks() = std::move(hooks); }
+int64_t SyncWaitNowMicros() { return NowMicros(); }
+void SyncWaitSleep(std::chrono::milliseconds duration) { Sleep(duration); }
+bool SyncWaitIsTerminal(const std::ostream& stream) { return IsTerminal(stream); }
 
 void AddSyncCommands(CLI::App& app, CommandAction& selected) {
   CLI::App* sync = app.add_subcommand(

@@ -30,6 +30,13 @@ struct SyncWaitHooks {
 // restores all defaults.
 void SetSyncWaitHooks(SyncWaitHooks hooks);
 
+// The hooks as the commands that follow server-side work (sync now, import)
+// use them: a monotonic clock in microseconds, a sleep between polls, and
+// whether a stream shows a redrawn progress line.
+int64_t SyncWaitNowMicros();
+void SyncWaitSleep(std::chrono::milliseconds duration);
+bool SyncWaitIsTerminal(const std::ostream& stream);
+
 // "512 B", "4.5 KiB", "1.2 MiB", "3.0 GiB".
 std::string FormatBytes(uint64_t bytes);
 

@@ -157,6 +157,9 @@ class PermissionMatrixTest : public ::testing::Test {
     change_ = changes[0]["@id"];
     config_ = FreshConfig();
     usage_ = UsedElementPath();
+    auto import = e2e::PostJson(*admin_, "/api/v1/imports", ImportBody(in_scope_));
+    ASSERT_EQ(import->status, 202) << import->body;
+    import_ = BodyJson(import)["id"];
   }
 
   static int Post(httplib::Client& c, const std::string& path, const Json& body) {
@@ -239,6 +242,13 @@ class PermissionMatrixTest : public ::testing::Test {
             {"targetCategoryId", category},
             {"trigger", {{"type", "manual"}}}};
   }
+  Json ImportBody(const std::string& category) const {
+    return {{"from", source_.Url() + "/sysml/v2"},
+            {"projectId", NewUuid()},
+            {"username", "puller"},
+            {"password", "puller-password"},
+            {"targetCategoryId", category}};
+  }
   std::string FreshConfig() { return Created("/api/v1/remote-configs", ConfigBody(in_scope_), "id"); }
   // The caller's own bundle upload (uploads are private to who made them);
   // a caller who may not make one gets an id that names none.
@@ -278,7 +288,7 @@ class PermissionMatrixTest : public ::testing::Test {
   InProcessServer target_;
   std::unique_ptr<httplib::Client> admin_;
   std::string source_project_, root_, in_scope_, out_of_scope_;
-  std::string project_, element_, commit_, branch_, tag_, query_, change_, config_, usage_;
+  std::string project_, element_, commit_, branch_, tag_, query_, change_, config_, usage_, import_;
   Caller caller_ = Caller::kAnonymous;  // whom the matrix is asking now
   std::map<Caller, std::string> uploads_;
 };
@@ -451,6 +461,14 @@ TEST_F(PermissionMatrixTest, EveryRouteAnswersEveryCallerAsExpected) {
       {Method::kGet, "/api/v1/remote-configs/{id}/runs", Access::kScoped, 200, fixed(cfg + "/runs")},
       {Method::kPost, "/api/v1/remote-configs/{id}/sync", Access::kScoped, 202,
        fixed(cfg + "/sync", Json::object())},
+      // Imports: scoped to the target category. Each one started here names a
+      // project the source does not have, so it fails at once and none waits
+      // for another.
+      {Method::kGet, "/api/v1/imports", Access::kScopedList, 200, fixed("/api/v1/imports")},
+      {Method::kPost, "/api/v1/imports", Access::kScoped, 202,
+       [this] { return Request{"/api/v1/imports", ImportBody(in_scope_)}; }},
+      {Method::kGet, "/api/v1/imports/{id}", Access::kScoped, 200, fixed("/api/v1/imports/" + import_)},
+      {Method::kDelete, "/api/v1/imports/{id}", Access::kScoped, 200, fixed("/api/v1/imports/" + import_)},
       // Bundles: taking history out is like the /sync/v1 endpoints; uploads
       // belong to who made them; applying is scoped to the target category.
       {Method::kPost, "/api/v1/bundles", Access::kReader, 200,

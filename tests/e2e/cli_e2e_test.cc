@@ -115,5 +115,50 @@ TEST_F(CliE2eTest, UsersAndRoles) {
   EXPECT_EQ(users.size(), 2u);
 }
 
+TEST_F(CliE2eTest, ImportCopiesAProjectFromAnotherServerAndFollowsItToItsEnd) {
+  auto source = ServerProcess::Start({dir_.Sub("source"), {}, "admin-password-1"});
+  auto cs = source->Client();
+  ASSERT_EQ(PostJson(*cs, "/api/v1/users",
+                     {{"name", "puller"}, {"password", "import-secret-9"}, {"role", "reader"}})
+                ->status,
+            201);
+  std::string rid = CreateProject(*cs, "Elsewhere");
+  ASSERT_EQ(PostJson(*cs, "/sysml/v2/projects/" + rid + "/commits", RealModel())->status, 201);
+  std::string root = BodyJson(server_->Client()->Get("/api/v1/server"))["rootCategoryId"];
+  std::string from = "http://127.0.0.1:" + std::to_string(source->port()) + "/sysml/v2";
+  auto run = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), BinaryPath("tools/tandem/tandem"));
+    return RunProcess(args,
+                      {{"TANDEM_SERVER", "http://127.0.0.1:" + std::to_string(server_->port())},
+                       {"TANDEM_USER", "admin"},
+                       {"TANDEM_PASSWORD", "admin-password-1"},
+                       {"TANDEM_IMPORT_PASSWORD", "import-secret-9"}});
+  };
+  auto imported = run(
+      {"import", "--from", from, "--project", rid, "--user", "puller", "--target-category", root});
+  ASSERT_EQ(imported.exit_code, 0) << imported.out << imported.err;
+  EXPECT_NE(imported.out.find("state      succeeded"), std::string::npos) << imported.out;
+  EXPECT_EQ(imported.out.find("import-secret-9") + imported.err.find("import-secret-9"),
+            2 * std::string::npos);
+  EXPECT_EQ(TandemJson({"elements", rid}).size(), 228u);
+
+  Json list = TandemJson({"import", "list"});
+  ASSERT_EQ(list.size(), 1u);
+  EXPECT_EQ(list[0]["projectId"], rid);
+  auto status = Tandem({"import", "status", list[0]["id"]});
+  EXPECT_EQ(status.exit_code, 0) << status.err;
+  EXPECT_NE(status.out.find("commits 1/1"), std::string::npos) << status.out;
+
+  // A failed import is a failed command, with the reason.
+  auto wrong = run({"import", "--from", from, "--project", "5d1c8a4e-1b2c-4d3e-8f40-000000000001",
+                    "--user", "puller", "--target-category", root});
+  EXPECT_NE(wrong.exit_code, 0);
+  EXPECT_NE(wrong.err.find("has no project"), std::string::npos) << wrong.err;
+  auto incomplete = Tandem({"import", "--from", from});
+  EXPECT_NE(incomplete.exit_code, 0);
+  EXPECT_NE(incomplete.err.find("needs --from, --project and --target-category"), std::string::npos)
+      << incomplete.err;
+}
+
 }  // namespace
 }  // namespace tandem::e2e
