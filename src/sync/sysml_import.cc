@@ -656,8 +656,9 @@ void ImportService::Run(Job& job) {
                 " imported from its change sets differs from the source's "
                 "state there at element " +
                 eid +
-                "; the source's changes do not add up to its elements (nothing was "
-                "pointed at it; the commits stay unreferenced)");
+                "; the source's changes do not add up to its elements. No branch or tag was "
+                "pointed at it; delete the copy here before importing again (--no-verify, "
+                "\"verify\": false, takes the change sets as they are)");
           }
         }
         if (!list.more_after || list.items.empty()) break;

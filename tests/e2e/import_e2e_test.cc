@@ -5,10 +5,13 @@
 // new, refusals name what to fix, a stalled source is cancelled promptly and
 // the source password appears in no answer and no log.
 #include <gtest/gtest.h>
+#include <httplib.h>
 
 #include <chrono>
 #include <fstream>
 #include <iostream>
+#include <map>
+#include <mutex>
 #include <sstream>
 #include <thread>
 
@@ -241,6 +244,158 @@ TEST_F(ImportE2eTest, AnImportFromAStalledSourceIsCancelledPromptly) {
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
   // The server stops promptly with nothing running.
   EXPECT_EQ(b_->Terminate(std::chrono::seconds(10)), 0);
+}
+
+// A SysML v2 API server that answers what a test tells it to: the records of
+// one project, consistent until a test breaks them.
+class FakeSysmlSource {
+ public:
+  static constexpr char kProject[] = "6a7d9a2e-0c1f-4e55-9a51-3b8a1f0e0001";
+  static constexpr char kBranch[] = "6a7d9a2e-0c1f-4e55-9a51-3b8a1f0e0002";
+  static constexpr char kElement[] = "6a7d9a2e-0c1f-4e55-9a51-3b8a1f0e0003";
+  static std::string CommitId(int i) {
+    return "6a7d9a2e-0c1f-4e55-9a51-3b8a1f0e01" + std::to_string(10 + i);
+  }
+
+  FakeSysmlSource() {
+    server_.Get(R"(/sysml/v2/.*)", [this](const httplib::Request& req, httplib::Response& res) {
+      std::lock_guard<std::mutex> lock(mu_);
+      auto it = answers_.find(req.path);
+      if (it == answers_.end()) {
+        res.status = 404;
+        res.set_content(R"({"@type":"Error","description":"nothing here"})", "application/json");
+        return;
+      }
+      res.set_content(it->second.first.dump(), "application/json");
+      if (!it->second.second.empty()) res.set_header("Link", it->second.second);
+    });
+    port_ = server_.bind_to_any_port("127.0.0.1");
+    thread_ = std::thread([this] { server_.listen_after_bind(); });
+    Reset();
+  }
+  ~FakeSysmlSource() {
+    server_.stop();
+    thread_.join();
+  }
+  // Two commits: the first adds the element, the second renames it.
+  void Reset() {
+    const std::string p = std::string("/sysml/v2/projects/") + kProject;
+    Set(p, {{"@id", kProject},
+            {"@type", "Project"},
+            {"name", "Fake"},
+            {"defaultBranch", {{"@id", kBranch}}}});
+    Set(p + "/branches",
+        Json::array({{{"@id", kBranch}, {"name", "main"}, {"head", {{"@id", CommitId(2)}}}}}));
+    Set(p + "/tags", Json::array());
+    Set(p + "/commits",
+        Json::array({{{"@id", CommitId(1)}, {"previousCommit", Json::array()}},
+                     {{"@id", CommitId(2)}, {"previousCommit", {{{"@id", CommitId(1)}}}}}}));
+    for (int i : {1, 2}) {
+      Json element = {
+          {"@id", kElement}, {"@type", "PartDefinition"}, {"name", "v" + std::to_string(i)}};
+      Set(p + "/commits/" + CommitId(i) + "/changes",
+          Json::array({{{"identity", {{"@id", kElement}}}, {"payload", element}}}));
+      Set(p + "/commits/" + CommitId(i) + "/elements", Json::array({element}));
+    }
+  }
+  void Set(const std::string& path, Json body, std::string link = "") {
+    std::lock_guard<std::mutex> lock(mu_);
+    answers_[path] = {std::move(body), std::move(link)};
+  }
+  std::string ProjectPath() const { return std::string("/sysml/v2/projects/") + kProject; }
+  std::string Url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/sysml/v2"; }
+
+ private:
+  httplib::Server server_;
+  int port_ = 0;
+  std::thread thread_;
+  std::mutex mu_;
+  std::map<std::string, std::pair<Json, std::string>> answers_;
+};
+
+TEST_F(ImportE2eTest, AHostileSourceIsRefusedNamingWhatIsWrongAndNoRefPointsAtWhatItSent) {
+  struct Case {
+    const char* what;
+    std::function<void(FakeSysmlSource&)> breaks;
+    const char* needle;
+  };
+  const std::string c1 = FakeSysmlSource::CommitId(1), c2 = FakeSysmlSource::CommitId(2);
+  std::vector<Case> cases = {
+      {"a page link to another server",
+       [&](FakeSysmlSource& f) {
+         f.Set(f.ProjectPath() + "/commits", Json::array({{{"@id", c1}}}),
+               "<http://127.0.0.2:1" + f.ProjectPath() + "/commits?page=2>; rel=\"next\"");
+       },
+       "is on another server; it is not followed"},
+      {"a page link outside the API",
+       [&](FakeSysmlSource& f) {
+         f.Set(f.ProjectPath() + "/commits", Json::array({{{"@id", c1}}}),
+               "</api/v1/users>; rel=\"next\"");
+       },
+       "is outside its SysML v2 API"},
+      {"commits that are each other's parent",
+       [&](FakeSysmlSource& f) {
+         f.Set(f.ProjectPath() + "/commits",
+               Json::array({{{"@id", c1}, {"previousCommit", {{{"@id", c2}}}}},
+                            {{"@id", c2}, {"previousCommit", {{{"@id", c1}}}}}}));
+       },
+       "in a cycle"},
+      {"a parent it does not list",
+       [&](FakeSysmlSource& f) {
+         f.Set(f.ProjectPath() + "/commits",
+               Json::array({{{"@id", c2}, {"previousCommit", {{{"@id", c1}}}}}}));
+       },
+       "which the source does not list"},
+      {"a commit id that is no UUID",
+       [&](FakeSysmlSource& f) {
+         f.Set(f.ProjectPath() + "/commits", Json::array({{{"@id", "../../etc"}}}));
+       },
+       "is not a reference {\"@id\": UUID}"},
+      {"a payload that is no object",
+       [&](FakeSysmlSource& f) {
+         f.Set(f.ProjectPath() + "/commits/" + c1 + "/changes",
+               Json::array(
+                   {{{"identity", {{"@id", FakeSysmlSource::kElement}}}, {"payload", "text"}}}));
+       },
+       "is not an object or null"},
+      {"change sets that do not add up to its elements",
+       [&](FakeSysmlSource& f) {
+         f.Set(f.ProjectPath() + "/commits/" + c2 + "/elements",
+               Json::array({{{"@id", FakeSysmlSource::kElement},
+                             {"@type", "PartDefinition"},
+                             {"name", "forged"}}}));
+       },
+       "differs from the source's state"},
+  };
+  // One source (an import goes on only from the URL it came from), broken anew each time.
+  FakeSysmlSource fake;
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.what);
+    fake.Reset();
+    c.breaks(fake);
+    Json request = {{"from", fake.Url()},
+                    {"projectId", FakeSysmlSource::kProject},
+                    {"targetCategoryId", root_b_}};
+    Json done = Import(request);
+    EXPECT_EQ(done["state"], "failed") << done.dump();
+    EXPECT_NE(done.value("error", "").find(c.needle), std::string::npos) << done.dump();
+    // No branch points at anything the source sent.
+    auto branches =
+        cb_->Get("/sysml/v2/projects/" + std::string(FakeSysmlSource::kProject) + "/branches");
+    if (branches->status == 200) {
+      for (const auto& b : BodyJson(branches)) EXPECT_TRUE(b["head"].is_null()) << b.dump();
+    }
+    EXPECT_EQ(cb_->Get("/api/v1/health")->status, 200);
+  }
+  // The same source, unbroken, imports (the refused runs left nothing in the way).
+  fake.Reset();
+  Json ok = Import({{"from", fake.Url()},
+                    {"projectId", FakeSysmlSource::kProject},
+                    {"targetCategoryId", root_b_}});
+  EXPECT_EQ(ok["state"], "succeeded") << ok.dump();
+  Json head = BodyJson(cb_->Get("/sysml/v2/projects/" + std::string(FakeSysmlSource::kProject) +
+                                "/commits/" + c2 + "/elements/" + FakeSysmlSource::kElement));
+  EXPECT_EQ(head["name"], "v2") << head.dump();
 }
 
 }  // namespace
