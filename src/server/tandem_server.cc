@@ -150,6 +150,7 @@ Result<TandemServer::Ports> TandemServer::Start(const std::optional<std::string>
   client.read_timeout = std::chrono::seconds(settings_.sync_read_timeout_seconds);
   client.request_timeout = std::chrono::seconds(settings_.sync_request_timeout_seconds);
   client.max_answer_bytes = settings_.sync_max_answer_bytes;
+  SyncClientOptions import_client = client;  // imports reach their sources as sync runs do
   engine_ = std::make_unique<SyncEngine>(*repo_, std::move(box), SystemClock::Instance(),
                                          HttpSourceFactory(std::move(client)), sync_options);
 
@@ -172,6 +173,7 @@ Result<TandemServer::Ports> TandemServer::Start(const std::optional<std::string>
   api_options.max_bundle_bytes = settings_.max_bundle_bytes;
   api_options.max_open_uploads_per_user = settings_.max_open_uploads_per_user;
   api_options.max_open_uploads = settings_.max_open_uploads;
+  api_options.imports.client = std::move(import_client);
   api_options.tls = {settings_.tls.sync_tls_only, settings_.tls.sync_require_client_cert,
                      settings_.tls.client_users};
   api_ = std::make_unique<ApiServer>(*repo_, *auth_, engine_.get(), api_options);
