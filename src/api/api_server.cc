@@ -317,6 +317,9 @@ HttpOutcome ApiServer::RunHandler(const Route& route, HttpRequest& req, const Pr
         if (!written.ok()) spdlog::warn("stream of {} stopped: {}", path, written.ToString());
         return written.ok();
       };
+    } else if (!reply->json_text.empty()) {
+      res.body = std::move(reply->json_text);
+      res.content_type = "application/json";
     } else if (!reply->empty) {
       res.body = RenderJson(reply->body);
       res.content_type = "application/json";

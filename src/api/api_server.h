@@ -74,6 +74,8 @@ struct Reply {
   // it runs after the handler returned, so it must own what it uses.
   std::function<Status(const std::function<bool(std::string_view)>&)> stream;
   std::string content_type;
+  // When set (and no stream), the body as is: JSON text already rendered.
+  std::string json_text;
   // When set, there is nothing to answer yet (a long poll): the handler runs
   // again, with a new Call on the same request, once the change feed's
   // generation has passed `generation` or at `deadline` at the latest.

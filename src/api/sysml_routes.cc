@@ -318,17 +318,30 @@ void RegisterQueries(ApiServer& api) {
                      const ParsedQuery& parsed) -> Result<Reply> {
     ASSIGN_OR_RETURN(auto commit, call.QueryId("commitId"));
     ASSIGN_OR_RETURN(PageRequest page, call.Page());
-    ASSIGN_OR_RETURN(QueryPage list, repo.QueryElements(id, commit, parsed.query, page));
-    if (!list.stopped_at) return ListReply(call, list, [](const Json& e) { return e; });
-    // A short page that read all it may: the link in the direction read
-    // resumes after the last element read, which need not be a result.
-    Json items(list.items);
-    bool backward = page.before.has_value();
-    std::string first =
-        list.items.empty() || backward ? *list.stopped_at : list.items.front().value("@id", "");
-    std::string last =
-        list.items.empty() || !backward ? *list.stopped_at : list.items.back().value("@id", "");
-    return call.PageReply(std::move(items), first, last, list.more_after, list.more_before);
+    ElementQuery query = parsed.query;
+    query.texts_when_indexed = true;  // whole elements the index selects go out as stored
+    ASSIGN_OR_RETURN(QueryPage list, repo.QueryElements(id, commit, query, page));
+    std::vector<std::string> ids = list.text_ids;
+    if (list.texts.empty()) {
+      for (const auto& e : list.items) ids.push_back(e.value("@id", ""));
+    }
+    std::string first = ids.empty() ? "" : ids.front();
+    std::string last = ids.empty() ? "" : ids.back();
+    if (list.stopped_at) {
+      // A short page that read all it may: the link in the direction read
+      // resumes after the last element read, which need not be a result.
+      bool backward = page.before.has_value();
+      if (ids.empty() || backward) first = *list.stopped_at;
+      if (ids.empty() || !backward) last = *list.stopped_at;
+    }
+    Reply reply =
+        call.PageReply(Json(std::move(list.items)), first, last, list.more_after, list.more_before);
+    if (!list.texts.empty()) {
+      std::string body = "[";
+      for (size_t i = 0; i < list.texts.size(); ++i) body += (i ? "," : "") + list.texts[i];
+      reply.json_text = body + "]";
+    }
+    return reply;
   };
   api.Add(Method::kGet, queries, Role::kReader, [&repo, record](Call& call) -> Result<Reply> {
     ASSIGN_OR_RETURN(std::string id, call.IdParam(1, "projectId"));

@@ -65,6 +65,18 @@ Result<Json> ParseJson(std::string_view text, std::string_view what, size_t max_
   }
 }
 
+Status CheckJson(std::string_view text, std::string_view what, size_t max_depth) {
+  max_depth = std::clamp<size_t>(max_depth, 1, kMaxJsonDepthCeiling);
+  if (NestsDeeperThan(text, max_depth)) {
+    return Status::InvalidArgument(std::string(what) + " nests deeper than the limit of " +
+                                   std::to_string(max_depth) + " levels");
+  }
+  if (!Json::accept(text.begin(), text.end())) {
+    return Status::InvalidArgument(std::string(what) + " is not valid JSON");
+  }
+  return Status::Ok();
+}
+
 Json ParseJsonOrDiscarded(std::string_view text, size_t max_depth) {
   auto parsed = ParseJson(text, "stored record", max_depth);
   if (!parsed.ok()) return Json(Json::value_t::discarded);

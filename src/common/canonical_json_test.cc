@@ -57,6 +57,19 @@ TEST(CanonicalJsonTest, ParseCanonicalJsonRefusesDepthAndNonCanonicalText) {
   }
 }
 
+TEST(CanonicalJsonTest, CheckJsonAcceptsOneDocumentWithinTheDepthAndNothingElse) {
+  EXPECT_TRUE(CheckJson(R"({"a":[1,{"b":2}]})", "version", 3).ok());
+  auto deep = CheckJson(R"({"a":[1,{"b":2}]})", "element version E", 2);
+  EXPECT_EQ(deep.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(deep.message().find("element version E nests deeper than the limit of 2"),
+            std::string::npos);
+  for (const char* text : {R"({"a":)", R"({"a":1} {"b":2})", "", R"({"a":tru})", "\x01"}) {
+    auto bad = CheckJson(text, "element version E", 64);
+    EXPECT_EQ(bad.code(), StatusCode::kInvalidArgument) << text;
+    EXPECT_NE(bad.message().find("element version E is not valid JSON"), std::string::npos) << text;
+  }
+}
+
 TEST(CanonicalJsonTest, JsonDepthCountsWithoutRecursion) {
   EXPECT_EQ(JsonDepth(Json(1)), 0u);
   EXPECT_EQ(JsonDepth(Json::array()), 1u);

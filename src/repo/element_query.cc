@@ -98,6 +98,19 @@ Json Project(const Json& element, const std::vector<std::string>& select) {
   return out;
 }
 
+bool IndexDecides(const QueryConstraint& c) {
+  switch (c.kind) {
+    case QueryConstraint::Kind::kAnd:
+      return c.children.size() == 1 && IndexDecides(c.children.front());
+    case QueryConstraint::Kind::kOr:
+      return std::all_of(c.children.begin(), c.children.end(),
+                         [](const auto& k) { return IndexDecides(k); });
+    case QueryConstraint::Kind::kPrimitive:
+      break;
+  }
+  return IndexEntriesFor(c).has_value();
+}
+
 std::optional<std::vector<IndexEntry>> IndexEntriesFor(const QueryConstraint& c) {
   switch (c.kind) {
     case QueryConstraint::Kind::kAnd: {

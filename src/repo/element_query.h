@@ -32,6 +32,9 @@ inline constexpr const char* kQueryOperators[] = {"<", "<=", "=", ">", ">=", "in
 struct ElementQuery {
   std::optional<QueryConstraint> where;  // none: every element
   std::vector<std::string> select;       // none: whole elements
+  // Answer whole elements as their stored JSON text (QueryPage::texts) when
+  // the attribute index alone decides the match, so none is parsed.
+  bool texts_when_indexed = false;
 };
 
 // Whether `element` satisfies `c`:
@@ -54,5 +57,10 @@ Json Project(const Json& element, const std::vector<std::string>& select);
 // that is not indexed): then every element has to be read.
 using IndexEntry = std::pair<AttributeKind, std::string>;
 std::optional<std::vector<IndexEntry>> IndexEntriesFor(const QueryConstraint& c);
+
+// Whether the elements of IndexEntriesFor(c) are exactly those matching `c`
+// (a primitive constraint the index answers, or an `or` of such), so that no
+// element needs to be matched again.
+bool IndexDecides(const QueryConstraint& c);
 
 }  // namespace tandem

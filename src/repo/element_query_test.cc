@@ -88,7 +88,8 @@ class ElementQueryTest : public ::testing::Test {
       auto p = repo_->QueryElements(resource_, commit, q, page);
       EXPECT_TRUE(p.ok()) << p.status().ToString();
       if (!p.ok()) break;
-      std::vector<std::string> here;
+      std::vector<std::string> here = p->text_ids;  // elements kept as text (texts_when_indexed)
+      EXPECT_EQ(p->texts.size(), p->text_ids.size());
       for (const auto& e : p->items) here.push_back(e["@id"].get<std::string>());
       ids.insert(backward ? ids.begin() : ids.end(), here.begin(), here.end());
       bool more = backward ? p->more_before : p->more_after;
@@ -191,11 +192,40 @@ TEST_F(ElementQueryTest, TypeNameAndInstanceOfQueriesFindExactlyTheModelsElement
     auto forward = Run(q, commit_);
     EXPECT_EQ(std::set<std::string>(forward.begin(), forward.end()), want);
     EXPECT_EQ(RunSet(q, 1000), want);
+    // Served as stored text where the index decides: the same pages, the same elements.
+    ElementQuery as_text{c.where, {}, /*texts_when_indexed=*/true};
+    EXPECT_EQ(Run(as_text, commit_), forward);
+    auto parsed =
+        repo_->QueryElements(resource_, commit_, q, PageRequest{std::nullopt, std::nullopt, 1000});
+    auto texts = repo_->QueryElements(resource_, commit_, as_text,
+                                      PageRequest{std::nullopt, std::nullopt, 1000});
+    ASSERT_TRUE(parsed.ok() && texts.ok());
+    EXPECT_EQ(texts->texts.empty(), !IndexDecides(c.where)) << "texts only where the index decides";
+    for (size_t i = 0; i < texts->texts.size() && i < parsed->items.size(); ++i) {
+      EXPECT_EQ(Json::parse(texts->texts[i]), parsed->items[i]);
+    }
     if (forward.empty()) continue;
     // Back from the last result: all the others, in the same order.
     std::vector<std::string> others(forward.begin(), forward.end() - 1);
     EXPECT_EQ(Run(q, commit_, 25, forward.back()), others);
+    EXPECT_EQ(Run(as_text, commit_, 25, forward.back()), others);
   }
+}
+
+TEST(IndexDecidesTest, OnlyConstraintsTheIndexAnswersExactlyNeedNoMatching) {
+  using K = QueryConstraint::Kind;
+  EXPECT_TRUE(IndexDecides(Primitive("@type", "=", {"PartUsage"})));
+  EXPECT_TRUE(IndexDecides(Primitive("name", "in", {"a", "b"})));
+  EXPECT_TRUE(IndexDecides(Primitive("@type", "instanceOf", {"Usage"})));
+  EXPECT_TRUE(IndexDecides(
+      Composite(K::kOr, {Primitive("@type", "=", {"Comment"}), Primitive("name", "=", {"x"})})));
+  EXPECT_FALSE(IndexDecides(
+      Composite(K::kAnd, {Primitive("@type", "=", {"PartUsage"}), Primitive("name", "=", {"x"})})));
+  EXPECT_FALSE(IndexDecides(Primitive("@type", "=", {"Feature"}, /*inverse=*/true)));
+  EXPECT_FALSE(IndexDecides(Primitive("name", "=", {nullptr})));
+  EXPECT_FALSE(IndexDecides(Primitive("value", ">", {1})));
+  EXPECT_FALSE(IndexDecides(
+      Composite(K::kOr, {Primitive("@type", "=", {"Package"}), Primitive("value", "<=", {1})})));
 }
 
 TEST_F(ElementQueryTest, APageReadsABoundedNumberOfElementsAndItsCursorResumes) {

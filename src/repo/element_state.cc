@@ -89,18 +89,28 @@ Result<std::optional<Hash>> ElementState::VersionOf(const StateRoots& roots,
   return std::optional<Hash>(HashFromBytes(std::string_view(*value).substr(0, 32)));
 }
 
+namespace {
+Status Unservable(const Status& why) {
+  return Status::Corruption(
+      why.message() + "; the record cannot be served ('datamanager --verify' lists such records)");
+}
+}  // namespace
+
 Result<Json> ElementState::ElementVersion(const Hash& version) {
   ASSIGN_OR_RETURN(std::string text, txn_.GetElementVersion(version));
   // Bounded whatever the store holds: a record that slipped in deeper (an
   // older server, a planted row) is refused here rather than built into a DOM
   // whose dump would overflow the stack of the thread answering the request.
   auto parsed = ParseJson(text, "stored element version " + ToHex(version));
-  if (!parsed.ok()) {
-    return Status::Corruption(parsed.status().message() +
-                              "; the record cannot be served ('datamanager --verify' lists such "
-                              "records)");
-  }
+  if (!parsed.ok()) return Unservable(parsed.status());
   return parsed;
+}
+
+Result<std::string> ElementState::ElementVersionText(const Hash& version) {
+  ASSIGN_OR_RETURN(std::string text, txn_.GetElementVersion(version));
+  Status valid = CheckJson(text, "stored element version " + ToHex(version));
+  if (!valid.ok()) return Unservable(valid);
+  return text;
 }
 
 Result<Json> ElementState::Element(const StateRoots& roots, const std::string& element_id) {

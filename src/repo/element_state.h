@@ -91,6 +91,9 @@ class ElementState {
   // The element's JSON (as stored) at `roots`; NotFound if absent.
   Result<Json> Element(const StateRoots& roots, const std::string& element_id);
   Result<Json> ElementVersion(const Hash& version);
+  // The version's stored JSON text, checked to be JSON within the depth
+  // bound as ElementVersion's parse would (Corruption otherwise), unparsed.
+  Result<std::string> ElementVersionText(const Hash& version);
 
   // Applies `writes` to `base`; new trie nodes go to `sink`. Deleting an
   // element that is absent is InvalidArgument.

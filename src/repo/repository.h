@@ -44,6 +44,10 @@ struct RepositoryOptions {
 // continues after this element id, which need not be a result.
 struct QueryPage : Page<Json> {
   std::optional<std::string> stopped_at;
+  // With ElementQuery::texts_when_indexed, when the index decided the match:
+  // the page's elements as stored JSON text, with their ids (items is empty).
+  std::vector<std::string> texts;
+  std::vector<std::string> text_ids;
 };
 
 struct CategorySpec {

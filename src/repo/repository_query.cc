@@ -19,7 +19,9 @@ constexpr size_t kCandidateBatch = 64;
 
 struct QueryHit {
   std::string key;  // ElementKey: the order of element lists
-  Json element;
+  std::string id;
+  Json element;      // parsed, unless the hit is kept as text
+  std::string text;  // the stored JSON text (QueryPage::texts)
 };
 
 }  // namespace
@@ -77,18 +79,33 @@ Result<QueryPage> Repository::QueryElements(const std::string& resource_id,
   Status failed = Status::Ok();
   size_t reads = 0;
   std::optional<std::string> stopped_at;
+  std::vector<QueryHit> hits;
+  std::optional<std::vector<IndexEntry>> entries;
+  if (query.where && roots.attrs != Hash{}) entries = IndexEntriesFor(*query.where);
+  // Whole elements the index alone selects need not be parsed: they are
+  // served as stored (checked to be JSON), which costs half a parse.
+  const bool as_text =
+      entries && query.texts_when_indexed && query.select.empty() && IndexDecides(*query.where);
   // Adds the element if it matches; false once `out` holds enough or the
   // page has read all it may.
   auto consider = [&](const std::string& id, const Hash& version, std::vector<QueryHit>& out) {
-    auto e = state.ElementVersion(version);
-    if (!e.ok()) {
-      failed = e.status();
-      return false;
+    if (as_text) {
+      auto text = state.ElementVersionText(version);
+      if (!text.ok()) {
+        failed = text.status();
+        return false;
+      }
+      out.push_back({ElementKey(id), id, Json(), std::move(text).value()});
+    } else {
+      auto e = state.ElementVersion(version);
+      if (!e.ok()) {
+        failed = e.status();
+        return false;
+      }
+      if (!query.where || Matches(*query.where, *e))
+        out.push_back({ElementKey(id), id, std::move(e).value(), ""});
     }
-    if (!query.where || Matches(*query.where, *e)) {
-      out.push_back({ElementKey(id), std::move(e).value()});
-      if (out.size() >= want) return false;
-    }
+    if (out.size() >= want) return false;
     if (++reads >= options_.max_query_reads) {
       stopped_at = id;
       return false;
@@ -96,9 +113,6 @@ Result<QueryPage> Repository::QueryElements(const std::string& resource_id,
     return true;
   };
 
-  std::vector<QueryHit> hits;
-  std::optional<std::vector<IndexEntry>> entries;
-  if (query.where && roots.attrs != Hash{}) entries = IndexEntriesFor(*query.where);
   if (entries) {
     std::sort(entries->begin(), entries->end());
     entries->erase(std::unique(entries->begin(), entries->end()), entries->end());
@@ -159,6 +173,13 @@ Result<QueryPage> Repository::QueryElements(const std::string& resource_id,
   }
   if (reverse) std::reverse(hits.begin(), hits.end());
   if (cursor) (reverse ? out.more_after : out.more_before) = true;
+  if (as_text) {
+    for (auto& h : hits) {
+      out.texts.push_back(std::move(h.text));
+      out.text_ids.push_back(std::move(h.id));
+    }
+    return out;
+  }
   out.items.reserve(hits.size());
   for (auto& h : hits) out.items.push_back(Project(h.element, query.select));
   return out;

@@ -380,6 +380,16 @@ TEST_F(RepositoryTest, AStoredOverDeepElementVersionIsRefusedByEveryReader) {
   expect_refused(repo_->ListRoots(r.id, base.id, page).status(), "roots");
   expect_refused(repo_->ListChanges(r.id, base.id, page).status(), "changes");
   expect_refused(repo_->Diff(r.id, c1.id, base.id, page).status(), "diff");
+  // A query (the index still names the element a Part), also when served as stored text.
+  QueryConstraint part;
+  part.property = "@type";
+  part.op = "=";
+  part.values = {"Part"};
+  for (bool as_text : {false, true}) {
+    expect_refused(
+        repo_->QueryElements(r.id, base.id, ElementQuery{part, {}, as_text}, page).status(),
+        as_text ? "query served as text" : "query");
+  }
   // A commit on top must read the old version to update the indexes.
   expect_refused(repo_->CreateCommit(r.id, Changes({Element(a, "Part")}), "alice").status(),
                  "commit");
