@@ -378,5 +378,104 @@ TEST_F(ApiE2eTest, MetaDatatypesAnswerByUriEncodedOrNotAndUnknownOnesAre404) {
   EXPECT_EQ(admin_->Get("/sysml/v2/no/such/path")->status, 404);
 }
 
+// The recipes of the public SysML v2 API Cookbook, as a notebook user runs
+// them one after another (written here from the API's documentation): a
+// project, elements created without ids, updated and deleted, commits,
+// branches and tags, a query in the pilot's form (a scalar value, a
+// one-constraint composite), a merge and a diff.
+TEST_F(ApiE2eTest, CookbookRecipesRunOneAfterAnother) {
+  auto created =
+      PostJson(*admin_, "/sysml/v2/projects",
+               {{"@type", "Project"}, {"name", "Cookbook Demo"}, {"description", "recipes"}});
+  ASSERT_EQ(created->status, 201) << created->body;
+  const std::string pid = BodyJson(created)["@id"];
+  const std::string p = "/sysml/v2/projects/" + pid;
+  const std::string main_branch = BodyJson(created)["defaultBranch"]["@id"];
+  auto commit = [&](const Json& changes, const std::string& branch = "") {
+    auto r = PostJson(*admin_, p + "/commits" + (branch.empty() ? "" : "?branchId=" + branch),
+                      {{"@type", "Commit"}, {"change", changes}});
+    EXPECT_EQ(r->status, 201) << r->body;
+    return BodyJson(r).value("@id", "");
+  };
+  auto element_named = [&](const std::string& cid, const std::string& name) {
+    for (const auto& e : GetAll(*admin_, p + "/commits/" + cid + "/elements")) {
+      if (e.value("name", "") == name) return e;
+    }
+    return Json();
+  };
+
+  // Create elements without ids: the server gives them.
+  std::string c1 = commit(Json::array(
+      {{{"@type", "DataVersion"}, {"payload", {{"@type", "PartDefinition"}, {"name", "Vehicle"}}}},
+       {{"@type", "DataVersion"},
+        {"payload", {{"@type", "PartDefinition"}, {"name", "Engine"}}}}}));
+  Json vehicle = element_named(c1, "Vehicle"), engine = element_named(c1, "Engine");
+  ASSERT_TRUE(vehicle.is_object() && engine.is_object());
+  const std::string vid = vehicle["@id"], eid = engine["@id"];
+
+  // Update one, delete the other.
+  std::string c2 = commit(Json::array(
+      {{{"@type", "DataVersion"},
+        {"identity", {{"@id", vid}}},
+        {"payload", {{"@type", "PartDefinition"}, {"name", "Car"}}}},
+       {{"@type", "DataVersion"}, {"identity", {{"@id", eid}}}, {"payload", nullptr}}}));
+  EXPECT_EQ(BodyJson(admin_->Get(p + "/commits/" + c2 + "/elements/" + vid))["name"], "Car");
+  EXPECT_EQ(admin_->Get(p + "/commits/" + c2 + "/elements/" + eid)->status, 404);
+  EXPECT_EQ(BodyJson(admin_->Get(p + "/commits/" + c1 + "/elements/" + eid))["name"], "Engine");
+  Json second = BodyJson(admin_->Get(p + "/commits/" + c2));
+  EXPECT_EQ(second["previousCommit"], Json::array({{{"@id", c1}}}));
+  EXPECT_EQ(GetAll(*admin_, p + "/commits/" + c2 + "/changes").size(), 2u);
+
+  // A branch with a commit of its own, and a tag.
+  auto branch = PostJson(*admin_, p + "/branches",
+                         {{"@type", "Branch"}, {"name", "develop"}, {"head", {{"@id", c2}}}});
+  ASSERT_EQ(branch->status, 201) << branch->body;
+  const std::string develop = BodyJson(branch)["@id"];
+  std::string c3 = commit(Json::array({{{"@type", "DataVersion"},
+                                        {"payload", {{"@type", "PartUsage"}, {"name", "wheel"}}}}}),
+                          develop);
+  EXPECT_EQ(BodyJson(admin_->Get(p + "/branches/" + develop))["head"]["@id"], c3);
+  EXPECT_EQ(BodyJson(admin_->Get(p + "/branches/" + main_branch))["head"]["@id"], c2);
+  auto tag = PostJson(*admin_, p + "/tags",
+                      {{"@type", "Tag"}, {"name", "v1"}, {"taggedCommit", {{"@id", c2}}}});
+  ASSERT_EQ(tag->status, 201) << tag->body;
+  EXPECT_EQ(GetAll(*admin_, p + "/tags").size(), 1u);
+
+  // A query as the Cookbook writes it: a scalar value inside a one-constraint composite.
+  Json query = {{"@type", "Query"},
+                {"name", "parts named wheel"},
+                {"where",
+                 {{"@type", "CompositeConstraint"},
+                  {"operator", "and"},
+                  {"constraint", Json::array({{{"@type", "PrimitiveConstraint"},
+                                               {"property", "name"},
+                                               {"operator", "="},
+                                               {"value", "wheel"}}})}}}};
+  auto results = PostJson(*admin_, p + "/query-results?commitId=" + c3, query);
+  ASSERT_EQ(results->status, 200) << results->body;
+  ASSERT_EQ(BodyJson(results).size(), 1u) << results->body;
+  EXPECT_EQ(BodyJson(results)[0]["@type"], "PartUsage");
+  auto kept = PostJson(*admin_, p + "/queries", query);
+  ASSERT_EQ(kept->status, 201) << kept->body;
+  // Answered in the schema's form: a composite holds two or more constraints, so the lone
+  // one stands for it, and its value is a list.
+  EXPECT_EQ(BodyJson(kept)["where"]["@type"], "PrimitiveConstraint") << kept->body;
+  EXPECT_EQ(BodyJson(kept)["where"]["value"], Json::array({"wheel"})) << kept->body;
+
+  // Merge develop into main: a commit with both heads as previous commits.
+  auto merged = PostJson(*admin_, p + "/branches/" + main_branch + "/merge?sourceCommitId=" + c3,
+                         Json::array());
+  ASSERT_EQ(merged->status, 201) << merged->body;
+  Json merge = BodyJson(merged);
+  EXPECT_EQ(merge["previousCommit"].size(), 2u) << merged->body;
+  const std::string head = merge["@id"];
+  EXPECT_TRUE(element_named(head, "wheel").is_object());
+
+  // What changed since the first commit: Vehicle renamed, Engine gone, wheel added.
+  auto diff = admin_->Get(p + "/commits/" + head + "/diff?baseCommitId=" + c1);
+  ASSERT_EQ(diff->status, 200) << diff->body;
+  EXPECT_EQ(BodyJson(diff).size(), 3u) << diff->body;
+}
+
 }  // namespace
 }  // namespace tandem::e2e
