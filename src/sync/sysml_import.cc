@@ -427,15 +427,15 @@ std::vector<Json> ImportService::List() const {
 }
 
 Result<Json> ImportService::Cancel(const std::string& id) {
-  Job* job = nullptr;
   {
+    // Under mu_: Start erases ended jobs, so one found here must not be let go
+    // of before it is cancelled. Cancelling only shuts the run's socket down.
     MutexLock lock(mu_);
-    for (const auto& j : jobs_) {
-      if (j->id == id) job = j.get();
-    }
+    auto it = std::find_if(jobs_.begin(), jobs_.end(), [&](const auto& j) { return j->id == id; });
+    if (it == jobs_.end())
+      return Status::NotFound("import " + LogSafe(id, 60) + " is not known here");
+    (*it)->cancel.Cancel();
   }
-  if (!job) return Get(id);  // NotFound
-  job->cancel.Cancel();      // jobs are erased only once ended and only by Start, under mu_
   return Wait(id, std::chrono::seconds(10));
 }
 
