@@ -75,7 +75,12 @@ SyncEngine::SyncEngine(Repository& repo, CredentialBox box, Clock& clock, Source
       box_(std::move(box)),
       clock_(clock),
       sources_(std::move(sources)),
-      options_(options) {}
+      options_(options) {
+  // spdlog (a shared library not built with TSan) makes its default logger on
+  // first use; made here, before any worker exists, the workers' first log
+  // lines cannot race on making it (docs/reliability.md, "Data races").
+  spdlog::default_logger_raw();
+}
 
 SyncEngine::~SyncEngine() { Stop(); }
 

@@ -300,7 +300,9 @@ struct ImportService::Job {
 };
 
 ImportService::ImportService(Repository& repo, Clock& clock, ImportServiceOptions options)
-    : repo_(repo), clock_(clock), options_(std::move(options)) {}
+    : repo_(repo), clock_(clock), options_(std::move(options)) {
+  spdlog::default_logger_raw();  // made before any run's thread logs (see SyncEngine's constructor)
+}
 
 ImportService::~ImportService() { Stop(); }
 
