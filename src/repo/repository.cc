@@ -942,10 +942,10 @@ Result<Json> Repository::GetProjectUsage(const std::string& resource_id,
   ASSIGN_OR_RETURN(auto direct, txn->ListProjectUsages(c.seq));
   std::set<std::string> seen;
   for (const auto& usage : direct) {
-    std::deque<std::string> todo{usage.used_commit};
-    while (!todo.empty()) {
-      std::string used_id = std::move(todo.front());
-      todo.pop_front();
+    std::deque<std::string> pending{usage.used_commit};
+    while (!pending.empty()) {
+      std::string used_id = std::move(pending.front());
+      pending.pop_front();
       if (!seen.insert(used_id).second) continue;
       if (seen.size() > kMaxUsageCommitsSearched) {
         return Status::NotFound("element " + id + " was not found in the first " +
@@ -957,7 +957,7 @@ Result<Json> Repository::GetProjectUsage(const std::string& resource_id,
       ASSIGN_OR_RETURN(auto held, state.VersionOf(RootsOf(*used), id));
       if (held) return state.Element(RootsOf(c), usage.element_id);
       ASSIGN_OR_RETURN(auto further, txn->ListProjectUsages(used->seq));
-      for (auto& u : further) todo.push_back(std::move(u.used_commit));
+      for (auto& u : further) pending.push_back(std::move(u.used_commit));
     }
   }
   return Status::NotFound("element " + id + " is neither in project " + r.id + " at commit " +

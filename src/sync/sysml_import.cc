@@ -22,14 +22,9 @@ namespace {
 constexpr size_t kJsonDepth =
     64;  // the source's records; elements are checked again by the repository
 
-// One commit as the source lists it.
-struct SourceCommit {
-  std::string id;
-  std::vector<std::string> parents;
-  int64_t created = 0;
-  std::optional<std::string> name;
-  std::optional<std::string> description;
-};
+// A commit as the source lists it: what Repository::ForeignCommit needs but
+// its changes and author, which the run fills in.
+using SourceCommit = Repository::ForeignCommit;
 
 // The source's message from a well-formed Error body, cut short and made
 // fit for one line; never raw bytes of a foreign answer.
@@ -561,10 +556,10 @@ void ImportService::Run(Job& job) {
             "project " + pid + " exists here and is not a read-only import from " + job.source.url +
             "; it is not changed (delete it, or import into another server)");
       }
-      ASSIGN_OR_RETURN(auto updated, repo_.UpdateMirrorMetadata(
-                                         pid, project["name"].get<std::string>(), description,
-                                         job.target_category_id, origin.dump()));
-      (void)updated;
+      RETURN_IF_ERROR(repo_
+                          .UpdateMirrorMetadata(pid, project["name"].get<std::string>(),
+                                                description, job.target_category_id, origin.dump())
+                          .status());
     } else if (local.status().code() == StatusCode::kNotFound) {
       Resource r;
       r.id = pid;
@@ -573,9 +568,8 @@ void ImportService::Run(Job& job) {
       r.description = description;
       r.default_branch_id = *default_branch;
       r.created = job.started;
-      ASSIGN_OR_RETURN(auto created, repo_.CreateMirror(r, job.target_category_id, origin.dump(),
-                                                        default_it->name));
-      (void)created;
+      RETURN_IF_ERROR(
+          repo_.CreateMirror(r, job.target_category_id, origin.dump(), default_it->name).status());
     } else {
       return local.status();
     }
@@ -593,12 +587,7 @@ void ImportService::Run(Job& job) {
         report([](Job& j) { ++j.commits_present; });
         continue;
       }
-      Repository::ForeignCommit fc;
-      fc.id = c.id;
-      fc.parents = c.parents;
-      fc.created = c.created;
-      fc.name = c.name;
-      fc.description = c.description;
+      Repository::ForeignCommit fc = c;
       fc.author = job.started_by;
       const std::string what = "the changes of commit " + c.id;
       RETURN_IF_ERROR(api.ForEach(
