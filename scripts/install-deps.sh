@@ -8,7 +8,8 @@ packages=(
   libcpp-httplib-dev nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev
   libsqlite3-dev libssl-dev libzstd-dev libsodium-dev libboost1.81-dev zlib1g-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  python3 python3-jsonschema
+  prometheus-cpp-dev  # GET /metrics
+  python3 python3-jsonschema python3-prometheus-client
   clang-16 libclang-rt-16-dev libfuzzer-16-dev  # make test: the ThreadSanitizer and libFuzzer builds
 )
 

@@ -195,6 +195,7 @@ struct ApiServer::Route {
   RoutePolicy policy;
   bool sync_endpoint;
   RouteHandler handler;
+  std::string label;  // RouteLabel(pattern), for the metrics
 };
 
 ApiServer::ApiServer(Repository& repo, Authenticator& auth, SyncEngine* engine, ApiOptions options)
@@ -204,6 +205,7 @@ ApiServer::ApiServer(Repository& repo, Authenticator& auth, SyncEngine* engine, 
       source_(repo),
       options_(std::move(options)),
       imports_(std::make_unique<ImportService>(repo, SystemClock::Instance(), options_.imports)),
+      metrics_(std::make_unique<ServerMetrics>(SystemClock::Instance())),
       http_(std::make_unique<HttpEngine>(options_.http,
                                          [this](HttpRequest& req) { return Handle(req); })) {
   RegisterSysmlRoutes(*this);
@@ -211,6 +213,7 @@ ApiServer::ApiServer(Repository& repo, Authenticator& auth, SyncEngine* engine, 
   RegisterSyncRoutes(*this);
   RegisterBundleRoutes(*this);
   RegisterImportRoutes(*this);
+  RegisterMetricsRoute(*this);
   ChangeFeed& feed = repo_.change_feed();
   feed_subscription_ = feed.Subscribe([engine = http_.get()](uint64_t g) { engine->Notify(g); });
   http_->Notify(feed.generation());
@@ -250,7 +253,8 @@ void ApiServer::Add(Method method, const std::string& pattern, RoutePolicy polic
                     RouteHandler handler) {
   routes_.push_back(RouteInfo{method, pattern, policy});
   table_.push_back(std::make_unique<Route>(Route{method, pattern, std::regex(pattern), policy,
-                                                 IsSyncEndpoint(pattern), std::move(handler)}));
+                                                 IsSyncEndpoint(pattern), std::move(handler),
+                                                 RouteLabel(pattern)}));
 }
 
 HttpOutcome ApiServer::Handle(HttpRequest& req) {
@@ -263,7 +267,13 @@ HttpOutcome ApiServer::Handle(HttpRequest& req) {
   }
   HttpOutcome out;
   out.response = HttpError(404, "no such endpoint: " + req.method + " " + req.path);
+  // The method as a label only when it is one of ours: the series stay bounded.
+  const char* method = "other";
+  for (Method m : {Method::kGet, Method::kPost, Method::kPut, Method::kPatch, Method::kDelete}) {
+    if (req.method == MethodName(m)) method = MethodName(m);
+  }
   spdlog::info("{} {} 404 0ms user=-", LogSafe(req.method), LogSafe(req.path));
+  metrics_->ObserveRequest(method, "unmatched", 404, 0);
   return out;
 }
 
@@ -284,10 +294,7 @@ HttpOutcome ApiServer::RunRoute(const Route& route, HttpRequest& req) {
   if (st.ok()) return RunHandler(route, req, who, start);
   HttpOutcome out;
   out.response = RefusalFor(st, req);
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                std::chrono::steady_clock::now() - start).count();
-  spdlog::info("{} {} {} {}ms user={}", MethodName(route.method), LogSafe(req.path),
-               out.response.status, ms, who.user.empty() ? "-" : who.user);
+  Answered(MethodName(route.method), route.label, req, out.response.status, start, who.user);
   return out;
 }
 
@@ -317,9 +324,9 @@ HttpOutcome ApiServer::RunHandler(const Route& route, HttpRequest& req, const Pr
         if (!written.ok()) spdlog::warn("stream of {} stopped: {}", path, written.ToString());
         return written.ok();
       };
-    } else if (!reply->json_text.empty()) {
-      res.body = std::move(reply->json_text);
-      res.content_type = "application/json";
+    } else if (!reply->text.empty()) {
+      res.body = std::move(reply->text);
+      res.content_type = reply->content_type.empty() ? "application/json" : reply->content_type;
     } else if (!reply->empty) {
       res.body = RenderJson(reply->body);
       res.content_type = "application/json";
@@ -331,12 +338,22 @@ HttpOutcome ApiServer::RunHandler(const Route& route, HttpRequest& req, const Pr
                     reply.status().ToString());
     }
   }
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                std::chrono::steady_clock::now() - start).count();
-  spdlog::info("{} {} {} {}ms user={}", MethodName(route.method), LogSafe(req.path), res.status, ms,
-               who.user.empty() ? "-" : who.user);
+  Answered(MethodName(route.method), route.label, req, res.status, start, who.user);
   return out;
 }
+
+void ApiServer::Answered(const char* method, const std::string& route_label, const HttpRequest& req,
+                         int status, std::chrono::steady_clock::time_point start,
+                         const std::string& user) {
+  auto elapsed = std::chrono::steady_clock::now() - start;
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count();
+  spdlog::info("{} {} {} {}ms user={}", method, LogSafe(req.path), status, ms,
+               user.empty() ? "-" : user);
+  metrics_->ObserveRequest(method, route_label, status,
+                           std::chrono::duration<double>(elapsed).count());
+}
+
+HttpFigures ApiServer::http_figures() { return http_->Figures(); }
 
 HttpResponse ApiServer::RefusalFor(const Status& st, const HttpRequest& req) {
   HttpResponse res = ErrorResponse(st);

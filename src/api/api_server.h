@@ -30,6 +30,7 @@
 #include "api/api_tls.h"
 #include "api/http_engine.h"
 #include "api/http_request.h"
+#include "api/metrics.h"
 #include "api/route_policy.h"
 #include "auth/authenticator.h"
 #include "common/canonical_json.h"
@@ -62,6 +63,8 @@ struct ApiOptions {
   ApiTlsOptions tls;
   // Imports from other SysML v2 API servers (POST /api/v1/imports).
   ImportServiceOptions imports;
+  // metrics.anonymous: GET /metrics without authentication (else a reader's).
+  bool metrics_anonymous = false;
 };
 
 // What a route handler returns on success.
@@ -74,8 +77,9 @@ struct Reply {
   // it runs after the handler returned, so it must own what it uses.
   std::function<Status(const std::function<bool(std::string_view)>&)> stream;
   std::string content_type;
-  // When set (and no stream), the body as is: JSON text already rendered.
-  std::string json_text;
+  // When set (and no stream), the body as is: JSON text already rendered,
+  // or text of `content_type` when that is set.
+  std::string text;
   // When set, there is nothing to answer yet (a long poll): the handler runs
   // again, with a new Call on the same request, once the change feed's
   // generation has passed `generation` or at `deadline` at the latest.
@@ -189,6 +193,8 @@ class ApiServer {
   SyncEngine* engine() { return engine_; }
   ImportService& imports() { return *imports_; }
   SourceService& source() { return source_; }
+  ServerMetrics& metrics() { return *metrics_; }
+  HttpFigures http_figures();
   const ApiOptions& options() const { return options_; }
 
  private:
@@ -203,6 +209,9 @@ class ApiServer {
   Result<Principal> Authenticate(const HttpRequest& req);
   // The Error answer for `st`, with Retry-After when it is a login lockout.
   HttpResponse RefusalFor(const Status& st, const HttpRequest& req);
+  // Logs an answered request and counts it in the metrics.
+  void Answered(const char* method, const std::string& route_label, const HttpRequest& req,
+                int status, std::chrono::steady_clock::time_point start, const std::string& user);
 
   Repository& repo_;
   Authenticator& auth_;
@@ -210,6 +219,7 @@ class ApiServer {
   SourceService source_;
   ApiOptions options_;
   std::unique_ptr<ImportService> imports_;
+  std::unique_ptr<ServerMetrics> metrics_;
   std::vector<RouteInfo> routes_;
   std::vector<std::function<void()>> stop_hooks_;
   std::vector<std::unique_ptr<Route>> table_;  // in registration order: the first match wins
@@ -226,5 +236,6 @@ void RegisterAdminRoutes(ApiServer& api);
 void RegisterSyncRoutes(ApiServer& api);
 void RegisterBundleRoutes(ApiServer& api);
 void RegisterImportRoutes(ApiServer& api);
+void RegisterMetricsRoute(ApiServer& api);
 
 }  // namespace tandem

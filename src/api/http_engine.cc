@@ -157,6 +157,10 @@ class HttpEngine::Impl {
     MutexLock lock(mu_);
     waiting_.erase(c);
   }
+  HttpFigures Figures() {
+    MutexLock lock(mu_);
+    return HttpFigures{open_.load(), long_polls_};
+  }
 
  private:
   struct Listener {
@@ -790,5 +794,6 @@ Result<int> HttpEngine::ListenTls(const std::string& host, int port,
 Status HttpEngine::Run() { return impl_->Run(); }
 void HttpEngine::Stop() { impl_->Stop(); }
 void HttpEngine::Notify(uint64_t generation) { impl_->Notify(generation); }
+HttpFigures HttpEngine::Figures() { return impl_->Figures(); }
 
 }  // namespace tandem

@@ -107,6 +107,12 @@ using HttpHandler = std::function<HttpOutcome(HttpRequest&)>;
 // An answer with the Error JSON body (sysml_json.h) and `status`.
 HttpResponse HttpError(int status, const std::string& message);
 
+// What the engine holds right now (GET /metrics).
+struct HttpFigures {
+  size_t open_connections = 0;  // accepted and not refused
+  size_t long_polls = 0;        // parked requests
+};
+
 class HttpEngine {
  public:
   static constexpr size_t kIoThreads = 2;
@@ -133,6 +139,7 @@ class HttpEngine {
   void Stop();
   // Announces `generation`: parked requests waiting on another one re-run.
   void Notify(uint64_t generation);
+  HttpFigures Figures();
 
   class Impl;
 

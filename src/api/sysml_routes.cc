@@ -339,7 +339,7 @@ void RegisterQueries(ApiServer& api) {
     if (!list.texts.empty()) {
       std::string body = "[";
       for (size_t i = 0; i < list.texts.size(); ++i) body += (i ? "," : "") + list.texts[i];
-      reply.json_text = body + "]";
+      reply.text = body + "]";
     }
     return reply;
   };

@@ -52,6 +52,7 @@ class Authenticator {
   int64_t RetryAfterSeconds(const std::string& user, const std::string& client) {
     return throttle_.RetryAfterSeconds(user, client);
   }
+  LoginFigures LoginFiguresSoFar() const { return throttle_.Figures(); }
   Result<Principal> CheckToken(const std::string& token);
   // The principal of `user`, whom a verified client certificate maps to (the
   // TLS layer did the verification). Unauthenticated if no such user exists.

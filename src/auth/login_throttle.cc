@@ -47,12 +47,14 @@ void LoginThrottle::RecordFailure(const std::string& user, const std::string& cl
     if (now - e.last_failure > options_.max_delay.count() * kMicrosPerSecond) e.failures = 0;
     failures = ++e.failures;
     e.last_failure = now;
+    ++figures_.failures;
     int over = failures - options_.free_failures;
     if (over > 0) {
       // base * 2^(over-1), capped; the shift is bounded so it cannot overflow.
       int64_t delay = options_.base_delay.count() << std::min(over - 1, 30);
       locked_for = std::min<int64_t>(delay, options_.max_delay.count());
       e.locked_until = now + locked_for * kMicrosPerSecond;
+      ++figures_.lockouts;
     }
   }
   if (locked_for > 0) {
@@ -62,6 +64,11 @@ void LoginThrottle::RecordFailure(const std::string& user, const std::string& cl
     spdlog::warn("failed login for account '{}' from {} ({} in a row)", LogSafe(user, 64),
                  LogSafe(client, 64), failures);
   }
+}
+
+LoginFigures LoginThrottle::Figures() const {
+  MutexLock lock(mu_);
+  return figures_;
 }
 
 void LoginThrottle::RecordSuccess(const std::string& user, const std::string& client) {

@@ -31,6 +31,12 @@ struct LoginThrottleOptions {
   size_t max_tracked = 10'000;
 };
 
+// Totals since the server started (GET /metrics).
+struct LoginFigures {
+  uint64_t failures = 0;  // failed logins (wrong password, unknown account)
+  uint64_t lockouts = 0;  // failures that locked an account out from an address
+};
+
 class LoginThrottle {
  public:
   LoginThrottle(Clock& clock, LoginThrottleOptions options);
@@ -41,6 +47,7 @@ class LoginThrottle {
   void RecordSuccess(const std::string& user, const std::string& client) EXCLUDES(mu_);
   // Whole seconds until the pair may try again (0: now).
   int64_t RetryAfterSeconds(const std::string& user, const std::string& client) EXCLUDES(mu_);
+  LoginFigures Figures() const EXCLUDES(mu_);
 
  private:
   struct Entry {
@@ -53,8 +60,9 @@ class LoginThrottle {
 
   Clock& clock_;
   LoginThrottleOptions options_;
-  Mutex mu_;
+  mutable Mutex mu_;
   std::map<std::string, Entry> entries_ GUARDED_BY(mu_);
+  LoginFigures figures_ GUARDED_BY(mu_);
 };
 
 }  // namespace tandem

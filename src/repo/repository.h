@@ -252,6 +252,9 @@ class Repository {
   Result<std::optional<Commit>> NewestTagged(const std::string& resource_id,
                                              const std::string& head, const std::string& tag);
   Result<uint64_t> CountCommits(const std::string& resource_id);
+  // The whole store's commits, resources, content and size (GET /metrics);
+  // counts every row, so callers keep the answer for a while.
+  Result<StoreFigures> Figures();
   // Commits of the resource that no other commit here has as a parent: with
   // the branch heads, what a target tells a source it has, so commits that
   // arrived before an interrupted run could move the heads are not sent again.

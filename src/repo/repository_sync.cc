@@ -94,6 +94,11 @@ Result<uint64_t> Repository::CountCommits(const std::string& resource_id) {
   return txn->CountCommits(resource_id);
 }
 
+Result<StoreFigures> Repository::Figures() {
+  ASSIGN_OR_RETURN(auto txn, store_.BeginRead());
+  return txn->Figures();
+}
+
 Result<Repository::SyncRefs> Repository::RefsForSync(const std::string& resource_id) {
   ASSIGN_OR_RETURN(auto txn, store_.BeginRead());
   ASSIGN_OR_RETURN(Resource r, LoadResource(*txn, resource_id));

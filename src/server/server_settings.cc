@@ -62,8 +62,7 @@ const std::map<std::string, Apply>& KnownKeys() {
       {"server.body-timeout-seconds", Int(&ServerSettings::body_timeout_seconds, 1, 3600)},
       {"auth.max-failed-logins", Int(&ServerSettings::max_failed_logins, 1, 1000)},
       {"auth.lockout-max-seconds", Int(&ServerSettings::login_lockout_max_seconds, 1, 86400)},
-      {"sync.max-pack-bytes",
-       Int(&ServerSettings::sync_max_pack_bytes, 1 << 20, int64_t{1} << 50)},
+      {"sync.max-pack-bytes", Int(&ServerSettings::sync_max_pack_bytes, 1 << 20, int64_t{1} << 50)},
       {"storage.compress-threshold-bytes",
        Int(&ServerSettings::compress_threshold_bytes, 0, int64_t{1} << 30)},
       {"storage.node-cache-entries", Int(&ServerSettings::node_cache_entries, 0, 10'000'000)},
@@ -78,9 +77,13 @@ const std::map<std::string, Apply>& KnownKeys() {
       {"sync.max-answer-bytes",
        Int(&ServerSettings::sync_max_answer_bytes, 64 << 10, int64_t{1} << 32)},
       {"sync.max-bundle-bytes", Int(&ServerSettings::max_bundle_bytes, 1 << 20, int64_t{1} << 42)},
-      {"sync.max-open-uploads-per-user",
-       Int(&ServerSettings::max_open_uploads_per_user, 1, 1000)},
+      {"sync.max-open-uploads-per-user", Int(&ServerSettings::max_open_uploads_per_user, 1, 1000)},
       {"sync.max-open-uploads", Int(&ServerSettings::max_open_uploads, 1, 10'000)},
+      {"metrics.anonymous",
+       [](const ConfigValue& v, const std::string& key, ServerSettings& s) -> Status {
+         ASSIGN_OR_RETURN(s.metrics_anonymous, ConfigBool(v, key));
+         return Status::Ok();
+       }},
       {"log.level",
        [](const ConfigValue& v, const std::string& key, ServerSettings& s) -> Status {
          ASSIGN_OR_RETURN(s.log_level, ConfigString(v, key));

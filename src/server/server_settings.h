@@ -33,6 +33,7 @@ struct ServerSettings {
   size_t max_bundle_bytes = size_t{8} << 30;
   size_t max_open_uploads_per_user = 4;
   size_t max_open_uploads = 64;
+  bool metrics_anonymous = false;  // metrics.anonymous: GET /metrics without an account
   TlsSettings tls;  // HTTPS listener and TLS of synchronization (server/tls_settings.h)
   // Security limits (docs/security.md).
   size_t max_header_bytes = 64 << 10;

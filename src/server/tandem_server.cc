@@ -173,6 +173,7 @@ Result<TandemServer::Ports> TandemServer::Start(const std::optional<std::string>
   api_options.max_bundle_bytes = settings_.max_bundle_bytes;
   api_options.max_open_uploads_per_user = settings_.max_open_uploads_per_user;
   api_options.max_open_uploads = settings_.max_open_uploads;
+  api_options.metrics_anonymous = settings_.metrics_anonymous;
   api_options.imports.client = std::move(import_client);
   api_options.tls = {settings_.tls.sync_tls_only, settings_.tls.sync_require_client_cert,
                      settings_.tls.client_users};

@@ -46,6 +46,14 @@ struct ContentCounts {
   uint64_t element_version_bytes = 0;  // as stored (compressed where it is)
 };
 
+// What the whole store holds, for monitoring (GET /metrics).
+struct StoreFigures {
+  uint64_t commits = 0;
+  uint64_t resources = 0;
+  ContentCounts content;
+  uint64_t store_bytes = 0;  // the database's size (pages in use and free), not counting its log
+};
+
 // What a resource's history takes: its commits and the element versions its
 // change sets reference, each version counted once (it may be shared).
 struct ResourceStorage {
@@ -113,6 +121,7 @@ class ReadTransaction {
   // Every stored trie node's hash (garbage collection).
   virtual Result<std::vector<Hash>> ListNodeHashes() = 0;
   virtual Result<ContentCounts> CountContent() = 0;
+  virtual Result<StoreFigures> Figures() = 0;
 
   virtual Result<std::optional<StoredQuery>> GetQuery(const std::string& id) = 0;
   // A resource's queries by id.

@@ -46,6 +46,9 @@ struct SyncEngine::Worker {
   // starts: a commit between a run's catalogue and that first read would
   // otherwise be missed by both. Set at once when there is no watcher.
   bool feed_ready GUARDED_BY(mu) = true;
+  // The watcher's connection to the source's feed (the status's
+  // "feedWatcher"): none, connecting, connected or disconnected.
+  const char* feed GUARDED_BY(mu) = "none";
   WorkerState state GUARDED_BY(mu) = WorkerState::kIdle;
   int failures GUARDED_BY(mu) = 0;
   int64_t next_attempt GUARDED_BY(mu) = 0;       // wall micros of the retry (for the status); 0 = none
@@ -243,8 +246,18 @@ Status SyncEngine::Delete(const std::string& id) {
     RETURN_IF_ERROR(txn->DeleteRemoteConfig(id));
     return txn->CommitTransaction();
   }();
-  if (!deleted.ok()) RestartFromStore(id);  // still stored: it keeps running
+  if (!deleted.ok()) {
+    RestartFromStore(id);  // still stored: it keeps running
+  } else {
+    MutexLock lock(mu_);
+    totals_.erase(id);
+  }
   return deleted;
+}
+
+std::map<std::string, RunTotals> SyncEngine::Totals() {
+  MutexLock lock(mu_);
+  return totals_;
 }
 
 Result<Json> SyncEngine::Get(const std::string& id) {
@@ -290,6 +303,7 @@ WorkerState SyncEngine::Worker::Describe(Clock& clock, Json& out) const {
                        {"secondsLeft", eta}};
   }
   if (state == WorkerState::kWaiting) out["nextAttempt"] = FormatTimestamp(next_attempt);
+  out["feedWatcher"] = feed;
   return state;
 }
 
@@ -317,6 +331,7 @@ Result<Json> SyncEngine::GetStatus(const std::string& id) {
   if (live_state) state = *live_state;
   if (JsonBool(stored, "completed", false)) state = WorkerState::kCompleted;
   out["state"] = WorkerStateName(state);
+  if (!out.contains("feedWatcher")) out["feedWatcher"] = "none";
   for (const char* key : {"lastRun", "lastSuccess", "lastError", "consecutiveFailures"}) {
     out[key] = stored.contains(key) ? stored[key] : Json(nullptr);
   }
@@ -408,6 +423,7 @@ void SyncEngine::StartWorker(const RemoteConfig& c) {
       for (const auto& [rid, row] : stored["resources"].items()) w->watched.insert(rid);
     }
     w->feed_ready = !watches;
+    w->feed = watches ? "connecting" : "none";
   }
   Worker* raw = w.get();
   {
@@ -560,6 +576,16 @@ void SyncEngine::RunOnce(Worker* w, std::set<std::string> focus) {
   });
   RunReport report = runner.Run(*source, w->cancel);
   w->memo = runner.memo();
+  {
+    MutexLock lock(mu_);
+    RunTotals& totals = totals_[w->id];
+    ++totals.runs[report.outcome];
+    totals.commits += report.commits;
+    totals.bytes += report.bytes;
+    totals.seconds += static_cast<double>(report.finished - report.started) / 1e6;
+    uint64_t total = w->progress.commits_total, done = w->progress.commits_done;
+    totals.commits_behind = report.outcome == "ok" || done >= total ? 0 : total - done;
+  }
   const bool cancelled = report.outcome == "cancelled";
 
   Json report_json = RunReportToJson(report);
@@ -685,6 +711,12 @@ void SyncEngine::WatchFeed(Worker* w) {
     // Runs wait for the first answer (or failure: then the reconcile after
     // reconnecting covers what a run could miss).
     ready();
+    {
+      MutexLock wl(w->mu);
+      w->feed = page.ok()                                             ? "connected"
+                : page.status().code() == StatusCode::kNotImplemented ? "none"
+                                                                      : "disconnected";
+    }
     if (!page.ok()) {
       if (page.status().code() == StatusCode::kNotImplemented) return;  // a source without a feed
       ++failures;

@@ -48,6 +48,17 @@ struct SyncEngineOptions {
 enum class WorkerState { kIdle, kRunning, kWaiting, kError, kCompleted, kPaused };
 std::string_view WorkerStateName(WorkerState s);
 
+// One configuration's runs since this server started (GET /metrics).
+struct RunTotals {
+  std::map<std::string, uint64_t> runs;  // by outcome: ok, partial, error, cancelled
+  uint64_t commits = 0;                  // copied
+  uint64_t bytes = 0;                    // of packs received
+  double seconds = 0;                    // spent running
+  // After the last run: the commits the source's catalogue had that are not
+  // here (0 after an "ok" run).
+  uint64_t commits_behind = 0;
+};
+
 class SyncEngine {
  public:
   SyncEngine(Repository& repo, CredentialBox box, Clock& clock, SourceFactory sources,
@@ -78,6 +89,8 @@ class SyncEngine {
 
   // The target categories a configuration writes into (for permission checks).
   Result<std::string> TargetCategoryOf(const std::string& id);
+  // Every configuration's run totals that ran since the start, by id.
+  std::map<std::string, RunTotals> Totals() EXCLUDES(mu_);
 
  private:
   struct Worker;
@@ -108,6 +121,8 @@ class SyncEngine {
   Mutex mu_ ACQUIRED_AFTER(lifecycle_mu_);
   // shared_ptr: callers waiting on a worker keep it alive while it is stopped.
   std::map<std::string, std::shared_ptr<Worker>> workers_ GUARDED_BY(mu_);
+  // By configuration id; outlives workers (a PATCH replaces the worker).
+  std::map<std::string, RunTotals> totals_ GUARDED_BY(mu_);
 };
 
 }  // namespace tandem

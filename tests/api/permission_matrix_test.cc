@@ -442,6 +442,7 @@ TEST_F(PermissionMatrixTest, EveryRouteAnswersEveryCallerAsExpected) {
       {Method::kGet, "/api/v1/health", Access::kPublic, 200, fixed("/api/v1/health")},
       {Method::kGet, "/api/v1/server", Access::kReader, 200, fixed("/api/v1/server")},
       {Method::kGet, "/api/v1/changes", Access::kReader, 200, fixed("/api/v1/changes")},
+      {Method::kGet, "/metrics", Access::kReader, 200, fixed("/metrics")},
       // Source side of synchronization.
       {Method::kGet, "/sync/v1/info", Access::kReader, 200, fixed("/sync/v1/info")},
       {Method::kPost, "/sync/v1/catalogue", Access::kReader, 200,

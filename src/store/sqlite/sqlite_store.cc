@@ -589,6 +589,22 @@ class SqliteTransaction final : public WriteTransaction {
     }
     return out;
   }
+  Result<StoreFigures> Figures() override {
+    StoreFigures out;
+    ASSIGN_OR_RETURN(out.content, CountContent());
+    ASSIGN_OR_RETURN(auto s,
+                     conn_->Prepare("SELECT (SELECT count(*) FROM commits), "
+                                    "(SELECT count(*) FROM resources), "
+                                    "(SELECT page_count * page_size FROM pragma_page_count(), "
+                                    "pragma_page_size())"));
+    ASSIGN_OR_RETURN(bool row, s->Step());
+    if (row) {
+      out.commits = static_cast<uint64_t>(s->Int(0));
+      out.resources = static_cast<uint64_t>(s->Int(1));
+      out.store_bytes = static_cast<uint64_t>(s->Int(2));
+    }
+    return out;
+  }
   Result<ContentCounts> DeleteNodes(const std::vector<Hash>& hashes) override {
     ContentCounts out;
     for (const auto& h : hashes) {

@@ -1,0 +1,73 @@
+// ServerMetrics: what GET /metrics answers, in the Prometheus text format
+// (docs/operations.md lists every family). Requests are counted as they are
+// answered (by method, route pattern and status, with a latency histogram);
+// everything else is read when scraped: the store's figures (kept while the
+// change feed stands still, for at most `figures_max_age`, since counting
+// them reads every row's header), the
+// synchronization engine's configurations and run totals, the login
+// throttle's totals, the HTTP engine's connections and long polls, and the
+// imports. prometheus-cpp holds the request families and writes the text.
+//
+// Labels carry route patterns and configuration ids only — never a path as
+// requested, a user name or a configuration's name — so that a scrape
+// reveals no more than the route table and ids, and the number of series
+// stays bounded by the routes and configurations.
+//
+// Thread-safe.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "common/clock.h"
+#include "common/mutex.h"
+#include "store/store.h"
+
+namespace prometheus {
+class Registry;
+class Counter;
+class Histogram;
+template <typename T>
+class Family;
+}  // namespace prometheus
+
+namespace tandem {
+
+class ApiServer;
+
+// A route pattern as a metric label: each capture group becomes "{param}"
+// ("(.+)" "{path}"), e.g. "/sysml/v2/projects/{param}/commits".
+std::string RouteLabel(const std::string& pattern);
+
+class ServerMetrics {
+ public:
+  explicit ServerMetrics(Clock& clock,
+                         std::chrono::seconds figures_max_age = std::chrono::seconds(30));
+  ~ServerMetrics();
+  ServerMetrics(const ServerMetrics&) = delete;
+  ServerMetrics& operator=(const ServerMetrics&) = delete;
+
+  // One answered request; `route` is RouteLabel() of its pattern, or
+  // "unmatched" for a path no route takes.
+  void ObserveRequest(const char* method, const std::string& route, int status, double seconds);
+  // Every family, rendered now.
+  std::string Render(ApiServer& api) EXCLUDES(mu_);
+
+ private:
+  // The store's figures, read again when older than figures_max_age_.
+  Result<StoreFigures> Figures(ApiServer& api) EXCLUDES(mu_);
+
+  Clock& clock_;
+  const std::chrono::seconds figures_max_age_;
+  std::shared_ptr<prometheus::Registry> registry_;
+  prometheus::Family<prometheus::Counter>* requests_ = nullptr;
+  prometheus::Family<prometheus::Histogram>* latency_ = nullptr;
+  Mutex mu_;
+  std::optional<StoreFigures> figures_ GUARDED_BY(mu_);
+  int64_t figures_read_ GUARDED_BY(mu_) = 0;         // monotonic micros
+  uint64_t figures_generation_ GUARDED_BY(mu_) = 0;  // the change feed's, when read
+};
+
+}  // namespace tandem
