@@ -30,6 +30,7 @@ MetricFamily Family(std::string name, std::string help, MetricType type) {
   return f;
 }
 
+// A sample of a gauge or a counter (the serializer reads the field of its family's type).
 ClientMetric Sample(double value, std::vector<ClientMetric::Label> labels = {}) {
   ClientMetric m;
   m.label = std::move(labels);
@@ -166,9 +167,9 @@ std::string RouteLabel(const std::string& pattern) {
   return out;
 }
 
-ServerMetrics::ServerMetrics(Clock& clock, std::chrono::seconds figures_max_age)
+ServerMetrics::ServerMetrics(Clock& clock, std::chrono::seconds content_interval)
     : clock_(clock),
-      figures_max_age_(figures_max_age),
+      content_interval_(content_interval),
       registry_(std::make_shared<prometheus::Registry>()) {
   requests_ = &prometheus::BuildCounter()
                    .Name("tandem_http_requests_total")
@@ -192,41 +193,47 @@ void ServerMetrics::ObserveRequest(const char* method, const std::string& route,
   latency_->Add({{"method", method}, {"route", route}}, kLatencyBuckets).Observe(seconds);
 }
 
-Result<StoreFigures> ServerMetrics::Figures(ApiServer& api) {
+Result<ContentCounts> ServerMetrics::Content(ApiServer& api) {
+  // Under the lock: scrapes that arrive while one counts wait for its answer
+  // instead of counting too.
   MutexLock lock(mu_);
   int64_t now = clock_.MonotonicMicros();
   uint64_t generation = api.repo().change_feed().generation();
-  if (!figures_ || generation != figures_generation_ ||
-      now - figures_read_ > figures_max_age_.count() * 1'000'000) {
-    ASSIGN_OR_RETURN(StoreFigures f, api.repo().Figures());
-    figures_ = f;
-    figures_read_ = now;
-    figures_generation_ = generation;
+  if (!content_ || (generation != content_generation_ &&
+                    now - content_read_ >= content_interval_.count() * 1'000'000)) {
+    ASSIGN_OR_RETURN(ContentCounts counted, api.repo().CountContent());
+    content_ = counted;
+    content_read_ = now;
+    content_generation_ = generation;
   }
-  return *figures_;
+  return *content_;
 }
 
 std::string ServerMetrics::Render(ApiServer& api) {
   std::vector<MetricFamily> families = registry_->Collect();
 
-  auto figures = Figures(api);
+  auto figures = api.repo().Figures();
   if (figures.ok()) {
     families.push_back(Single("tandem_store_commits", "Commits in the store", MetricType::Gauge,
                               static_cast<double>(figures->commits)));
     families.push_back(Single("tandem_store_resources", "Resources in the store", MetricType::Gauge,
                               static_cast<double>(figures->resources)));
-    families.push_back(Single("tandem_store_element_versions", "Distinct element versions stored",
-                              MetricType::Gauge,
-                              static_cast<double>(figures->content.element_versions)));
-    families.push_back(Single("tandem_store_element_version_bytes",
-                              "Bytes of element versions as stored", MetricType::Gauge,
-                              static_cast<double>(figures->content.element_version_bytes)));
-    families.push_back(Single("tandem_store_trie_nodes", "Trie nodes stored", MetricType::Gauge,
-                              static_cast<double>(figures->content.trie_nodes)));
     families.push_back(Single("tandem_store_bytes", "Size of the store's database",
                               MetricType::Gauge, static_cast<double>(figures->store_bytes)));
   } else {
     spdlog::warn("metrics: cannot read the store's figures: {}", figures.status().message());
+  }
+  auto content = Content(api);
+  if (content.ok()) {
+    families.push_back(Single("tandem_store_element_versions", "Distinct element versions stored",
+                              MetricType::Gauge, static_cast<double>(content->element_versions)));
+    families.push_back(Single("tandem_store_element_version_bytes",
+                              "Bytes of element versions as stored", MetricType::Gauge,
+                              static_cast<double>(content->element_version_bytes)));
+    families.push_back(Single("tandem_store_trie_nodes", "Trie nodes stored", MetricType::Gauge,
+                              static_cast<double>(content->trie_nodes)));
+  } else {
+    spdlog::warn("metrics: cannot count the store's content: {}", content.status().message());
   }
 
   if (SyncEngine* engine = api.engine()) AddSyncFamilies(*engine, clock_, families);
@@ -256,10 +263,6 @@ std::string ServerMetrics::Render(ApiServer& api) {
   prometheus::TextSerializer().Serialize(text, families);
   return text.str();
 }
-
-}  // namespace tandem
-
-namespace tandem {
 
 void RegisterMetricsRoute(ApiServer& api) {
   std::optional<Role> role;

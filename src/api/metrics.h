@@ -1,12 +1,13 @@
 // ServerMetrics: what GET /metrics answers, in the Prometheus text format
 // (docs/operations.md lists every family). Requests are counted as they are
 // answered (by method, route pattern and status, with a latency histogram);
-// everything else is read when scraped: the store's figures (kept while the
-// change feed stands still, for at most `figures_max_age`, since counting
-// them reads every row's header), the
-// synchronization engine's configurations and run totals, the login
-// throttle's totals, the HTTP engine's connections and long polls, and the
-// imports. prometheus-cpp holds the request families and writes the text.
+// everything else is read when scraped: the store's commits, resources and
+// size, the synchronization engine's configurations and run totals, the
+// login throttle's totals, the HTTP engine's connections and long polls, and
+// the imports. The store's content counts read every content row's header
+// (about half a second for a 500 MB store), so they are counted again only
+// when the change feed has moved and `content_interval` has passed.
+// prometheus-cpp holds the request families and writes the text.
 //
 // Labels carry route patterns and configuration ids only — never a path as
 // requested, a user name or a configuration's name — so that a scrape
@@ -44,7 +45,7 @@ std::string RouteLabel(const std::string& pattern);
 class ServerMetrics {
  public:
   explicit ServerMetrics(Clock& clock,
-                         std::chrono::seconds figures_max_age = std::chrono::seconds(30));
+                         std::chrono::seconds content_interval = std::chrono::seconds(300));
   ~ServerMetrics();
   ServerMetrics(const ServerMetrics&) = delete;
   ServerMetrics& operator=(const ServerMetrics&) = delete;
@@ -56,18 +57,18 @@ class ServerMetrics {
   std::string Render(ApiServer& api) EXCLUDES(mu_);
 
  private:
-  // The store's figures, read again when older than figures_max_age_.
-  Result<StoreFigures> Figures(ApiServer& api) EXCLUDES(mu_);
+  // The store's content counts, counted again as the header says.
+  Result<ContentCounts> Content(ApiServer& api) EXCLUDES(mu_);
 
   Clock& clock_;
-  const std::chrono::seconds figures_max_age_;
+  const std::chrono::seconds content_interval_;
   std::shared_ptr<prometheus::Registry> registry_;
   prometheus::Family<prometheus::Counter>* requests_ = nullptr;
   prometheus::Family<prometheus::Histogram>* latency_ = nullptr;
   Mutex mu_;
-  std::optional<StoreFigures> figures_ GUARDED_BY(mu_);
-  int64_t figures_read_ GUARDED_BY(mu_) = 0;         // monotonic micros
-  uint64_t figures_generation_ GUARDED_BY(mu_) = 0;  // the change feed's, when read
+  std::optional<ContentCounts> content_ GUARDED_BY(mu_);
+  int64_t content_read_ GUARDED_BY(mu_) = 0;         // monotonic micros
+  uint64_t content_generation_ GUARDED_BY(mu_) = 0;  // the change feed's, when counted
 };
 
 }  // namespace tandem

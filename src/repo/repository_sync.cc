@@ -99,6 +99,11 @@ Result<StoreFigures> Repository::Figures() {
   return txn->Figures();
 }
 
+Result<ContentCounts> Repository::CountContent() {
+  ASSIGN_OR_RETURN(auto txn, store_.BeginRead());
+  return txn->CountContent();
+}
+
 Result<Repository::SyncRefs> Repository::RefsForSync(const std::string& resource_id) {
   ASSIGN_OR_RETURN(auto txn, store_.BeginRead());
   ASSIGN_OR_RETURN(Resource r, LoadResource(*txn, resource_id));

@@ -682,9 +682,11 @@ void SyncEngine::WatchFeed(Worker* w) {
     w->focus.insert(changed.begin(), changed.end());
     w->cv.notify_all();
   };
-  auto ready = [&] {
+  // `feed`: the watcher's connection after this answer (Worker::feed).
+  auto ready = [&](const char* feed) {
     MutexLock wl(w->mu);
     w->feed_ready = true;
+    w->feed = feed;
     w->cv.notify_all();
   };
   while (true) {
@@ -710,13 +712,9 @@ void SyncEngine::WatchFeed(Worker* w) {
     if (w->cancel.cancelled()) return;
     // Runs wait for the first answer (or failure: then the reconcile after
     // reconnecting covers what a run could miss).
-    ready();
-    {
-      MutexLock wl(w->mu);
-      w->feed = page.ok()                                             ? "connected"
-                : page.status().code() == StatusCode::kNotImplemented ? "none"
-                                                                      : "disconnected";
-    }
+    ready(page.ok()                                             ? "connected"
+          : page.status().code() == StatusCode::kNotImplemented ? "none"
+                                                                : "disconnected");
     if (!page.ok()) {
       if (page.status().code() == StatusCode::kNotImplemented) return;  // a source without a feed
       ++failures;

@@ -551,6 +551,24 @@ TEST_F(PermissionMatrixTest, EveryRouteAnswersEveryCallerAsExpected) {
   EXPECT_EQ(cells, static_cast<int>(registered.size() * callers.size()));
 }
 
+// The metrics label every route's requests by RouteLabel(pattern): for each
+// real pattern that must be a plain path, captures as placeholders, no regex left.
+TEST_F(PermissionMatrixTest, EveryRoutesMetricsLabelIsAPathWithPlaceholders) {
+  size_t with_captures = 0;
+  for (const auto& r : target_.api().routes()) {
+    std::string label = RouteLabel(r.pattern);
+    EXPECT_TRUE(label.starts_with("/")) << r.pattern << " -> " << label;
+    EXPECT_EQ(label.find_first_of("()[]^$|*+?\\"), std::string::npos)
+        << r.pattern << " -> " << label;
+    if (label.find('{') != std::string::npos) ++with_captures;
+    // A label without placeholders is the pattern itself.
+    if (r.pattern.find('(') == std::string::npos) {
+      EXPECT_EQ(label, r.pattern);
+    }
+  }
+  EXPECT_GT(with_captures, 30u);
+}
+
 TEST_F(PermissionMatrixTest, ASyncManagerCannotMoveAConfigurationOutOfItsScope) {
   auto manager = ClientFor(Caller::kSyncManagerInScope);
   // Creating one that targets a category outside the scopes.

@@ -591,7 +591,6 @@ class SqliteTransaction final : public WriteTransaction {
   }
   Result<StoreFigures> Figures() override {
     StoreFigures out;
-    ASSIGN_OR_RETURN(out.content, CountContent());
     ASSIGN_OR_RETURN(auto s,
                      conn_->Prepare("SELECT (SELECT count(*) FROM commits), "
                                     "(SELECT count(*) FROM resources), "
