@@ -260,16 +260,42 @@ void RegisterUsersAndLogin(ApiServer& api) {
   });
 }
 
+// The listeners with, for HTTPS, the certificate's subject and end of validity.
+Json ListenerRecords(const std::vector<ApiServer::Listener>& listeners) {
+  Json out = Json::array();
+  int64_t now = SystemClock::Instance().NowMicros();
+  for (const auto& l : listeners) {
+    Json record = {{"scheme", l.scheme}, {"address", l.host}, {"port", l.port}};
+    if (l.certificate) {
+      int64_t left = l.certificate->not_after_micros - now;
+      record["certificate"] = {{"subject", l.certificate->subject},
+                               {"expires", FormatTimestamp(l.certificate->not_after_micros)},
+                               {"daysLeft", left / (86'400LL * 1'000'000)}};
+    }
+    out.push_back(std::move(record));
+  }
+  return out;
+}
+
 void RegisterServer(ApiServer& api) {
   Repository& repo = api.repo();
   api.Add(Method::kGet, P("/health"), std::nullopt, [](Call&) -> Result<Reply> {
     return JsonReply(200, {{"status", "ok"}});
   });
-  api.Add(Method::kGet, P("/server"), Role::kReader, [&repo](Call& call) -> Result<Reply> {
+  ApiServer* server = &api;
+  api.Add(Method::kGet, P("/server"), Role::kReader, [&repo, server](Call& call) -> Result<Reply> {
     ASSIGN_OR_RETURN(std::string id, repo.ServerId());
     ASSIGN_OR_RETURN(std::string root, repo.RootCategoryId());
-    return JsonReply(
-        200, {{"serverId", id}, {"version", call.options().version}, {"rootCategoryId", root}});
+    ASSIGN_OR_RETURN(StoreFigures store, repo.Figures());
+    return JsonReply(200, {{"serverId", id},
+                           {"version", call.options().version},
+                           {"rootCategoryId", root},
+                           {"started", FormatTimestamp(server->started_micros())},
+                           {"listeners", ListenerRecords(server->listeners())},
+                           {"store",
+                            {{"bytes", store.store_bytes},
+                             {"commits", store.commits},
+                             {"resources", store.resources}}}});
   });
   api.Add(Method::kGet, P("/changes"), Role::kReader, [&repo](Call& call) -> Result<Reply> {
     ASSIGN_OR_RETURN(int64_t since, ParseInt(call.Query("since"), "since", 0,

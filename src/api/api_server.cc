@@ -2,12 +2,12 @@
 
 #include <sodium.h>
 #include <spdlog/spdlog.h>
-
 #include <strings.h>
 
 #include <charconv>
 #include <regex>
 
+#include "api/admin_ui.h"
 #include "api/http_engine.h"
 #include "api/sysml_json.h"
 #include "common/ids.h"
@@ -206,6 +206,7 @@ ApiServer::ApiServer(Repository& repo, Authenticator& auth, SyncEngine* engine, 
       options_(std::move(options)),
       imports_(std::make_unique<ImportService>(repo, SystemClock::Instance(), options_.imports)),
       metrics_(std::make_unique<ServerMetrics>(SystemClock::Instance())),
+      started_micros_(SystemClock::Instance().NowMicros()),
       http_(std::make_unique<HttpEngine>(options_.http,
                                          [this](HttpRequest& req) { return Handle(req); })) {
   RegisterSysmlRoutes(*this);
@@ -214,6 +215,7 @@ ApiServer::ApiServer(Repository& repo, Authenticator& auth, SyncEngine* engine, 
   RegisterBundleRoutes(*this);
   RegisterImportRoutes(*this);
   RegisterMetricsRoute(*this);
+  RegisterAdminUi(*this);
   ChangeFeed& feed = repo_.change_feed();
   feed_subscription_ = feed.Subscribe([engine = http_.get()](uint64_t g) { engine->Notify(g); });
   http_->Notify(feed.generation());
@@ -365,13 +367,16 @@ HttpResponse ApiServer::RefusalFor(const Status& st, const HttpRequest& req) {
 }
 
 Result<int> ApiServer::Bind(const std::string& host, int port) {
-  return http_->Listen(host, port, "--port");
+  ASSIGN_OR_RETURN(int bound, http_->Listen(host, port, "--port"));
+  listeners_.push_back({"http", host, bound, std::nullopt});
+  return bound;
 }
 
 Result<int> ApiServer::BindTls(const std::string& host, int port,
                                const TlsServerMaterial& material) {
   ASSIGN_OR_RETURN(int bound, http_->ListenTls(host, port, material));
   https_port_ = bound;
+  listeners_.push_back({"https", host, bound, SummarizeCertificate(material.identity.cert.get())});
   return bound;
 }
 

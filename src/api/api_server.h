@@ -197,6 +197,16 @@ class ApiServer {
   HttpFigures http_figures();
   const ApiOptions& options() const { return options_; }
 
+  // What GET /api/v1/server says of the listeners (fixed once Serve() runs).
+  struct Listener {
+    std::string scheme;  // "http" or "https"
+    std::string host;
+    int port = 0;
+    std::optional<CertificateSummary> certificate;  // https
+  };
+  const std::vector<Listener>& listeners() const { return listeners_; }
+  int64_t started_micros() const { return started_micros_; }
+
  private:
   struct Route;
   // The engine's handler: finds the route and runs it.
@@ -224,6 +234,8 @@ class ApiServer {
   std::vector<std::function<void()>> stop_hooks_;
   std::vector<std::unique_ptr<Route>> table_;  // in registration order: the first match wins
   int https_port_ = -1;
+  std::vector<Listener> listeners_;
+  int64_t started_micros_ = 0;
   uint64_t feed_subscription_ = 0;
   // Last: destroyed first, while the routes its handler runs still exist.
   std::unique_ptr<HttpEngine> http_;

@@ -7,6 +7,7 @@
 #include "api/api_server.h"
 #include "api/route_helpers.h"
 #include "common/ids.h"
+#include "common/json_fields.h"
 #include "sync/protocol.h"
 #include "sync/sync_codec.h"
 #include "tandem_version.h"
@@ -118,11 +119,53 @@ void RegisterRemoteConfigs(ApiServer& api) {
           });
 }
 
+Json SourceTreeRecord(const SourceTree& tree) {
+  Json categories = Json::array();
+  for (const auto& c : tree.categories) {
+    categories.push_back({{"id", c.id},
+                          {"name", c.name},
+                          {"parentId", c.parent_id ? Json(*c.parent_id) : Json(nullptr)},
+                          {"description", c.description}});
+  }
+  Json resources = Json::array();
+  for (const auto& r : tree.resources) {
+    resources.push_back({{"id", r.id},
+                         {"projectId", r.project_id},
+                         {"name", r.name},
+                         {"categoryId", r.category_id},
+                         {"readOnly", r.read_only}});
+  }
+  return {{"source", {{"serverId", tree.info.server_id}, {"version", tree.info.version}}},
+          {"categories", std::move(categories)},
+          {"resources", std::move(resources)}};
+}
+
+// What a source offers, before a configuration exists (the wizard's first
+// two steps). Any sync-manager may ask: it needs the source's credentials,
+// and the answer says nothing about this server.
+void RegisterSourceBrowsing(ApiServer& api) {
+  SyncEngine* engine = api.engine();
+  if (!engine) return;
+  api.Add(Method::kPost, "/api/v1/remote-sources/browse", Role::kSyncManager,
+          [engine](Call& call) -> Result<Reply> {
+            ASSIGN_OR_RETURN(Json body, call.Body());
+            ASSIGN_OR_RETURN(auto f, JsonFields::Of(body, "source"));
+            RETURN_IF_ERROR(f.OnlyAllowed({"url", "username", "password"}));
+            SourceEndpoint endpoint;
+            ASSIGN_OR_RETURN(endpoint.url, f.RequiredString("url"));
+            ASSIGN_OR_RETURN(endpoint.username, f.RequiredString("username"));
+            ASSIGN_OR_RETURN(endpoint.password, f.RequiredString("password"));
+            ASSIGN_OR_RETURN(SourceTree tree, engine->BrowseSource(endpoint));
+            return JsonReply(200, SourceTreeRecord(tree));
+          });
+}
+
 }  // namespace
 
 void RegisterSyncRoutes(ApiServer& api) {
   RegisterSource(api);
   RegisterRemoteConfigs(api);
+  RegisterSourceBrowsing(api);
 }
 
 }  // namespace tandem

@@ -80,9 +80,52 @@ class HttpSyncSource final : public SyncSource {
     return page;
   }
 
+  // The administration API's lists, which any account of the source may
+  // read. Resources come page by page behind our own cursor (the last id
+  // read), so a source cannot make the loop revisit a page or run unbounded.
+  Result<SourceTree> Browse(const Cancellation& cancel) override {
+    SourceTree tree;
+    ASSIGN_OR_RETURN(tree.info, Info(cancel));
+    ASSIGN_OR_RETURN(ClientResponse cats,
+                     Call({"GET", "/api/v1/categories", "", "", {}, nullptr}, cancel));
+    if (cats.status != 200) return ErrorFor(cats, "listing the categories");
+    auto categories = CategoriesFromAnswer(cats.body);
+    if (!categories.ok()) return Malformed("categories", categories.status());
+    tree.categories = std::move(categories).value();
+    std::string after;
+    while (true) {
+      ASSIGN_OR_RETURN(ClientResponse page,
+                       Call({"GET", BrowseResourcesTarget(after), "", "", {}, nullptr}, cancel));
+      if (page.status != 200) return ErrorFor(page, "listing the resources");
+      auto resources = ResourcesFromAnswer(page.body);
+      if (!resources.ok()) return Malformed("resources", resources.status());
+      if (resources->size() > kBrowsePageSize) {
+        return Malformed("resources", Status::Corruption("a page holds more than was asked for"));
+      }
+      if (tree.resources.size() + resources->size() > kMaxBrowsedItems) {
+        return Malformed(
+            "resources",
+            Status::Corruption("more than " + std::to_string(kMaxBrowsedItems) + " resources"));
+      }
+      for (auto& r : *resources) tree.resources.push_back(std::move(r));
+      auto link = page.Header("Link");
+      bool more = link && link->find("rel=\"next\"") != std::string::npos;
+      if (!more || resources->empty() || tree.resources.back().id == after) break;
+      after = tree.resources.back().id;
+    }
+    if (Status st = CheckSourceTree(tree); !st.ok())
+      return Malformed("categories and resources", st);
+    return tree;
+  }
+
   std::string Name() const override { return url_; }
 
  private:
+  Status Malformed(const std::string& what, const Status& st) {
+    return Status::Corruption("the source at " + url_ + " sent a malformed list of " + what + ": " +
+                              st.message());
+  }
+
   Result<ClientResponse> Call(const ClientRequest& request, const Cancellation& cancel) {
     RETURN_IF_ERROR(refused_);
     return calls_->Send(request, cancel);

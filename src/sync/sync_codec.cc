@@ -1,5 +1,8 @@
 #include "sync/sync_codec.h"
 
+#include <map>
+#include <set>
+
 #include "common/ids.h"
 #include "common/percent_encoding.h"
 #include "common/strings.h"
@@ -25,6 +28,45 @@ bool IsFeedPosition(const Json& v) {
   }
   return colons <= 1 && s.front() != ':' && s.back() != ':';
 }
+
+// A name or description of a browsed record: a string of at most `max`
+// bytes (what a page shows; the source's own limits are its business).
+Result<std::string> BrowsedText(const Json& j, const char* key, size_t max, bool required) {
+  auto it = j.find(key);
+  if (it == j.end() || it->is_null()) {
+    if (required) return Status::Corruption(std::string("a record has no '") + key + "'");
+    return std::string();
+  }
+  if (!it->is_string()) return Status::Corruption(std::string("'") + key + "' is not a string");
+  const std::string& v = it->get_ref<const std::string&>();
+  if (v.size() > max) {
+    return Status::Corruption(std::string("'") + key + "' is longer than " + std::to_string(max) +
+                              " bytes");
+  }
+  return v;
+}
+
+Result<std::string> BrowsedId(const Json& j, const char* key) {
+  auto it = j.find(key);
+  if (it == j.end() || !it->is_string() || !IsUuid(it->get_ref<const std::string&>())) {
+    return Status::Corruption(std::string("'") + key + "' is not a UUID");
+  }
+  return NormalizeUuid(it->get<std::string>());
+}
+
+// The array of records of a browse answer, bounded.
+Result<const Json*> BrowsedArray(const Json& j, const char* what) {
+  if (!j.is_array())
+    return Status::Corruption(std::string("the list of ") + what + " is not an array");
+  if (j.size() > kMaxBrowsedItems) {
+    return Status::Corruption(std::string("more than ") + std::to_string(kMaxBrowsedItems) + " " +
+                              what);
+  }
+  return &j;
+}
+
+constexpr size_t kMaxBrowsedName = 1024;
+constexpr size_t kMaxBrowsedDescription = 4096;
 
 }  // namespace
 
@@ -230,6 +272,92 @@ Result<Catalogue> CatalogueFromAnswer(std::string_view body) {
 
 Result<ChangePage> ChangePageFromAnswer(std::string_view body) {
   return ChangePageFromJson(ParseJsonOrDiscarded(body, kMaxAnswerDepth));
+}
+
+std::string BrowseResourcesTarget(const std::string& after) {
+  std::string target = "/api/v1/resources?page[size]=" + std::to_string(kBrowsePageSize);
+  if (!after.empty()) target += "&page[after]=" + PercentEncode(after);
+  return target;
+}
+
+Result<std::vector<BrowsedCategory>> CategoriesFromAnswer(std::string_view body) {
+  Json j = ParseJsonOrDiscarded(body, kMaxAnswerDepth);
+  ASSIGN_OR_RETURN(const Json* list, BrowsedArray(j, "categories"));
+  std::vector<BrowsedCategory> out;
+  out.reserve(list->size());
+  for (const auto& c : *list) {
+    if (!c.is_object()) return Status::Corruption("a category is not an object");
+    BrowsedCategory b;
+    ASSIGN_OR_RETURN(b.id, BrowsedId(c, "id"));
+    ASSIGN_OR_RETURN(b.name, BrowsedText(c, "name", kMaxBrowsedName, true));
+    ASSIGN_OR_RETURN(b.description, BrowsedText(c, "description", kMaxBrowsedDescription, false));
+    if (c.contains("parentId") && !c["parentId"].is_null()) {
+      ASSIGN_OR_RETURN(b.parent_id, BrowsedId(c, "parentId"));
+    }
+    out.push_back(std::move(b));
+  }
+  return out;
+}
+
+Result<std::vector<BrowsedResource>> ResourcesFromAnswer(std::string_view body) {
+  Json j = ParseJsonOrDiscarded(body, kMaxAnswerDepth);
+  ASSIGN_OR_RETURN(const Json* list, BrowsedArray(j, "resources"));
+  std::vector<BrowsedResource> out;
+  out.reserve(list->size());
+  for (const auto& r : *list) {
+    if (!r.is_object()) return Status::Corruption("a resource is not an object");
+    BrowsedResource b;
+    ASSIGN_OR_RETURN(b.id, BrowsedId(r, "id"));
+    ASSIGN_OR_RETURN(b.project_id, BrowsedText(r, "projectId", kMaxBrowsedName, true));
+    ASSIGN_OR_RETURN(b.name, BrowsedText(r, "name", kMaxBrowsedName, true));
+    ASSIGN_OR_RETURN(b.category_id, BrowsedId(r, "categoryId"));
+    auto ro = r.find("readOnly");
+    if (ro != r.end() && !ro->is_boolean())
+      return Status::Corruption("'readOnly' is not a boolean");
+    b.read_only = ro != r.end() && ro->get<bool>();
+    out.push_back(std::move(b));
+  }
+  return out;
+}
+
+Status CheckSourceTree(const SourceTree& tree) {
+  std::map<std::string, const BrowsedCategory*> by_id;
+  for (const auto& c : tree.categories) {
+    if (!by_id.emplace(c.id, &c).second)
+      return Status::Corruption("category " + c.id + " is listed twice");
+  }
+  // Walk up from each category until the root or a category already known
+  // to reach it: linear in the number of categories, however deep the tree.
+  enum Mark { kOnPath = 1, kReachesRoot = 2 };
+  std::map<std::string, int> marks;
+  for (const auto& c : tree.categories) {
+    std::vector<const BrowsedCategory*> path;
+    for (const BrowsedCategory* at = &c; at;) {
+      int& mark = marks[at->id];
+      if (mark == kReachesRoot) break;
+      if (mark == kOnPath) return Status::Corruption("category " + at->id + " is its own ancestor");
+      mark = kOnPath;
+      path.push_back(at);
+      if (!at->parent_id) break;
+      auto parent = by_id.find(*at->parent_id);
+      if (parent == by_id.end()) {
+        return Status::Corruption("category " + at->id + " has a parent " + *at->parent_id +
+                                  " that is not listed");
+      }
+      at = parent->second;
+    }
+    for (const auto* p : path) marks[p->id] = kReachesRoot;
+  }
+  std::set<std::string> seen;
+  for (const auto& r : tree.resources) {
+    if (!seen.insert(r.id).second)
+      return Status::Corruption("resource " + r.id + " is listed twice");
+    if (!by_id.count(r.category_id)) {
+      return Status::Corruption("resource " + r.id + " is in a category " + r.category_id +
+                                " that is not listed");
+    }
+  }
+  return Status::Ok();
 }
 
 }  // namespace tandem

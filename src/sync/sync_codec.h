@@ -50,4 +50,16 @@ Result<SourceInfo> InfoFromAnswer(std::string_view body);
 Result<Catalogue> CatalogueFromAnswer(std::string_view body);
 Result<ChangePage> ChangePageFromAnswer(std::string_view body);
 
+// Browsing a source (SyncSource::Browse) reads its administration API:
+// GET /api/v1/categories (one array) and GET /api/v1/resources page by page.
+inline constexpr size_t kMaxBrowsedItems = 100'000;  // categories, and resources
+inline constexpr size_t kBrowsePageSize = 100;       // every server's default page size
+// "/api/v1/resources?page[size]=..[&page[after]=ID]".
+std::string BrowseResourcesTarget(const std::string& after);
+Result<std::vector<BrowsedCategory>> CategoriesFromAnswer(std::string_view body);
+Result<std::vector<BrowsedResource>> ResourcesFromAnswer(std::string_view body);
+// Every parent is a listed category and no category is its own ancestor;
+// every resource lies in a listed category. Corruption naming the first fault.
+Status CheckSourceTree(const SourceTree& tree);
+
 }  // namespace tandem

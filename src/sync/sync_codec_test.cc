@@ -98,5 +98,97 @@ TEST(PackReaderTest, ACommitNamingTooManyParentsOrOneTwiceIsRefused) {
   EXPECT_NE(too_many.message().find("17 parents"), std::string::npos) << too_many.message();
 }
 
+// Browsing a source for the wizard (HttpSyncSource::Browse): its lists are
+// foreign data, decoded field by field and checked as a tree.
+TEST(BrowseCodecTest, ListsAreDecodedAndEveryFieldIsChecked) {
+  std::string root = NewUuid(), child = NewUuid(), resource = NewUuid();
+  Json cats =
+      Json::array({{{"id", root}, {"name", "Root"}, {"parentId", nullptr}, {"readOnly", false}},
+                   {{"id", child}, {"name", "libs"}, {"parentId", root}, {"description", "d"}}});
+  auto categories = CategoriesFromAnswer(cats.dump());
+  ASSERT_TRUE(categories.ok()) << categories.status().ToString();
+  ASSERT_EQ(categories->size(), 2u);
+  EXPECT_FALSE((*categories)[0].parent_id.has_value());
+  EXPECT_EQ((*categories)[1].parent_id, root);
+  EXPECT_EQ((*categories)[1].description, "d");
+  Json res = Json::array({{{"id", resource},
+                           {"projectId", "P-1"},
+                           {"name", "r"},
+                           {"categoryId", child},
+                           {"readOnly", true},
+                           {"origin", nullptr}}});
+  auto resources = ResourcesFromAnswer(res.dump());
+  ASSERT_TRUE(resources.ok()) << resources.status().ToString();
+  EXPECT_TRUE((*resources)[0].read_only);
+  EXPECT_TRUE(CheckSourceTree({{}, *categories, *resources}).ok());
+
+  for (const char* bad :
+       {R"({"id":"x"})", R"([{"id":"not-a-uuid","name":"a"}])",
+        R"([{"id":"00000000-0000-4000-8000-000000000001"}])",
+        R"([{"id":"00000000-0000-4000-8000-000000000001","name":7}])",
+        R"([{"id":"00000000-0000-4000-8000-000000000001","name":"a","parentId":"zz"}])", R"([3])",
+        "not json"}) {
+    auto refused = CategoriesFromAnswer(bad);
+    EXPECT_EQ(refused.status().code(), StatusCode::kCorruption) << bad;
+  }
+  Json long_name = Json::array({{{"id", root}, {"name", std::string(1025, 'a')}}});
+  EXPECT_FALSE(CategoriesFromAnswer(long_name.dump()).ok());
+  Json wrong_flag = res;
+  wrong_flag[0]["readOnly"] = "yes";
+  EXPECT_FALSE(ResourcesFromAnswer(wrong_flag.dump()).ok());
+  Json no_category = res;
+  no_category[0].erase("categoryId");
+  EXPECT_FALSE(ResourcesFromAnswer(no_category.dump()).ok());
+}
+
+TEST(BrowseCodecTest, ATreeWithACycleAnUnknownParentOrDuplicatesIsRefused) {
+  std::string a = NewUuid(), b = NewUuid(), c = NewUuid();
+  SourceTree cycle;
+  cycle.categories = {{a, "a", b, ""}, {b, "b", c, ""}, {c, "c", a, ""}};
+  Status st = CheckSourceTree(cycle);
+  EXPECT_EQ(st.code(), StatusCode::kCorruption);
+  EXPECT_NE(st.message().find("its own ancestor"), std::string::npos) << st.message();
+
+  SourceTree self;
+  self.categories = {{a, "a", a, ""}};
+  EXPECT_FALSE(CheckSourceTree(self).ok());
+
+  SourceTree orphan;
+  orphan.categories = {{a, "a", std::nullopt, ""}, {b, "b", c, ""}};
+  st = CheckSourceTree(orphan);
+  EXPECT_NE(st.message().find("not listed"), std::string::npos) << st.message();
+
+  SourceTree twice;
+  twice.categories = {{a, "a", std::nullopt, ""}, {a, "again", std::nullopt, ""}};
+  EXPECT_NE(CheckSourceTree(twice).message().find("twice"), std::string::npos);
+
+  SourceTree stray;
+  stray.categories = {{a, "a", std::nullopt, ""}};
+  stray.resources = {{NewUuid(), "P", "r", b, false}};
+  EXPECT_NE(CheckSourceTree(stray).message().find("not listed"), std::string::npos);
+  stray.resources = {{c, "P", "r", a, false}, {c, "P", "r", a, false}};
+  EXPECT_NE(CheckSourceTree(stray).message().find("twice"), std::string::npos);
+}
+
+TEST(BrowseCodecTest, ADeepChainOfCategoriesIsCheckedInLinearTime) {
+  // A hostile source may nest the most categories it can send in one
+  // chain; walking every category to the root would be quadratic.
+  SourceTree deep;
+  deep.categories.push_back({NewUuid(), "0", std::nullopt, ""});
+  for (size_t i = 1; i < kMaxBrowsedItems; ++i) {
+    deep.categories.push_back({NewUuid(), std::to_string(i), deep.categories.back().id, ""});
+  }
+  // Quadratic would be ~5e9 steps, far past the test's time-out.
+  EXPECT_TRUE(CheckSourceTree(deep).ok());
+  deep.categories.front().parent_id = deep.categories.back().id;  // the root's parent: the deepest
+  EXPECT_FALSE(CheckSourceTree(deep).ok());
+}
+
+TEST(BrowseCodecTest, TheResourcesTargetCarriesTheCursor) {
+  EXPECT_EQ(BrowseResourcesTarget(""), "/api/v1/resources?page[size]=100");
+  EXPECT_EQ(BrowseResourcesTarget("00000000-0000-4000-8000-000000000001"),
+            "/api/v1/resources?page[size]=100&page[after]=00000000-0000-4000-8000-000000000001");
+}
+
 }  // namespace
 }  // namespace tandem

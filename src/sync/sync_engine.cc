@@ -156,6 +156,18 @@ Status SyncEngine::Validate(const RemoteConfigSpec& spec, const std::string& pas
   return Status::Ok();
 }
 
+Result<SourceTree> SyncEngine::BrowseSource(const SourceEndpoint& endpoint) {
+  std::unique_ptr<SyncSource> source = sources_(endpoint);
+  auto tree = source->Browse(shutdown_);
+  if (!tree.ok())
+    return Status::InvalidArgument("browsing the source failed: " + tree.status().message());
+  ASSIGN_OR_RETURN(std::string own, repo_.ServerId());
+  if (tree->info.server_id == own) {
+    return Status::InvalidArgument("the source " + endpoint.url + " is this server itself");
+  }
+  return tree;
+}
+
 Result<Json> SyncEngine::Create(const Json& body) {
   std::optional<std::string> password;
   ASSIGN_OR_RETURN(RemoteConfigSpec spec, ParseRemoteConfigSpec(body, false, {}, password));

@@ -87,6 +87,12 @@ class SyncEngine {
   // a one-time configuration that has completed.
   Result<Json> RequestRun(const std::string& id, bool wait, std::chrono::seconds timeout);
 
+  // Logs in to a source that is not configured yet and lists what it
+  // offers (the web administration's wizard). Every failure, the source's
+  // refusal of the credentials included, is InvalidArgument saying what to
+  // check: the caller's own credentials were fine.
+  Result<SourceTree> BrowseSource(const SourceEndpoint& endpoint);
+
   // The target categories a configuration writes into (for permission checks).
   Result<std::string> TargetCategoryOf(const std::string& id);
   // Every configuration's run totals that ran since the start, by id.

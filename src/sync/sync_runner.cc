@@ -21,14 +21,17 @@ Json RunReportToJson(const RunReport& report) {
   return out;
 }
 
-Json SyncRunner::Row(const CatalogueEntry& e, const std::string& state, const std::string& message) {
-  return Json{{"sourceId", e.resource.id},
-              {"targetId", e.resource.id},
-              {"name", e.resource.name},
-              {"projectId", e.resource.project_id},
-              {"selectedBy", e.selected_by},
-              {"state", state},
-              {"message", message.empty() ? Json(nullptr) : Json(message)}};
+Json SyncRunner::Row(const CatalogueEntry& e, const std::string& state, const std::string& message,
+                     const Resource* clash) {
+  Json row{{"sourceId", e.resource.id},
+           {"targetId", e.resource.id},
+           {"name", e.resource.name},
+           {"projectId", e.resource.project_id},
+           {"selectedBy", e.selected_by},
+           {"state", state},
+           {"message", message.empty() ? Json(nullptr) : Json(message)}};
+  if (clash) row["conflictWith"] = {{"resourceId", clash->id}, {"name", clash->name}};
+  return row;
 }
 
 void SyncRunner::KeepSelected(Catalogue& catalogue) {
@@ -244,7 +247,8 @@ Json SyncRunner::SyncResource(SyncSource& source, const SourceInfo& info,
       return Row(entry, "conflict",
                  "Project ID '" + src.project_id + "' is already used here by project '" +
                      (*by_pid)->name + "' (" + (*by_pid)->id + "); source project '" + src.name +
-                     "' (" + src.id + ") is not copied until that is resolved");
+                     "' (" + src.id + ") is not copied until that is resolved",
+                 &**by_pid);
     }
     auto by_name = repo_.FindResourceByName(spec_.target_category_id, src.name);
     if (!by_name.ok()) return Row(entry, "error", by_name.status().message());
@@ -252,7 +256,8 @@ Json SyncRunner::SyncResource(SyncSource& source, const SourceInfo& info,
       return Row(entry, "conflict",
                  "the target category already holds a project named '" + src.name + "' (" +
                      (*by_name)->id + "); source project " + src.id +
-                     " is not copied until that is resolved");
+                     " is not copied until that is resolved",
+                 &**by_name);
     }
     auto created = repo_.CreateMirror(src, spec_.target_category_id, origin_text);
     if (!created.ok()) return Row(entry, "error", created.status().message());
@@ -263,7 +268,8 @@ Json SyncRunner::SyncResource(SyncSource& source, const SourceInfo& info,
     if (local->origin.empty()) {
       return Row(entry, "conflict",
                  "a local project '" + local->name + "' has the same Resource ID " + src.id +
-                     "; it is not overwritten");
+                     "; it is not overwritten",
+                 &*local);
     }
     auto stored = ParseJsonOrDiscarded(local->origin);
     if (!stored.is_object() || JsonString(stored, "serverId") != info.server_id) {

@@ -112,7 +112,10 @@ class SyncRunner {
  private:
   Json SyncResource(SyncSource& source, const SourceInfo& info, const CatalogueEntry& entry,
                     const Cancellation& cancel);
-  Json Row(const CatalogueEntry& e, const std::string& state, const std::string& message);
+  // A status row; `clash`, for a conflict with a resource of this server,
+  // names it (conflictWith), so a page can offer to rename or remove it.
+  Json Row(const CatalogueEntry& e, const std::string& state, const std::string& message,
+           const Resource* clash = nullptr);
   // Adds the projects the selected ones use (recursively) and orders every
   // resource after the ones it uses.
   Status AddDependencies(SyncSource& source, Catalogue& catalogue, const Cancellation& cancel);

@@ -65,6 +65,29 @@ struct ChangePage {
   int64_t head_seq = 0;  // the newest event at the source
 };
 
+// What a source offers for a configuration to select (the web
+// administration's wizard): its categories and resources, ids and names only.
+struct BrowsedCategory {
+  std::string id;
+  std::string name;
+  std::optional<std::string> parent_id;  // none for the root
+  std::string description;
+};
+
+struct BrowsedResource {
+  std::string id;
+  std::string project_id;
+  std::string name;
+  std::string category_id;
+  bool read_only = false;
+};
+
+struct SourceTree {
+  SourceInfo info;
+  std::vector<BrowsedCategory> categories;  // every parent listed, no cycle
+  std::vector<BrowsedResource> resources;   // each in a listed category
+};
+
 class SyncSource {
  public:
   virtual ~SyncSource() = default;
@@ -80,6 +103,12 @@ class SyncSource {
   // Changes after `since`, waiting up to `wait` for the first one.
   virtual Result<ChangePage> Changes(int64_t since, std::chrono::seconds wait,
                                      const Cancellation& cancel) = 0;
+  // The source's categories and resources, for choosing what to select.
+  // Sources that cannot be browsed (a bundle) answer NotImplemented.
+  virtual Result<SourceTree> Browse(const Cancellation& cancel) {
+    (void)cancel;
+    return Status::NotImplemented(Name() + " cannot be browsed; give resource and category ids");
+  }
   // How messages name the source ("http://host:port", "bundle FILE").
   virtual std::string Name() const = 0;
 };

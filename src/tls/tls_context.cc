@@ -4,6 +4,7 @@
 #include <openssl/bio.h>
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
+#include <time.h>
 
 #include "tls/openssl_errors.h"
 
@@ -151,6 +152,22 @@ std::optional<std::string> ExpiryWarning(X509* cert, const std::string& what, in
     return what + " expires on " + when + " (in " + std::to_string(left_days) + " days); renew it";
   }
   return std::nullopt;
+}
+
+CertificateSummary SummarizeCertificate(X509* cert) {
+  CertificateSummary out;
+  if (BIO* bio = BIO_new(BIO_s_mem())) {
+    X509_NAME_print_ex(bio, X509_get_subject_name(cert), 0, XN_FLAG_RFC2253);
+    char* data = nullptr;
+    long n = BIO_get_mem_data(bio, &data);
+    out.subject.assign(data, static_cast<size_t>(n));
+    BIO_free(bio);
+  }
+  struct tm when {};
+  if (ASN1_TIME_to_tm(X509_get0_notAfter(cert), &when) == 1) {
+    out.not_after_micros = static_cast<int64_t>(timegm(&when)) * 1'000'000;
+  }
+  return out;
 }
 
 std::string DescribeVerifyFailure(long code) {

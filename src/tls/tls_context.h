@@ -59,6 +59,13 @@ PeerCertificate PeerOf(const SSL* ssl);
 // and the date; nullopt otherwise.
 std::optional<std::string> ExpiryWarning(X509* cert, const std::string& what, int days);
 
+// What the Server page shows of a listener's certificate.
+struct CertificateSummary {
+  std::string subject;           // RFC 2253, "CN=tandem.example,O=..."
+  int64_t not_after_micros = 0;  // end of validity, microseconds since the epoch
+};
+CertificateSummary SummarizeCertificate(X509* cert);
+
 // "certificate has expired: ..." — the reason of an X509_V_ERR_* code in an
 // operator's words, with what to do about it.
 std::string DescribeVerifyFailure(long verify_result);

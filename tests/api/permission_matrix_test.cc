@@ -462,6 +462,16 @@ TEST_F(PermissionMatrixTest, EveryRouteAnswersEveryCallerAsExpected) {
       {Method::kGet, "/api/v1/remote-configs/{id}/runs", Access::kScoped, 200, fixed(cfg + "/runs")},
       {Method::kPost, "/api/v1/remote-configs/{id}/sync", Access::kScoped, 202,
        fixed(cfg + "/sync", Json::object())},
+      // The wizard's view of a source: whoever may create configurations.
+      {Method::kPost, "/api/v1/remote-sources/browse", Access::kSyncManager, 200,
+       [this] {
+         return Request{"/api/v1/remote-sources/browse",
+                        Json{{"url", source_.Url()}, {"username", "puller"}, {"password", "puller-password"}}};
+       }},
+      // The web administration's files: the login page loads before any login.
+      {Method::kGet, "/admin", Access::kPublic, 301, fixed("/admin")},
+      {Method::kGet, "/admin/", Access::kPublic, 200, fixed("/admin/")},
+      {Method::kGet, "/admin/(.+)", Access::kPublic, 200, fixed("/admin/js/app.js")},
       // Imports: scoped to the target category. Each one started here names a
       // project the source does not have, so it fails at once and none waits
       // for another.

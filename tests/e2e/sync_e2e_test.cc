@@ -193,7 +193,14 @@ TEST_F(SyncE2eTest, SourceOwnsMetadataAndConflictsAreReportedNotOverwritten) {
   Json pid_row = Row(*cb, cfg, clash_pid);
   EXPECT_EQ(pid_row["state"], "conflict");
   EXPECT_NE(pid_row["message"].get<std::string>().find("PRJ-SAME"), std::string::npos);
-  EXPECT_EQ(Row(*cb, cfg, clash_name)["state"], "conflict");
+  // The row names the local resource in the way, for a page to offer renaming it.
+  EXPECT_EQ(pid_row["conflictWith"]["name"], "Local") << pid_row.dump();
+  Json name_row = Row(*cb, cfg, clash_name);
+  EXPECT_EQ(name_row["state"], "conflict");
+  EXPECT_EQ(name_row["conflictWith"]["name"], "Taken") << name_row.dump();
+  EXPECT_EQ(BodyJson(cb->Get("/api/v1/resources/" +
+                             name_row["conflictWith"]["resourceId"].get<std::string>()))["name"],
+            "Taken");
   EXPECT_EQ(cb->Get("/api/v1/resources/" + clash_pid)->status, 404);  // nothing touched
 
   // A rename at the source reaches the target; a rename and move at the

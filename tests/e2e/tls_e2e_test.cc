@@ -141,6 +141,31 @@ TEST_F(TlsE2eTest, SyncsOverTlsAndRefusesPlainSynchronization) {
   EXPECT_EQ(b->StderrText().find("puller-password"), std::string::npos);
 }
 
+// The Server page of the web administration reads the listeners and the
+// certificate's end of validity from GET /api/v1/server.
+TEST_F(TlsE2eTest, TheServerDescribesItsListenersAndCertificateExpiry) {
+  CertificateSpec spec{"localhost", {"localhost"}, {"127.0.0.1"}};
+  spec.valid_until_days = 30;
+  auto a = Start("a", "", Listener("a", ca_, spec));
+  Json info = BodyJson(a->HttpsClient(CaFile())->Get("/api/v1/server"));
+  ASSERT_TRUE(info["listeners"].is_array()) << info.dump();
+  bool http = false, https = false;
+  for (const auto& l : info["listeners"]) {
+    if (l["scheme"] == "http") {
+      http = l["port"] == a->port() && !l.contains("certificate");
+    } else if (l["scheme"] == "https") {
+      https = l["port"] == a->https_port();
+      EXPECT_NE(l["certificate"]["subject"].get<std::string>().find("CN=localhost"),
+                std::string::npos)
+          << l.dump();
+      int64_t days = l["certificate"]["daysLeft"];
+      EXPECT_TRUE(days == 29 || days == 30) << l.dump();
+      EXPECT_TRUE(l["certificate"]["expires"].is_string());
+    }
+  }
+  EXPECT_TRUE(http && https) << info.dump();
+}
+
 TEST_F(TlsE2eTest, TheCommitTriggerFollowsATlsOnlySource) {
   // The change-feed watcher reaches the source through the same TLS settings.
   auto a = Start("a", "esi.server.sync.tls-enabled = true\n", Listener("a"), -1);
