@@ -217,15 +217,18 @@ void RegisterUsersAndLogin(ApiServer& api) {
   // Any user may change their own password; only an admin may change others or roles.
   api.Add(
       Method::kPatch, P("/users/") + kUserName, Role::kReader,
-      [&auth, parse_role](Call& call) -> Result<Reply> {
+      [&auth, &repo, parse_role](Call& call) -> Result<Reply> {
         std::string name = call.Param(1);
         ASSIGN_OR_RETURN(Json body, call.Body());
         ASSIGN_OR_RETURN(auto f, JsonFields::Of(body, "user patch"));
-        RETURN_IF_ERROR(f.OnlyAllowed({"password", "role", "currentPassword"}));
+        RETURN_IF_ERROR(f.OnlyAllowed({"password", "role", "scopes", "currentPassword"}));
         ASSIGN_OR_RETURN(auto password, f.OptionalString("password"));
         ASSIGN_OR_RETURN(auto role_name, f.OptionalString("role"));
         ASSIGN_OR_RETURN(auto role, parse_role(role_name));
-        RETURN_IF_ERROR(MayChangeUser(call.who(), name, role.has_value()));
+        // Scopes are permissions like the role: only an admin changes them.
+        RETURN_IF_ERROR(
+            MayChangeUser(call.who(), name, role.has_value() || body.contains("scopes")));
+        ASSIGN_OR_RETURN(auto scopes, ParseScopes(repo, body));
         if (NeedsCurrentPassword(call.who())) {
           // A stolen token alone must not be enough to take the account over.
           ASSIGN_OR_RETURN(auto current, f.OptionalString("currentPassword"));
@@ -236,7 +239,7 @@ void RegisterUsersAndLogin(ApiServer& api) {
           if (checked.status().code() == StatusCode::kRateLimited) return checked.status();
           if (!checked.ok()) return Status::PermissionDenied("'currentPassword' is wrong");
         }
-        ASSIGN_OR_RETURN(User u, auth.UpdateUser(name, password, role));
+        ASSIGN_OR_RETURN(User u, auth.UpdateUser(name, password, role, scopes));
         return JsonReply(200, UserRecord(u));
       });
   api.Add(Method::kDelete, P("/users/") + kUserName, Role::kAdmin,

@@ -75,7 +75,7 @@ Status MaySetReadOnly(const Principal& who) {
 Status MayChangeUser(const Principal& who, const std::string& user, bool changes_role) {
   if (who.AtLeast(Role::kAdmin)) return Status::Ok();
   if (user != who.user || changes_role) {
-    return Status::PermissionDenied("only an admin may change other users or roles");
+    return Status::PermissionDenied("only an admin may change other users, roles or scopes");
   }
   return Status::Ok();
 }

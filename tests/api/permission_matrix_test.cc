@@ -621,5 +621,34 @@ TEST_F(PermissionMatrixTest, UsersChangeTheirOwnPasswordOnlyWithTheCurrentOne) {
   EXPECT_EQ(good->status, 200) << good->body;
 }
 
+// A sync-manager's scopes are permissions like a role: an admin changes them
+// (and a sync-manager always keeps at least one), a user never their own.
+TEST_F(PermissionMatrixTest, OnlyAnAdminChangesScopesAndASyncManagerKeepsOne) {
+  auto manager = ClientFor(Caller::kSyncManagerInScope);
+  auto widen = e2e::PatchJson(*manager, "/api/v1/users/manager-in",
+                              {{"scopes", {in_scope_, out_of_scope_}}});
+  EXPECT_EQ(widen->status, 403) << widen->body;
+  auto widened =
+      e2e::PatchJson(*admin_, "/api/v1/users/manager-in", {{"scopes", {in_scope_, out_of_scope_}}});
+  ASSERT_EQ(widened->status, 200) << widened->body;
+  EXPECT_EQ(BodyJson(widened)["scopes"].size(), 2u) << widened->body;
+  // The new scope takes effect at once: a configuration there is now its own.
+  auto created = e2e::PostJson(*manager, "/api/v1/remote-configs", ConfigBody(out_of_scope_));
+  EXPECT_EQ(created->status, 201) << created->body;
+  auto emptied = e2e::PatchJson(*admin_, "/api/v1/users/manager-in", {{"scopes", Json::array()}});
+  EXPECT_EQ(emptied->status, 400) << emptied->body;
+  auto unknown = e2e::PatchJson(*admin_, "/api/v1/users/manager-in", {{"scopes", {NewUuid()}}});
+  EXPECT_EQ(unknown->status, 404) << unknown->body;
+  // Making a reader a sync-manager takes its scopes in the same request.
+  auto promoted = e2e::PatchJson(*admin_, "/api/v1/users/reader", {{"role", "sync-manager"}});
+  EXPECT_EQ(promoted->status, 400) << promoted->body;
+  promoted = e2e::PatchJson(*admin_, "/api/v1/users/reader",
+                            {{"role", "sync-manager"}, {"scopes", {in_scope_}}});
+  EXPECT_EQ(promoted->status, 200) << promoted->body;
+  ASSERT_EQ(e2e::PatchJson(*admin_, "/api/v1/users/manager-in", {{"scopes", {in_scope_}}})->status,
+            200);
+  ASSERT_EQ(e2e::PatchJson(*admin_, "/api/v1/users/reader", {{"role", "reader"}})->status, 200);
+}
+
 }  // namespace
 }  // namespace tandem
