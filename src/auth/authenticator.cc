@@ -243,6 +243,17 @@ Result<User> Authenticator::UpdateUser(const std::string& name,
   if (hash) u.password_hash = *hash;
   if (role) u.role = std::string(RoleName(*role));
   if (scopes) u.scopes = nlohmann::json(*scopes).dump();
+  const bool manager = u.role == RoleName(Role::kSyncManager);
+  if (manager && found->role != u.role && !scopes) {
+    // Scopes left from an earlier time as sync-manager must not come back unseen.
+    return Status::InvalidArgument(
+        "making " + name + " a sync-manager needs 'scopes': the category ids it may manage");
+  }
+  if (!manager && scopes && !scopes->empty()) {
+    return Status::InvalidArgument("'scopes' are for the role sync-manager; " + name +
+                                   " would be " + u.role);
+  }
+  if (!manager) u.scopes = "[]";  // a role change away from sync-manager drops them
   if (u.role == RoleName(Role::kSyncManager) && u.scopes == "[]") {
     return Status::InvalidArgument("a sync-manager needs 'scopes': the category ids it may manage");
   }

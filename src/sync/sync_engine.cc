@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <optional>
-#include <optional>
 #include <set>
 
 #include "common/ids.h"
@@ -26,6 +25,33 @@ std::string_view WorkerStateName(WorkerState s) {
 // One enabled configuration's background work: a run thread and, for the
 // commit and tag triggers, a change-feed thread. Made by StartWorker, ended by
 // StopWorker (cancel, wake, join), never reused.
+namespace {
+
+// What to do about a failed run, by the kind of failure (shown beside the
+// message in the status, the list of configurations and the web pages).
+std::string RunErrorHint(const RunReport& report, const RemoteConfigSpec& spec) {
+  switch (report.error_code) {
+    case StatusCode::kUnauthenticated:
+      return "the source refused the account '" + spec.username +
+             "': set its current password with "
+             "Change password on the configuration's page, or PATCH the configuration with "
+             "{\"source\": {\"password\": ...}}";
+    case StatusCode::kPermissionDenied:
+      return "the account '" + spec.username +
+             "' may not read at the source: give it the role reader there";
+    default:
+      break;
+  }
+  // A TLS failure's message already says what to do; the hint points to the guide.
+  if (report.error.find("TLS") != std::string::npos) {
+    return "fix the TLS set-up as the message says; docs/tls.md explains each TLS error";
+  }
+  return "check that the source is running and reachable at " + spec.source_url +
+         " and that the account can read there";
+}
+
+}  // namespace
+
 struct SyncEngine::Worker {
   std::string id;
   RemoteConfigSpec spec;  // as stored when the worker started; a change replaces the worker
@@ -618,15 +644,9 @@ void SyncEngine::RunOnce(Worker* w, std::set<std::string> focus) {
       MutexLock wl(w->mu);
       failures = ++w->failures;
     }
-    // A TLS failure's message already says what to do; the hint points to the guide.
-    bool tls_failure = report.error.find("TLS") != std::string::npos;
     state["lastError"] = {{"time", FormatTimestamp(report.finished)},
                           {"message", report.error},
-                          {"hint", tls_failure ? "fix the TLS set-up as the message says; "
-                                                 "docs/tls.md explains each TLS error"
-                                               : "check that the source is running and reachable at " +
-                                                     spec->source_url +
-                                                     " and that the account can read there"}};
+                          {"hint", RunErrorHint(report, *spec)}};
     if (spec->trigger != TriggerType::kManual) {
       auto backoff = std::min<int64_t>(int64_t{1} << std::min(failures, 20),
                                        options_.max_backoff.count());

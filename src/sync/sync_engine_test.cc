@@ -290,6 +290,21 @@ TEST_F(SyncEngineTest, SynchronizeNowDoesNotWaitForTheBackoff) {
   EXPECT_EQ((*run)["outcome"], "ok");
 }
 
+TEST_F(SyncEngineTest, TheHintOfAFailedRunFitsTheFailure) {
+  std::string id = CreateConfig(Body());
+  fake_->FailFromNowOn();
+  ASSERT_TRUE(engine_->RequestRun(id, true, seconds(10)).ok());
+  std::string unreachable = engine_->GetStatus(id).value()["lastError"]["hint"];
+  EXPECT_NE(unreachable.find("reachable"), std::string::npos) << unreachable;
+  // Refused credentials: the way to give the current password, not the network.
+  fake_->ClearFaults();
+  fake_->RefuseCredentialsFromNowOn();
+  ASSERT_TRUE(engine_->RequestRun(id, true, seconds(10)).ok());
+  std::string refused = engine_->GetStatus(id).value()["lastError"]["hint"];
+  EXPECT_NE(refused.find("Change password"), std::string::npos) << refused;
+  EXPECT_EQ(refused.find("reachable"), std::string::npos) << refused;
+}
+
 TEST_F(SyncEngineTest, AFailedManualRunIsAnErrorWithoutRetries) {
   std::string id = CreateConfig(Body());
   fake_->FailFromNowOn();

@@ -75,6 +75,7 @@ RunReport SyncRunner::Run(SyncSource& source, const Cancellation& cancel) {
   auto finish_error = [&](const Status& st) {
     report.outcome = cancel.cancelled() ? "cancelled" : "error";
     report.error = cancel.cancelled() ? "the run was stopped" : st.message();
+    report.error_code = st.code();
     report.commits = commits_;
     report.bytes = bytes_;
     report.finished = clock_.NowMicros();

@@ -45,6 +45,7 @@ struct RunReport {
   // "cancelled": stopped (DELETE, PATCH, shutdown) after whole commits.
   std::string outcome;
   std::string error;    // for "error": what failed, and what to do
+  StatusCode error_code = StatusCode::kOk;  // for "error": its kind, to choose the hint
   uint64_t commits = 0;
   uint64_t bytes = 0;
   Json resources = Json::array();  // one row per resource (docs/synchronization.md)

@@ -17,6 +17,10 @@ void SourceFaults::FailFromNowOn() {
   fail_first_ = calls_ + 1;
   fail_count_ = INT_MAX;
 }
+void SourceFaults::RefuseCredentialsFromNowOn() {
+  std::lock_guard lock(mu_);
+  refuse_credentials_ = true;
+}
 void SourceFaults::CutPackAfter(size_t bytes) {
   std::lock_guard lock(mu_);
   cut_after_ = bytes;
@@ -50,6 +54,7 @@ void SourceFaults::ClearFaults() {
   std::lock_guard lock(mu_);
   fail_feed_ = false;
   fail_first_ = fail_count_ = 0;
+  refuse_credentials_ = false;
   cut_after_.reset();
   flip_at_.reset();
   stall_after_.reset();
@@ -100,6 +105,9 @@ std::vector<std::string> SourceFaults::last_have() {
 Status SourceFaults::OnCall() {
   std::lock_guard lock(mu_);
   int n = ++calls_;
+  if (refuse_credentials_) {
+    return Status::Unauthenticated("connecting: the source refused the credentials (injected)");
+  }
   if (n >= fail_first_ && n - fail_first_ < fail_count_) {
     return Status::Unavailable("cannot reach the source (injected: call " + std::to_string(n) + " failed)");
   }

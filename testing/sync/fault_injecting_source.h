@@ -32,6 +32,8 @@ class SourceFaults {
  public:
   void FailCalls(int first, int count = 1);
   void FailFromNowOn();
+  // Every call from now on is refused as a source refuses wrong credentials.
+  void RefuseCredentialsFromNowOn();
   void CutPackAfter(size_t bytes);
   void FlipPackByte(size_t offset);
   void TamperPack(std::function<void(std::string&)> edit);
@@ -72,6 +74,7 @@ class SourceFaults {
   size_t pack_bytes_ = 0;
   std::vector<std::string> last_have_;
   int fail_first_ = 0, fail_count_ = 0;
+  bool refuse_credentials_ = false;
   std::optional<size_t> cut_after_, flip_at_, stall_after_;
   std::chrono::milliseconds stall_timeout_{0};
   size_t throttle_ = 0;

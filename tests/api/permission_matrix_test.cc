@@ -647,7 +647,14 @@ TEST_F(PermissionMatrixTest, OnlyAnAdminChangesScopesAndASyncManagerKeepsOne) {
   EXPECT_EQ(promoted->status, 200) << promoted->body;
   ASSERT_EQ(e2e::PatchJson(*admin_, "/api/v1/users/manager-in", {{"scopes", {in_scope_}}})->status,
             200);
-  ASSERT_EQ(e2e::PatchJson(*admin_, "/api/v1/users/reader", {{"role", "reader"}})->status, 200);
+  // Back to reader drops the scopes, so becoming a sync-manager again asks for them anew.
+  auto demoted = e2e::PatchJson(*admin_, "/api/v1/users/reader", {{"role", "reader"}});
+  ASSERT_EQ(demoted->status, 200) << demoted->body;
+  EXPECT_EQ(BodyJson(demoted)["scopes"], Json::array()) << demoted->body;
+  EXPECT_EQ(e2e::PatchJson(*admin_, "/api/v1/users/reader", {{"role", "sync-manager"}})->status,
+            400);
+  EXPECT_EQ(e2e::PatchJson(*admin_, "/api/v1/users/reader", {{"scopes", {in_scope_}}})->status,
+            400);
 }
 
 }  // namespace
