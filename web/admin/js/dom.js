@@ -86,6 +86,35 @@ export function statusArea() {
   };
 }
 
+/**
+ * A form with one new-password field, *Save password* and *Cancel*:
+ * save(secret) stores it (an error it throws is shown in the form), and the
+ * field is emptied after every try. Answers {form, control}.
+ */
+export function passwordForm({label, hint, heading, save, cancel, attrs = {}}) {
+  const pw = field(label, h('input', {type: 'password', autocomplete: 'new-password', required: true}), hint);
+  const status = statusArea();
+  const form = h('form', {novalidate: true, ...attrs}, heading ? h('h2', {tabindex: '-1'}, heading) : null, pw.row,
+    h('div', {class: 'actions'}, h('button', {type: 'submit', class: 'primary'}, 'Save password'),
+      h('button', {type: 'button', on: {click: cancel}}, 'Cancel')), status.el);
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const secret = pw.control.value;
+    if (!secret) {
+      status.show('error', 'Enter the new password.');
+      return;
+    }
+    try {
+      await save(secret);
+    } catch (e) {
+      status.show('error', e.description || e.message);
+    } finally {
+      pw.control.value = '';
+    }
+  });
+  return {form, control: pw.control};
+}
+
 export function badge(text, kind = '') {
   return h('span', {class: `badge ${kind}`.trim()}, text);
 }

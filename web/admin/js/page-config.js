@@ -3,10 +3,11 @@
 // Synchronize now, Enable/Disable, Change password and Delete.
 
 import * as api from './api.js';
-import {h, fill, field, message, table, td, statusArea, stateBadge, formatTime, formatBytes} from './dom.js';
+import {h, fill, field, message, table, td, statusArea, passwordForm, stateBadge, formatTime, formatBytes} from './dom.js';
 import {poll, triggerText, sourceText, stateView, progressView, lastRunView, lastErrorView} from './sync-view.js';
 
-// A source id is shown short, in full in its title (the source's names are not kept here).
+// A source id is shown short, in full in its title, where no name is known
+// (the configuration keeps the source's ids; only the status rows name resources).
 function sourceId(id) {
   return h('code', {title: String(id)}, `${String(id).slice(0, 8)}…`);
 }
@@ -63,9 +64,16 @@ export async function render(ctx, id) {
 
   const renderFacts = () => {
     const s = lastStatus;
+    // A selected resource by the name its status row gives, else by a short id.
+    const rowNames = new Map((s && Array.isArray(s.resources) ? s.resources : [])
+      .map((row) => [String(row.sourceId), row.name]));
+    const resourceView = (rid) => {
+      const known = rowNames.get(String(rid));
+      return known ? h('span', {class: 'resource-name', title: String(rid)}, String(known)) : sourceId(rid);
+    };
     const selection = [
       ...(config.categories || []).map((c) => h('li', null, 'category ', sourceId(c))),
-      ...(config.resources || []).map((r) => h('li', null, 'resource ', sourceId(r)))];
+      ...(config.resources || []).map((r) => h('li', null, 'resource ', resourceView(r)))];
     const conflicts = s && Array.isArray(s.resources) ? s.resources.filter((r) => r.state === 'conflict') : [];
     const conflictText = conflicts.length
       ? `${conflicts.length} resource${conflicts.length === 1 ? ' is' : 's are'} in conflict: ` +
@@ -107,31 +115,20 @@ export async function render(ctx, id) {
   }
 
   function openPassword() {
-    const pw = field('New source password', h('input', {type: 'password', autocomplete: 'new-password',
-      required: true}), `The password of ${config.source?.username ?? 'the account'} at ${config.source?.url ?? 'the source'}.`);
-    const status = statusArea();
-    const form = h('form', {class: 'panel', novalidate: true}, h('h2', {tabindex: '-1'}, 'Change password'), pw.row,
-      h('div', {class: 'actions'}, h('button', {type: 'submit', class: 'primary'}, 'Save password'),
-        h('button', {type: 'button', on: {click: closePanel}}, 'Cancel')), status.el);
-    form.addEventListener('submit', async (event) => {
-      event.preventDefault();
-      const secret = pw.control.value;
-      if (!secret) {
-        status.show('error', 'Enter the new password.');
-        return;
-      }
-      try {
+    const {form, control} = passwordForm({
+      label: 'New source password',
+      hint: `The password of ${config.source?.username ?? 'the account'} at ${config.source?.url ?? 'the source'}.`,
+      heading: 'Change password',
+      attrs: {class: 'panel'},
+      cancel: closePanel,
+      save: async (secret) => {
         config = await api.patch(base, {source: {password: secret}});
-        pw.control.value = '';
         closePanel();
         notice.show('ok', 'The source password was changed.');
-      } catch (e) {
-        pw.control.value = '';
-        status.show('error', e.description || e.message);
-      }
+      },
     });
     fill(panel, form);
-    pw.control.focus();
+    control.focus();
   }
 
   function openDelete() {

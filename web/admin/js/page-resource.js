@@ -130,42 +130,28 @@ export async function render(ctx, id) {
     return row ? row.textContent : commitId.slice(0, 8);
   };
 
-  async function showDiff(baseId, compareId) {
-    const title = h('h2', {tabindex: '-1'}, `Difference from ${shortOf(baseId)} to ${shortOf(compareId)}`);
-    const {table: diffTable, tbody} = table(null, ['Change', 'Element', 'Type', 'Name before', 'Name after', 'Versions'], [],
-      {class: 'data diff'});
+  // A table of `headers` under a focused `title` in `area`, filled a page at a
+  // time from `path` (one row(item) per item) with a `moreLabel` button for
+  // the next page; summary(count, more) words what is shown.
+  async function pagedTable(area, {title, headers, tableClass, moreLabel, path, row, summary}) {
+    const heading = h('h2', {tabindex: '-1'}, title);
+    const {table: tableEl, tbody} = table(null, headers, [], {class: `data ${tableClass}`});
     const status = statusArea();
-    const more = h('button', {type: 'button', hidden: true}, 'More differences');
-    fill(diffArea, title, status.el, diffTable, more);
-    title.focus();
-    let next = api.withQuery(`${project}/commits/${api.enc(compareId)}/diff`, {baseCommitId: baseId});
+    const more = h('button', {type: 'button', hidden: true}, moreLabel);
+    fill(area, heading, status.el, tableEl, more);
+    heading.focus();
+    let next = path;
     let count = 0;
     const load = async () => {
       more.disabled = true;
       try {
         const page = await api.request('GET', next);
-        for (const d of page.data || []) {
-          count += 1;
-          const before = d.baseData && d.baseData.payload ? d.baseData.payload : null;
-          const after = d.compareData && d.compareData.payload ? d.compareData.payload : null;
-          const kind = before && after ? 'changed' : after ? 'added' : 'removed';
-          const identity = (d.compareData && d.compareData.identity) || (d.baseData && d.baseData.identity) || {};
-          const element = (after || before || {});
-          tbody.append(h('tr', {dataset: {change: kind}},
-            td('Change', badge(kind, `change-${kind}`)),
-            td('Element', h('code', null, String(identity['@id'] ?? element['@id'] ?? ''))),
-            td('Type', String((after || before || {})['@type'] ?? '')),
-            td('Name before', before ? String(before.name ?? before.declaredName ?? '') : '—'),
-            td('Name after', after ? String(after.name ?? after.declaredName ?? '') : '—'),
-            td('Versions', h('details', null, h('summary', null, 'Show both versions'),
-              h('div', {class: 'versions'},
-                h('div', null, h('h3', null, 'Before'), h('pre', null, before ? JSON.stringify(before, null, 2) : '(none)')),
-                h('div', null, h('h3', null, 'After'), h('pre', null, after ? JSON.stringify(after, null, 2) : '(none)')))))));
-        }
+        const items = Array.isArray(page.data) ? page.data : [];
+        tbody.append(...items.map(row));
+        count += items.length;
         next = page.next;
         more.hidden = next === null;
-        if (count === 0) status.show('info', 'The two commits hold the same elements.');
-        else status.show('info', `${count} element${count === 1 ? '' : 's'} differ${count === 1 ? 's' : ''}${next ? ' (more to load)' : ''}.`);
+        status.show('info', summary(count, next !== null));
       } catch (e) {
         status.show('error', e.description || e.message);
       } finally {
@@ -176,37 +162,50 @@ export async function render(ctx, id) {
     await load();
   }
 
-  async function showElements(commit, shortHash) {
-    const title = h('h2', {tabindex: '-1'}, `Elements at ${shortHash}`);
-    const {table: elTable, tbody} = table(null, ['Name', 'Type', 'ID'], [], {class: 'data elements'});
-    const status = statusArea();
-    const more = h('button', {type: 'button', hidden: true}, 'More elements');
-    fill(elementsArea, title, status.el, elTable, more);
-    title.focus();
-    let next = api.withQuery(`${project}/commits/${api.enc(commit.id)}/elements`, {'page[size]': PAGE});
-    let count = 0;
-    const load = async () => {
-      more.disabled = true;
-      try {
-        const page = await api.request('GET', next);
-        for (const e of page.data || []) {
-          count += 1;
-          tbody.append(h('tr', null,
-            td('Name', String(e.name ?? e.declaredName ?? e.memberName ?? '') || h('span', {class: 'muted'}, '(no name)')),
-            td('Type', String(e['@type'] ?? '')),
-            td('ID', h('code', null, String(e['@id'] ?? '')))));
-        }
-        next = page.next;
-        more.hidden = next === null;
-        status.show('info', `${count} element${count === 1 ? '' : 's'} shown${next ? '; more to load' : ''}.`);
-      } catch (e) {
-        status.show('error', e.description || e.message);
-      } finally {
-        more.disabled = false;
-      }
-    };
-    more.addEventListener('click', load);
-    await load();
+  const diffRow = (d) => {
+    const before = d.baseData && d.baseData.payload ? d.baseData.payload : null;
+    const after = d.compareData && d.compareData.payload ? d.compareData.payload : null;
+    const kind = before && after ? 'changed' : after ? 'added' : 'removed';
+    const identity = (d.compareData && d.compareData.identity) || (d.baseData && d.baseData.identity) || {};
+    const element = after || before || {};
+    return h('tr', {dataset: {change: kind}},
+      td('Change', badge(kind, `change-${kind}`)),
+      td('Element', h('code', null, String(identity['@id'] ?? element['@id'] ?? ''))),
+      td('Type', String(element['@type'] ?? '')),
+      td('Name before', before ? String(before.name ?? before.declaredName ?? '') : '—'),
+      td('Name after', after ? String(after.name ?? after.declaredName ?? '') : '—'),
+      td('Versions', h('details', null, h('summary', null, 'Show both versions'),
+        h('div', {class: 'versions'},
+          h('div', null, h('h3', null, 'Before'), h('pre', null, before ? JSON.stringify(before, null, 2) : '(none)')),
+          h('div', null, h('h3', null, 'After'), h('pre', null, after ? JSON.stringify(after, null, 2) : '(none)'))))));
+  };
+
+  function showDiff(baseId, compareId) {
+    return pagedTable(diffArea, {
+      title: `Difference from ${shortOf(baseId)} to ${shortOf(compareId)}`,
+      headers: ['Change', 'Element', 'Type', 'Name before', 'Name after', 'Versions'],
+      tableClass: 'diff',
+      moreLabel: 'More differences',
+      path: api.withQuery(`${project}/commits/${api.enc(compareId)}/diff`, {baseCommitId: baseId}),
+      row: diffRow,
+      summary: (count, more) => (count === 0 ? 'The two commits hold the same elements.'
+        : `${count} element${count === 1 ? '' : 's'} differ${count === 1 ? 's' : ''}${more ? ' (more to load)' : ''}.`),
+    });
+  }
+
+  function showElements(commit, shortHash) {
+    return pagedTable(elementsArea, {
+      title: `Elements at ${shortHash}`,
+      headers: ['Name', 'Type', 'ID'],
+      tableClass: 'elements',
+      moreLabel: 'More elements',
+      path: api.withQuery(`${project}/commits/${api.enc(commit.id)}/elements`, {'page[size]': PAGE}),
+      row: (e) => h('tr', null,
+        td('Name', String(e.name ?? e.declaredName ?? e.memberName ?? '') || h('span', {class: 'muted'}, '(no name)')),
+        td('Type', String(e['@type'] ?? '')),
+        td('ID', h('code', null, String(e['@id'] ?? '')))),
+      summary: (count, more) => `${count} element${count === 1 ? '' : 's'} shown${more ? '; more to load' : ''}.`,
+    });
   }
 
   updateSelection();

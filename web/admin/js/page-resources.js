@@ -3,7 +3,7 @@
 
 import * as api from './api.js';
 import {h, fill, badge, statusArea} from './dom.js';
-import {categoryTree} from './tree.js';
+import {categoryTree, resourcesByCategory} from './tree.js';
 
 /** The badge naming where a copy comes from, or null for a local resource. */
 export function originBadge(origin) {
@@ -26,12 +26,7 @@ export async function render(ctx) {
   ]);
   if (!ctx.alive()) return;
   const tree = categoryTree(categories);
-  const byCategory = new Map();
-  for (const r of resources) {
-    if (!byCategory.has(r.categoryId)) byCategory.set(r.categoryId, []);
-    byCategory.get(r.categoryId).push(r);
-  }
-  for (const list of byCategory.values()) list.sort((a, b) => String(a.name).localeCompare(String(b.name)));
+  const byCategory = resourcesByCategory(resources);
 
   const resourceItem = (r) => h('li', {class: 'resource', dataset: {resourceId: r.id}},
     h('a', {href: `#/resources/${encodeURIComponent(r.id)}`}, r.name),

@@ -5,7 +5,7 @@
 
 import * as api from './api.js';
 import {h, fill, field, choice, message, badge, statusArea} from './dom.js';
-import {categoryTree, flatten} from './tree.js';
+import {categoryTree, flatten, resourcesByCategory} from './tree.js';
 
 const STEPS = ['Source server', 'Resources and categories', 'Target category', 'Trigger and name'];
 
@@ -114,12 +114,7 @@ export async function render(ctx) {
   function stepSelection(parent) {
     const {categories, resources, source} = state.browse;
     const tree = categoryTree(categories);
-    const byCategory = new Map();
-    for (const r of resources) {
-      if (!byCategory.has(r.categoryId)) byCategory.set(r.categoryId, []);
-      byCategory.get(r.categoryId).push(r);
-    }
-    for (const list of byCategory.values()) list.sort((a, b) => String(a.name).localeCompare(String(b.name)));
+    const byCategory = resourcesByCategory(resources);
     const categoryBoxes = new Map(); // id -> {input, note}
     const resourceBoxes = new Map(); // id -> {input, note, categoryId}
 
@@ -136,32 +131,36 @@ export async function render(ctx) {
       return null;
     };
 
+    // A box is checked and disabled while a selected category covers it.
     const refresh = () => {
-      for (const [id, box] of categoryBoxes) {
-        const cover = coveringCategory(id, false);
-        box.input.disabled = cover !== null;
-        box.input.checked = cover !== null || state.categories.has(id);
-        box.note.textContent = cover ? ` (included with ${cover.name})` : '';
-      }
-      for (const [id, box] of resourceBoxes) {
-        const cover = coveringCategory(box.categoryId, true);
-        box.input.disabled = cover !== null;
-        box.input.checked = cover !== null || state.resources.has(id);
-        box.note.textContent = cover ? ` (included with ${cover.name})` : '';
-      }
+      const mark = (boxes, selected, cover) => {
+        for (const [id, box] of boxes) {
+          const by = cover(id, box);
+          box.input.disabled = by !== null;
+          box.input.checked = by !== null || selected.has(id);
+          box.note.textContent = by ? ` (included with ${by.name})` : '';
+        }
+      };
+      mark(categoryBoxes, state.categories, (id) => coveringCategory(id, false));
+      mark(resourceBoxes, state.resources, (id, box) => coveringCategory(box.categoryId, true));
+    };
+
+    // A checkbox that adds its id to state[key] (or takes it out) and refreshes the tree.
+    const selectBox = (label, attrs, key) => {
+      const note = h('span', {class: 'included'});
+      const {row, input} = choice('checkbox', label, attrs);
+      row.append(note);
+      input.addEventListener('change', () => {
+        if (input.checked) state[key].add(attrs.value);
+        else state[key].delete(attrs.value);
+        refresh();
+      });
+      return {row, input, note};
     };
 
     const resourceItem = (r) => {
-      const note = h('span', {class: 'included'});
-      const {row, input} = choice('checkbox', [r.name, r.readOnly ? [' ', badge('read-only')] : null], {
-        name: 'resource', value: r.id, dataset: {resourceId: r.id},
-      });
-      row.append(note);
-      input.addEventListener('change', () => {
-        if (input.checked) state.resources.add(r.id);
-        else state.resources.delete(r.id);
-        refresh();
-      });
+      const {row, input, note} = selectBox([r.name, r.readOnly ? [' ', badge('read-only')] : null],
+        {name: 'resource', value: r.id, dataset: {resourceId: r.id}}, 'resources');
       resourceBoxes.set(r.id, {input, note, categoryId: r.categoryId});
       return h('li', {class: 'resource'}, row);
     };
@@ -169,16 +168,8 @@ export async function render(ctx) {
     const categoryItem = (c, seen) => {
       if (seen.has(c.id)) return null;
       seen.add(c.id);
-      const note = h('span', {class: 'included'});
-      const {row, input} = choice('checkbox', [h('strong', null, c.name), ' ', badge('category', 'kind')], {
-        name: 'category', value: c.id, dataset: {categoryId: c.id},
-      });
-      row.append(note);
-      input.addEventListener('change', () => {
-        if (input.checked) state.categories.add(c.id);
-        else state.categories.delete(c.id);
-        refresh();
-      });
+      const {row, input, note} = selectBox([h('strong', null, c.name), ' ', badge('category', 'kind')],
+        {name: 'category', value: c.id, dataset: {categoryId: c.id}}, 'categories');
       categoryBoxes.set(c.id, {input, note});
       const own = (byCategory.get(c.id) || []).map(resourceItem);
       const sub = (tree.children.get(c.id) || []).map((child) => categoryItem(child, seen));

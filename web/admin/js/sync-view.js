@@ -39,10 +39,13 @@ export function progressView(status) {
   const bar = total > 0
     ? h('progress', {max: String(total), value: String(Math.min(done, total)), 'aria-label': 'Commits copied'})
     : h('progress', {'aria-label': 'Commits copied'});
-  const eta = p.secondsLeft === null || p.secondsLeft === undefined
-    ? 'time left: estimating' : `about ${formatDuration(p.secondsLeft)} left`;
+  // secondsLeft is the server's estimate, null until it has one.
+  const left = Number(p.secondsLeft);
+  const eta = p.secondsLeft === null || p.secondsLeft === undefined || !Number.isFinite(left)
+    ? 'time left: estimating' : `about ${formatDuration(left)} left`;
+  const rate = Number(p.bytesPerSecond) > 0 ? ` at ${formatBytes(Math.round(Number(p.bytesPerSecond)))}/s` : '';
   const text = `${done} of ${total || '?'} commits, ${p.resourcesDone ?? 0} of ${p.resourcesTotal ?? '?'} resources, ` +
-    `${formatBytes(p.bytesDone)}; ${eta}`;
+    `${formatBytes(p.bytesDone)}${rate}; ${eta}`;
   return [h('div', {class: 'progress'}, bar, h('span', {class: 'small'}, text))];
 }
 

@@ -45,3 +45,14 @@ export function categoryPath(tree, id) {
   }
   return names.length ? names.join(' / ') : String(id);
 }
+
+/** Resources by their category id, each list sorted by name: Map(categoryId -> [resource]). */
+export function resourcesByCategory(resources) {
+  const byCategory = new Map();
+  for (const r of resources) {
+    if (!byCategory.has(r.categoryId)) byCategory.set(r.categoryId, []);
+    byCategory.get(r.categoryId).push(r);
+  }
+  for (const list of byCategory.values()) list.sort((a, b) => String(a.name).localeCompare(String(b.name)));
+  return byCategory;
+}
