@@ -21,7 +21,6 @@ Reply FileReply(const EmbeddedFile& file) {
   r.text = std::string(file.data);
   if (r.text.empty()) r.empty = true;
   r.headers = {{"Content-Security-Policy", kContentSecurityPolicy},
-               {"X-Content-Type-Options", "nosniff"},
                {"Referrer-Policy", "no-referrer"},
                {"X-Frame-Options", "DENY"},
                // Revalidated on every load: an upgraded server serves its own pages.

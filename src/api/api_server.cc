@@ -279,11 +279,35 @@ HttpOutcome ApiServer::Handle(HttpRequest& req) {
   return out;
 }
 
+namespace {
+
+// A browser names where a request comes from (Sec-Fetch-Site, Origin); other
+// clients send neither. A change requested by another site's page is refused
+// before authentication: a browser that once answered a Basic prompt for this
+// server sends those credentials along with any site's form or script.
+Status CheckRequestOrigin(const HttpRequest& req) {
+  if (req.method == "GET" || req.method == "HEAD" || req.method == "OPTIONS") return Status::Ok();
+  const char* refusal = "a change requested by another site's page is refused (cross-site request)";
+  std::string site = req.Header("Sec-Fetch-Site");
+  if (site == "cross-site" || site == "same-site") return Status::PermissionDenied(refusal);
+  std::string origin = req.Header("Origin");
+  if (origin.empty()) return Status::Ok();
+  auto scheme_end = origin.find("://");
+  std::string host = req.Header("Host");
+  if (scheme_end == std::string::npos || host.empty() ||
+      strcasecmp(origin.substr(scheme_end + 3).c_str(), host.c_str()) != 0) {
+    return Status::PermissionDenied(refusal);
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
 HttpOutcome ApiServer::RunRoute(const Route& route, HttpRequest& req) {
   auto start = std::chrono::steady_clock::now();
   Principal who;  // anonymous until authenticated
-  Status st =
-      route.sync_endpoint ? CheckSyncTransport(req, options_.tls, https_port_) : Status::Ok();
+  Status st = CheckRequestOrigin(req);
+  if (st.ok() && route.sync_endpoint) st = CheckSyncTransport(req, options_.tls, https_port_);
   if (st.ok() && route.policy.min_role) {
     auto p = Authenticate(req);
     if (p.ok()) {

@@ -458,6 +458,12 @@ class Connection final : public ConnectionBase,
       }
       res.insert(name, value);
     }
+    // Answers carry tokens and stored data: no cache keeps them (the web
+    // administration's files say otherwise themselves), and no browser
+    // guesses another type than the one given.
+    if (res.find(http::field::cache_control) == res.end())
+      res.set(http::field::cache_control, "no-store");
+    res.set("X-Content-Type-Options", "nosniff");
     return res;
   }
 

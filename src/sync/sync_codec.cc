@@ -65,8 +65,43 @@ Result<const Json*> BrowsedArray(const Json& j, const char* what) {
   return &j;
 }
 
-constexpr size_t kMaxBrowsedName = 1024;
-constexpr size_t kMaxBrowsedDescription = 4096;
+constexpr size_t kMaxBrowsedName = 512;
+constexpr size_t kMaxBrowsedDescription = 1024;
+// Fields and punctuation a browse answer may hold: a few dozen per record.
+constexpr size_t kMaxBrowsedTokens = kMaxBrowsedItems * 40;
+
+// Whether `text` holds more than `limit` JSON items (counted by the ',', ':',
+// '[' and '{' outside strings), read before it is parsed: a small answer of
+// empty objects would otherwise cost tens of times its size in memory.
+bool HoldsMoreTokensThan(std::string_view text, size_t limit) {
+  size_t n = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if ((c == ',' || c == ':' || c == '[' || c == '{') && ++n > limit) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// A browse answer parsed (discarded when it is not JSON), refused unparsed
+// when it holds too many items.
+Result<Json> ParseBrowseAnswer(std::string_view body) {
+  if (HoldsMoreTokensThan(body, kMaxBrowsedTokens)) {
+    return Status::Corruption("the answer holds more than " + std::to_string(kMaxBrowsedTokens) +
+                              " fields (at most " + std::to_string(kMaxBrowsedItems) + " records)");
+  }
+  return ParseJsonOrDiscarded(body, kMaxAnswerDepth);
+}
 
 }  // namespace
 
@@ -281,7 +316,7 @@ std::string BrowseResourcesTarget(const std::string& after) {
 }
 
 Result<std::vector<BrowsedCategory>> CategoriesFromAnswer(std::string_view body) {
-  Json j = ParseJsonOrDiscarded(body, kMaxAnswerDepth);
+  ASSIGN_OR_RETURN(Json j, ParseBrowseAnswer(body));
   ASSIGN_OR_RETURN(const Json* list, BrowsedArray(j, "categories"));
   std::vector<BrowsedCategory> out;
   out.reserve(list->size());
@@ -300,7 +335,7 @@ Result<std::vector<BrowsedCategory>> CategoriesFromAnswer(std::string_view body)
 }
 
 Result<std::vector<BrowsedResource>> ResourcesFromAnswer(std::string_view body) {
-  Json j = ParseJsonOrDiscarded(body, kMaxAnswerDepth);
+  ASSIGN_OR_RETURN(Json j, ParseBrowseAnswer(body));
   ASSIGN_OR_RETURN(const Json* list, BrowsedArray(j, "resources"));
   std::vector<BrowsedResource> out;
   out.reserve(list->size());

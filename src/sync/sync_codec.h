@@ -52,7 +52,9 @@ Result<ChangePage> ChangePageFromAnswer(std::string_view body);
 
 // Browsing a source (SyncSource::Browse) reads its administration API:
 // GET /api/v1/categories (one array) and GET /api/v1/resources page by page.
-inline constexpr size_t kMaxBrowsedItems = 100'000;  // categories, and resources
+// Categories, and resources: the wizard is for people picking from a tree;
+// beyond this many, give the ids to POST /api/v1/remote-configs.
+inline constexpr size_t kMaxBrowsedItems = 10'000;
 inline constexpr size_t kBrowsePageSize = 100;       // every server's default page size
 // "/api/v1/resources?page[size]=..[&page[after]=ID]".
 std::string BrowseResourcesTarget(const std::string& after);

@@ -131,8 +131,19 @@ TEST(BrowseCodecTest, ListsAreDecodedAndEveryFieldIsChecked) {
     auto refused = CategoriesFromAnswer(bad);
     EXPECT_EQ(refused.status().code(), StatusCode::kCorruption) << bad;
   }
-  Json long_name = Json::array({{{"id", root}, {"name", std::string(1025, 'a')}}});
+  Json long_name = Json::array({{{"id", root}, {"name", std::string(513, 'a')}}});
   EXPECT_FALSE(CategoriesFromAnswer(long_name.dump()).ok());
+  // Many small items are refused before they are built in memory.
+  std::string empties = "[{}";
+  for (size_t i = 0; i < kMaxBrowsedItems * 40; ++i) empties += ",{}";
+  empties += "]";
+  auto flood = CategoriesFromAnswer(empties);
+  EXPECT_EQ(flood.status().code(), StatusCode::kCorruption);
+  EXPECT_NE(flood.status().message().find("fields"), std::string::npos) << flood.status().message();
+  // Punctuation inside strings is not counted.
+  Json commas = Json::array(
+      {{{"id", root}, {"name", std::string(500, ',')}, {"description", std::string(1000, '{')}}});
+  EXPECT_TRUE(CategoriesFromAnswer(commas.dump()).ok());
   Json wrong_flag = res;
   wrong_flag[0]["readOnly"] = "yes";
   EXPECT_FALSE(ResourcesFromAnswer(wrong_flag.dump()).ok());

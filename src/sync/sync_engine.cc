@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <mutex>
 #include <optional>
 #include <set>
 
@@ -30,24 +31,22 @@ namespace {
 // What to do about a failed run, by the kind of failure (shown beside the
 // message in the status, the list of configurations and the web pages).
 std::string RunErrorHint(const RunReport& report, const RemoteConfigSpec& spec) {
-  switch (report.error_code) {
-    case StatusCode::kUnauthenticated:
-      return "the source refused the account '" + spec.username +
-             "': set its current password with "
-             "Change password on the configuration's page, or PATCH the configuration with "
-             "{\"source\": {\"password\": ...}}";
-    case StatusCode::kPermissionDenied:
-      return "the account '" + spec.username +
-             "' may not read at the source: give it the role reader there";
-    default:
-      break;
-  }
   // A TLS failure's message already says what to do; the hint points to the guide.
   if (report.error.find("TLS") != std::string::npos) {
     return "fix the TLS set-up as the message says; docs/tls.md explains each TLS error";
   }
-  return "check that the source is running and reachable at " + spec.source_url +
-         " and that the account can read there";
+  switch (report.error_code) {
+    case StatusCode::kUnauthenticated:
+      return "the source refused the account '" + spec.username +
+             "': set its current password with Change password on the configuration's page, or "
+             "PATCH the configuration with {\"source\": {\"password\": ...}}";
+    case StatusCode::kPermissionDenied:
+      return "the account '" + spec.username +
+             "' may not read at the source: give it the role reader there";
+    default:
+      return "check that the source is running and reachable at " + spec.source_url +
+             " and that the account can read there";
+  }
 }
 
 }  // namespace
@@ -183,10 +182,42 @@ Status SyncEngine::Validate(const RemoteConfigSpec& spec, const std::string& pas
 }
 
 Result<SourceTree> SyncEngine::BrowseSource(const SourceEndpoint& endpoint) {
+  if (browses_.fetch_add(1) >= options_.max_browses) {
+    browses_.fetch_sub(1);
+    return Status::Unavailable(std::to_string(options_.max_browses) +
+                               " sources are being browsed already; try again in a moment");
+  }
+  struct Release {
+    std::atomic<int>& n;
+    ~Release() { n.fetch_sub(1); }
+  } release{browses_};
+  // Its own cancellation: at shutdown, or when the whole listing takes too long.
+  Cancellation cancel;
+  auto at_shutdown = shutdown_.OnCancel([&cancel] { cancel.Cancel(); });
+  std::mutex mu;
+  std::condition_variable done_cv;
+  bool done = false;
+  std::thread timer([&] {
+    std::unique_lock lock(mu);
+    if (!done_cv.wait_for(lock, options_.browse_timeout, [&] { return done; })) cancel.Cancel();
+  });
   std::unique_ptr<SyncSource> source = sources_(endpoint);
-  auto tree = source->Browse(shutdown_);
-  if (!tree.ok())
+  auto tree = source->Browse(cancel);
+  {
+    std::lock_guard lock(mu);
+    done = true;
+  }
+  done_cv.notify_all();
+  timer.join();
+  if (!tree.ok() && cancel.cancelled() && !shutdown_.cancelled()) {
+    return Status::InvalidArgument("browsing the source failed: " + endpoint.url +
+                                   " did not list its categories and resources within " +
+                                   std::to_string(options_.browse_timeout.count()) +
+                                   " s; check the link, or give the ids to the API instead");
+  }
+  if (!tree.ok()) {
     return Status::InvalidArgument("browsing the source failed: " + tree.status().message());
+  }
   ASSIGN_OR_RETURN(std::string own, repo_.ServerId());
   if (tree->info.server_id == own) {
     return Status::InvalidArgument("the source " + endpoint.url + " is this server itself");

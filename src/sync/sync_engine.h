@@ -20,6 +20,7 @@
 // drive every timer with a FakeClock. Thread-safe.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <map>
@@ -42,6 +43,10 @@ struct SyncEngineOptions {
   std::chrono::seconds max_backoff{300};
   std::chrono::seconds feed_wait{5};  // long-poll of the source's change feed
   PackLimits pack_limits;
+  // Browsing a source for the wizard (BrowseSource): the whole listing's
+  // time, and how many may run at once (each holds a request's worker).
+  std::chrono::seconds browse_timeout{60};
+  int max_browses = 2;
 };
 
 // What a worker is doing (the status endpoint's "state").
@@ -91,6 +96,8 @@ class SyncEngine {
   // offers (the web administration's wizard). Every failure, the source's
   // refusal of the credentials included, is InvalidArgument saying what to
   // check: the caller's own credentials were fine.
+  // At most `max_browses` at once (Unavailable beyond), each ended after
+  // `browse_timeout` whatever the source does.
   Result<SourceTree> BrowseSource(const SourceEndpoint& endpoint);
 
   // The target categories a configuration writes into (for permission checks).
@@ -129,6 +136,7 @@ class SyncEngine {
   std::map<std::string, std::shared_ptr<Worker>> workers_ GUARDED_BY(mu_);
   // By configuration id; outlives workers (a PATCH replaces the worker).
   std::map<std::string, RunTotals> totals_ GUARDED_BY(mu_);
+  std::atomic<int> browses_{0};
 };
 
 }  // namespace tandem

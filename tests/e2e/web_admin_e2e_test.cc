@@ -164,6 +164,55 @@ TEST_F(WebAdminE2eTest, TheTargetBrowsesASourceAndNamesEveryRefusalInWords) {
   Browse(*anonymous, login, 401);
 }
 
+// A browser that once answered a Basic prompt for this server sends those
+// credentials with any site's form or script: changes from another site's
+// page are refused; the pages' own requests (same origin) and other clients
+// (no Origin at all) are not.
+TEST_F(WebAdminE2eTest, AnotherSitesPageCannotChangeAnythingEvenWithCachedCredentials) {
+  auto s = Start("s");
+  auto c = s->Client();  // HTTP Basic as admin, as such a browser would send
+  auto user = [](const std::string& name) {
+    return Json{{"name", name}, {"password", "csrf-password-1"}, {"role", "admin"}}.dump();
+  };
+  auto status_of = [&](const httplib::Headers& headers, const std::string& name, const char* type) {
+    auto r = c->Post("/api/v1/users", headers, user(name), type);
+    return r ? r->status : -1;
+  };
+  EXPECT_EQ(status_of({{"Origin", "http://evil.example"}}, "x1", "text/plain"), 403);
+  EXPECT_EQ(status_of({{"Origin", "null"}}, "x2", "application/x-www-form-urlencoded"), 403);
+  EXPECT_EQ(status_of({{"Sec-Fetch-Site", "cross-site"}}, "x3", "application/json"), 403);
+  EXPECT_EQ(
+      status_of({{"Sec-Fetch-Site", "same-site"}, {"Origin", "http://other.127.0.0.1.example"}},
+                "x4", "application/json"),
+      403);
+  auto refused = c->Delete("/api/v1/users/admin", {{"Origin", "http://evil.example"}});
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 403);
+  EXPECT_NE(refused->body.find("another site"), std::string::npos) << refused->body;
+
+  std::string self = "http://127.0.0.1:" + std::to_string(s->port());
+  EXPECT_EQ(
+      status_of({{"Origin", self}, {"Sec-Fetch-Site", "same-origin"}}, "ours", "application/json"),
+      201);
+  EXPECT_EQ(status_of({}, "curl", "application/json"), 201);
+  // Reads stay open: a browser keeps another site from reading the answer.
+  auto read = c->Get("/api/v1/server", {{"Sec-Fetch-Site", "cross-site"}});
+  ASSERT_TRUE(read);
+  EXPECT_EQ(read->status, 200);
+  std::set<std::string> names;
+  for (const auto& u : BodyJson(c->Get("/api/v1/users")))
+    names.insert(u["name"].get<std::string>());
+  EXPECT_EQ(names, (std::set<std::string>{"admin", "ours", "curl"}));
+
+  // Answers carrying tokens and data are not kept by caches.
+  auto login = PostJson(*s->Client("", ""), "/api/v1/login",
+                        {{"username", "admin"}, {"password", "admin-password-1"}});
+  ASSERT_TRUE(login);
+  EXPECT_EQ(login->get_header_value("Cache-Control"), "no-store");
+  EXPECT_EQ(login->get_header_value("X-Content-Type-Options"), "nosniff");
+  EXPECT_EQ(c->Get("/admin/")->get_header_value("Cache-Control"), "no-cache");
+}
+
 TEST_F(WebAdminE2eTest, TheServerReportsItsListenersAndStore) {
   auto s = Start("s");
   auto c = s->Client();
