@@ -1,6 +1,8 @@
 // Routes of Tandem's administration API under /api/v1: categories, resources
 // with Tandem's own metadata, commits with author and hash, users, login,
 // health, server identity and the change feed.
+#include <strings.h>
+
 #include <charconv>
 
 #include "api/admin_json.h"
@@ -247,6 +249,15 @@ void RegisterUsersAndLogin(ApiServer& api) {
             RETURN_IF_ERROR(auth.DeleteUser(call.Param(1)));
             return EmptyReply();
           });
+  // Ends the bearer token the request carries (the web administration's Log out);
+  // with other credentials there is no session to end.
+  api.Add(Method::kPost, P("/logout"), Role::kReader, [&auth](Call& call) -> Result<Reply> {
+    std::string header = call.Header("Authorization");
+    if (header.size() > 7 && strncasecmp(header.c_str(), "Bearer ", 7) == 0) {
+      RETURN_IF_ERROR(auth.RevokeToken(header.substr(7)));
+    }
+    return EmptyReply();
+  });
   api.Add(Method::kPost, P("/login"), std::nullopt, [&auth](Call& call) -> Result<Reply> {
     ASSIGN_OR_RETURN(Json body, call.Body());
     ASSIGN_OR_RETURN(auto f, JsonFields::Of(body, "login"));

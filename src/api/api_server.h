@@ -136,6 +136,8 @@ class Call {
   Result<Json> Body() const;
   // The body as received (binary uploads).
   const std::string& RawBody() const;
+  // A request header's value ("" when absent).
+  std::string Header(std::string_view name) const { return req_.Header(name); }
   // page[size], page[after], page[before].
   Result<PageRequest> Page() const;
   // Reply for a list page: JSON array body plus a Link header.

@@ -193,6 +193,12 @@ Result<Principal> Authenticator::CheckCertificateUser(const std::string& user) {
   return PrincipalOf(*found);
 }
 
+Status Authenticator::RevokeToken(const std::string& token) {
+  ASSIGN_OR_RETURN(auto txn, store_.BeginWrite());
+  RETURN_IF_ERROR(txn->DeleteToken(Sha256(token)));
+  return txn->CommitTransaction();
+}
+
 Result<IssuedToken> Authenticator::IssueToken(const Principal& who) {
   IssuedToken out;
   out.token = RandomHex(32);

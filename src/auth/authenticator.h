@@ -58,6 +58,8 @@ class Authenticator {
   // TLS layer did the verification). Unauthenticated if no such user exists.
   Result<Principal> CheckCertificateUser(const std::string& user);
   Result<IssuedToken> IssueToken(const Principal& who);
+  // Ends the session of `token` (logging out): it is refused from now on.
+  Status RevokeToken(const std::string& token);
 
   Result<std::vector<User>> ListUsers();
   // `scopes`: category ids a sync-manager may manage remote configurations in.

@@ -195,6 +195,8 @@ class WriteTransaction : public ReadTransaction {
   virtual Status InsertToken(const Token& t) = 0;
   virtual Status DeleteExpiredTokens(int64_t now) = 0;
   virtual Status DeleteTokensOf(const std::string& user_name) = 0;
+  // Ok also when no such token is stored (it expired, or was deleted already).
+  virtual Status DeleteToken(const Hash& token_hash) = 0;
 
   virtual Status InsertRemoteConfig(const RemoteConfig& c) = 0;
   virtual Status UpdateRemoteConfig(const RemoteConfig& c) = 0;

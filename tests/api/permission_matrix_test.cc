@@ -439,6 +439,7 @@ TEST_F(PermissionMatrixTest, EveryRouteAnswersEveryCallerAsExpected) {
        [this] { return Request{"/api/v1/users/" + FreshUser(), {}}; }},
       {Method::kPost, "/api/v1/login", Access::kPublic, 200,
        fixed("/api/v1/login", Json{{"username", "admin"}, {"password", kAdminPassword}})},
+      {Method::kPost, "/api/v1/logout", Access::kReader, 204, fixed("/api/v1/logout", Json::object())},
       {Method::kGet, "/api/v1/health", Access::kPublic, 200, fixed("/api/v1/health")},
       {Method::kGet, "/api/v1/server", Access::kReader, 200, fixed("/api/v1/server")},
       {Method::kGet, "/api/v1/changes", Access::kReader, 200, fixed("/api/v1/changes")},

@@ -654,8 +654,22 @@ test('the server page and the narrow layout', async () => {
 });
 
 test('log out, log in with the keyboard only, and a reload ends the session', async () => {
+  // The token the page holds (seen on its next request) is revoked by Log out.
+  let token = null;
+  const spy = (request) => {
+    const authorization = request.headers().authorization;
+    if (authorization && authorization.startsWith('Bearer ')) token = authorization.slice(7);
+  };
+  page.on('request', spy);
+  await page.getByRole('navigation', {name: 'Main'}).getByRole('link', {name: 'Server'}).click();
+  await page.getByRole('heading', {level: 1, name: 'Server'}).waitFor();
+  page.off('request', spy);
+  assert.ok(token, 'the page sent its bearer token');
+  const withToken = () => fetch(`${target.url}/api/v1/server`, {headers: {Authorization: `Bearer ${token}`}});
+  assert.equal((await withToken()).status, 200);
   await page.getByRole('button', {name: 'Log out'}).click();
   await page.getByRole('heading', {name: 'Log in'}).waitFor();
+  await until('the server to refuse the token after Log out', async () => (await withToken()).status === 401);
   // The login page focuses User name; Tab, typing and Enter do the rest.
   assert.equal(await page.evaluate(() => document.activeElement.name), 'username');
   await page.keyboard.type('admin');

@@ -685,6 +685,10 @@ class SqliteTransaction final : public WriteTransaction {
     ASSIGN_OR_RETURN(auto s, conn_->Prepare("DELETE FROM tokens WHERE user_name = ?"));
     return s->Bind(1, user_name).Run();
   }
+  Status DeleteToken(const Hash& token_hash) override {
+    ASSIGN_OR_RETURN(auto s, conn_->Prepare("DELETE FROM tokens WHERE token_hash = ?"));
+    return s->Bind(1, token_hash).Run();
+  }
   Status DeleteExpiredTokens(int64_t now) override {
     ASSIGN_OR_RETURN(auto s, conn_->Prepare("DELETE FROM tokens WHERE expires <= ?"));
     return s->Bind(1, now).Run();
