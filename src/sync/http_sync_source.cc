@@ -113,8 +113,9 @@ class HttpSyncSource final : public SyncSource {
       if (!more || resources->empty() || tree.resources.back().id == after) break;
       after = tree.resources.back().id;
     }
-    if (Status st = CheckSourceTree(tree); !st.ok())
+    if (Status st = CheckSourceTree(tree); !st.ok()) {
       return Malformed("categories and resources", st);
+    }
     return tree;
   }
 

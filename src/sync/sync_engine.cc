@@ -23,9 +23,6 @@ std::string_view WorkerStateName(WorkerState s) {
   return "idle";
 }
 
-// One enabled configuration's background work: a run thread and, for the
-// commit and tag triggers, a change-feed thread. Made by StartWorker, ended by
-// StopWorker (cancel, wake, join), never reused.
 namespace {
 
 // What to do about a failed run, by the kind of failure (shown beside the
@@ -51,6 +48,9 @@ std::string RunErrorHint(const RunReport& report, const RemoteConfigSpec& spec) 
 
 }  // namespace
 
+// One enabled configuration's background work: a run thread and, for the
+// commit and tag triggers, a change-feed thread. Made by StartWorker, ended by
+// StopWorker (cancel, wake, join), never reused.
 struct SyncEngine::Worker {
   std::string id;
   RemoteConfigSpec spec;  // as stored when the worker started; a change replaces the worker

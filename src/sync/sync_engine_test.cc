@@ -5,8 +5,11 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <condition_variable>
 #include <filesystem>
 #include <future>
+#include <mutex>
 #include <thread>
 
 #include "testing/sync/two_servers_fixture.h"
@@ -288,6 +291,84 @@ TEST_F(SyncEngineTest, SynchronizeNowDoesNotWaitForTheBackoff) {
   auto run = engine_->RequestRun(id, true, seconds(3));  // FakeClock not advanced
   ASSERT_TRUE(run.ok()) << run.status().ToString();
   EXPECT_EQ((*run)["outcome"], "ok");
+}
+
+// A source whose listing never ends by itself: Browse waits until cancelled.
+class StalledListing final : public SyncSource {
+ public:
+  explicit StalledListing(std::atomic<int>& waiting) : waiting_(waiting) {}
+  Result<SourceInfo> Info(const Cancellation&) override { return SourceInfo{NewUuid(), 1, 1, "x"}; }
+  Result<Catalogue> FetchCatalogue(const CatalogueRequest&, const Cancellation&) override {
+    return Catalogue{};
+  }
+  Status FetchPack(const PackRequest&, const ByteSink&, const Cancellation&) override {
+    return Status::Ok();
+  }
+  Result<ChangePage> Changes(int64_t, std::chrono::seconds, const Cancellation&) override {
+    return Status::NotImplemented("no feed");
+  }
+  Result<SourceTree> Browse(const Cancellation& cancel) override {
+    std::mutex mu;
+    std::condition_variable cv;
+    auto wake = cancel.OnCancel([&] {
+      std::lock_guard lock(mu);
+      cv.notify_all();
+    });
+    ++waiting_;
+    std::unique_lock lock(mu);
+    cv.wait_for(lock, seconds(60), [&] { return cancel.cancelled(); });
+    --waiting_;
+    return Status::Unavailable("stalled listing cancelled");
+  }
+  std::string Name() const override { return "stalled"; }
+
+ private:
+  std::atomic<int>& waiting_;
+};
+
+TEST_F(SyncEngineTest, BrowsingIsBoundedInTimeAndInNumberAndStopsWithTheEngine) {
+  std::atomic<int> waiting{0};
+  SyncEngineOptions options;
+  options.browse_timeout = seconds(1);
+  options.max_browses = 1;
+  auto engine = std::make_unique<SyncEngine>(
+      *target_.repo, *box_, clock_,
+      [&waiting](const SourceEndpoint&) { return std::make_unique<StalledListing>(waiting); },
+      options);
+  SourceEndpoint endpoint{"http://stalled:1", "u", "p"};
+
+  // The whole listing has its time, whatever the source does.
+  auto start = std::chrono::steady_clock::now();
+  auto late = engine->BrowseSource(endpoint);
+  EXPECT_EQ(late.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(late.status().message().find("within 1 s"), std::string::npos)
+      << late.status().message();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, seconds(10));
+
+  // One at a time here: a second one while the first waits is refused at once.
+  options.browse_timeout = seconds(60);
+  engine = std::make_unique<SyncEngine>(
+      *target_.repo, *box_, clock_,
+      [&waiting](const SourceEndpoint&) { return std::make_unique<StalledListing>(waiting); },
+      options);
+  ASSERT_TRUE(engine->Start().ok());
+  Result<SourceTree> first = Status::Unavailable("not run");
+  std::thread browsing([&] { first = engine->BrowseSource(endpoint); });
+  auto until = std::chrono::steady_clock::now() + seconds(10);
+  while (waiting.load() == 0 && std::chrono::steady_clock::now() < until) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  ASSERT_EQ(waiting.load(), 1);
+  auto second = engine->BrowseSource(endpoint);
+  EXPECT_EQ(second.status().code(), StatusCode::kUnavailable) << second.status().ToString();
+
+  // Stopping the engine ends the waiting one promptly (not after 60 s).
+  start = std::chrono::steady_clock::now();
+  engine->Stop();
+  browsing.join();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, seconds(10));
+  EXPECT_EQ(first.status().code(), StatusCode::kInvalidArgument) << first.status().ToString();
+  EXPECT_EQ(first.status().message().find("within"), std::string::npos) << first.status().message();
 }
 
 TEST_F(SyncEngineTest, TheHintOfAFailedRunFitsTheFailure) {
