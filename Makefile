@@ -17,7 +17,7 @@ JOBS       ?= $(shell nproc)
 FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 600
 
-.PHONY: deps build run test test-asan test-tsan bench bench-sync campaign-crash campaign-network soak fuzz-smoke fuzz clean
+.PHONY: deps web-test-deps build run test test-asan test-tsan bench bench-sync campaign-crash campaign-network soak fuzz-smoke fuzz clean
 
 deps:
 	./scripts/install-deps.sh
@@ -42,7 +42,14 @@ $(TEST_BUILD)/build.ninja:
 # Make runs them one after another, each on all cores.
 test: test-asan test-tsan fuzz-smoke
 
-test-asan: deps $(TEST_BUILD)/build.ninja
+# tests/web's npm packages (playwright-core, pinned by its package-lock.json;
+# it drives Debian's /usr/bin/chromium and downloads no browser). Only the
+# tests need them, so `make run` never touches npm.
+web-test-deps: tests/web/node_modules/.package-lock.json
+tests/web/node_modules/.package-lock.json: tests/web/package-lock.json tests/web/package.json
+	PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --prefix tests/web --no-audit --no-fund --loglevel=error
+
+test-asan: deps web-test-deps $(TEST_BUILD)/build.ninja
 	cmake --build $(TEST_BUILD) -j $(JOBS)
 	cd $(TEST_BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 600
 
@@ -59,7 +66,7 @@ $(TSAN_BUILD)/build.ninja:
 # server's stderr (tests/e2e/server_process.cc).
 TSAN_OPTIONS_DEFAULT = halt_on_error=1 second_deadlock_stack=1 exitcode=66
 
-test-tsan: deps $(TSAN_BUILD)/build.ninja
+test-tsan: deps web-test-deps $(TSAN_BUILD)/build.ninja
 	cmake --build $(TSAN_BUILD) -j $(JOBS)
 	cd $(TSAN_BUILD) && TSAN_OPTIONS="$(TSAN_OPTIONS_DEFAULT) $(TSAN_OPTIONS)" \
 	  ctest --output-on-failure -j $(JOBS) --timeout 1200

@@ -13,24 +13,12 @@ packages=(
   clang-16 libclang-rt-16-dev libfuzzer-16-dev  # make test: the ThreadSanitizer and libFuzzer builds
   chromium  # make test: the web administration's browser test (tests/web)
 )
-# Node.js 20 or later runs the browser test (playwright-core). A machine that
-# has it from elsewhere keeps it (Debian's npm package would conflict with it).
+# Node.js (18, Debian's, or later) and npm run the browser test; `make test`
+# installs its npm packages (tests/web). A machine that has Node.js from
+# elsewhere keeps it (Debian's npm package would conflict with it).
 if ! command -v node >/dev/null 2>&1; then
   packages+=(nodejs npm)
 fi
-
-# tests/web: playwright-core from the npm registry, exactly as package-lock.json
-# pins it; it drives Debian's /usr/bin/chromium and downloads no browser.
-install_npm_packages() {
-  local dir
-  dir="$(cd "$(dirname "$0")/.." && pwd)/tests/web"
-  if [ -f "$dir/node_modules/.package-lock.json" ] &&
-     [ "$dir/node_modules/.package-lock.json" -nt "$dir/package-lock.json" ]; then
-    return 0
-  fi
-  echo "install-deps: npm ci in tests/web"
-  PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --prefix "$dir" --no-audit --no-fund --loglevel=error
-}
 
 missing=()
 for p in "${packages[@]}"; do
@@ -41,7 +29,6 @@ done
 
 if [ ${#missing[@]} -eq 0 ]; then
   echo "install-deps: all ${#packages[@]} packages already installed"
-  install_npm_packages
   exit 0
 fi
 
@@ -57,4 +44,3 @@ echo "install-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
 apt-get install -y -q --no-install-recommends "${missing[@]}"
-install_npm_packages
