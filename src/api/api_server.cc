@@ -288,8 +288,12 @@ namespace {
 Status CheckRequestOrigin(const HttpRequest& req) {
   if (req.method == "GET" || req.method == "HEAD" || req.method == "OPTIONS") return Status::Ok();
   const char* refusal = "a change requested by another site's page is refused (cross-site request)";
+  // A page cannot set Sec-Fetch-Site itself; where the browser sends it, it
+  // decides (also behind a proxy that rewrites Host). Otherwise the Origin
+  // must name this server as the client reached it.
   std::string site = req.Header("Sec-Fetch-Site");
   if (site == "cross-site" || site == "same-site") return Status::PermissionDenied(refusal);
+  if (site == "same-origin" || site == "none") return Status::Ok();
   std::string origin = req.Header("Origin");
   if (origin.empty()) return Status::Ok();
   auto scheme_end = origin.find("://");

@@ -195,6 +195,11 @@ TEST_F(WebAdminE2eTest, AnotherSitesPageCannotChangeAnythingEvenWithCachedCreden
       status_of({{"Origin", self}, {"Sec-Fetch-Site", "same-origin"}}, "ours", "application/json"),
       201);
   EXPECT_EQ(status_of({}, "curl", "application/json"), 201);
+  // Behind a proxy the browser's origin is the proxy's; its Sec-Fetch-Site decides.
+  EXPECT_EQ(status_of({{"Origin", "https://tandem.example"}, {"Sec-Fetch-Site", "same-origin"}},
+                      "proxied", "application/json"),
+            201);
+  EXPECT_EQ(status_of({{"Origin", "https://tandem.example"}}, "x5", "application/json"), 403);
   // Reads stay open: a browser keeps another site from reading the answer.
   auto read = c->Get("/api/v1/server", {{"Sec-Fetch-Site", "cross-site"}});
   ASSERT_TRUE(read);
@@ -202,7 +207,7 @@ TEST_F(WebAdminE2eTest, AnotherSitesPageCannotChangeAnythingEvenWithCachedCreden
   std::set<std::string> names;
   for (const auto& u : BodyJson(c->Get("/api/v1/users")))
     names.insert(u["name"].get<std::string>());
-  EXPECT_EQ(names, (std::set<std::string>{"admin", "ours", "curl"}));
+  EXPECT_EQ(names, (std::set<std::string>{"admin", "ours", "curl", "proxied"}));
 
   // Answers carrying tokens and data are not kept by caches.
   auto login = PostJson(*s->Client("", ""), "/api/v1/login",
